@@ -1,0 +1,1 @@
+// Autodiff module.

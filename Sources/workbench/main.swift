@@ -1,0 +1,4 @@
+import WorkbenchCLI
+import Foundation
+
+exit(Workbench.main(arguments: Array(CommandLine.arguments.dropFirst())))
