@@ -1,0 +1,93 @@
+// CheckpointTests.swift — safetensors round trips and clear errors for damaged files.
+
+import XCTest
+@testable import Poetry
+
+final class CheckpointTests: XCTestCase {
+    func tinyCheckpoint() -> PoemCheckpoint {
+        let v = Vocabulary(poems: [Array("山水月风花"), Array("雪云天日江")])
+        let config = PoemModelConfig(rows: v.modelRows, embeddingDim: 3, hiddenSize: 2, layers: 2)
+        return PoemCheckpoint(model: PoemModel(config: config, seed: 1), vocabulary: v, info: ["note": "x\"y"])
+    }
+
+    func testModelCheckpointRoundTripsWithHomeworkNames() throws {
+        let dir = try scratchDirectory(self)
+        let path = dir.appendingPathComponent("m.safetensors").path
+        let ck = tinyCheckpoint()
+        try ck.write(to: path)
+        let back = try PoemCheckpoint.read(path: path)
+        XCTAssertEqual(back.model, ck.model)
+        XCTAssertEqual(back.vocabulary.characters, ck.vocabulary.characters)
+        XCTAssertEqual(back.info["note"], "x\"y")
+        let names = ck.file().tensors.map(\.name)
+        XCTAssertEqual(names.first, "word_embedding_lookup.word_embedding.weight")
+        XCTAssertTrue(names.contains("rnn_lstm.weight_hh_l1"))
+        XCTAssertEqual(names.last, "fc.bias")
+        // header length is a multiple of 8 and the data follows it
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let n = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16
+        XCTAssertEqual(n % 8, 0)
+        XCTAssertEqual(bytes.count, 8 + n + ck.model.parameters.count * 4)
+    }
+
+    func testTrainingStateRoundTripsExactly() throws {
+        let dir = try scratchDirectory(self)
+        let path = dir.appendingPathComponent("s.safetensors").path
+        let s = TrainingState(step: 7, epoch: 1, batch: 3, firstMoment: [1, -2.5], secondMoment: [0.25, 3],
+                              rngState: [1, 2, 3, 4], order: [2, 0, 1], epochLossSum: 0.1 + 0.2,
+                              epochLosses: [3.25, .pi], validationLosses: [], stepLosses: [1, 2], options: ["lr": "0.003"])
+        try s.write(to: path)
+        XCTAssertEqual(try TrainingState.read(path: path), s)
+        XCTAssertEqual(TrainingState.path(forCheckpoint: "a/b.safetensors"), "a/b.state.safetensors")
+    }
+
+    func testTruncatedCorruptAndWrongShapedFilesGiveClearErrors() throws {
+        let dir = try scratchDirectory(self)
+        let good = tinyCheckpoint().file().encoded()
+        func expectError(_ bytes: [UInt8], _ fragment: String, line: UInt = #line) throws {
+            let path = dir.appendingPathComponent("bad-\(line).safetensors").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try PoemCheckpoint.read(path: path), line: line) { e in
+                XCTAssertTrue(e is CheckpointError, "\(e)", line: line)
+                XCTAssertTrue("\(e)".contains(fragment), "\(e) lacks '\(fragment)'", line: line)
+                XCTAssertTrue("\(e)".contains(path), line: line)
+            }
+        }
+        try expectError([], "shorter than")
+        try expectError(Array(good.prefix(5)), "shorter than")
+        try expectError(Array(good.prefix(40)), "header length")
+        try expectError(Array(good.dropLast(4)), "lies beyond")
+        var garbled = good
+        for i in 8..<20 { garbled[i] = 0x7B }
+        try expectError(garbled, "not a JSON object")
+        // a tensor of the wrong shape
+        var f = tinyCheckpoint().file()
+        let i = f.tensors.firstIndex { $0.name == "fc.bias" }!
+        f.tensors[i] = SafeTensor(name: "fc.bias", floats: [Float](repeating: 0, count: 4), shape: [2, 2])
+        try expectError(f.encoded(), "has shape [2, 2]")
+        // a missing tensor
+        f = tinyCheckpoint().file()
+        f.tensors.removeAll { $0.name == "rnn_lstm.bias_hh_l1" }
+        try expectError(f.encoded(), "'rnn_lstm.bias_hh_l1' is missing")
+        // no vocabulary
+        f = tinyCheckpoint().file()
+        f.metadata["vocabulary"] = nil
+        try expectError(f.encoded(), "no vocabulary")
+        // a NaN weight
+        f = tinyCheckpoint().file()
+        f.tensors[0] = SafeTensor(name: f.tensors[0].name, floats: [Float](repeating: .nan, count: f.tensors[0].count), shape: f.tensors[0].shape)
+        try expectError(f.encoded(), "non-finite")
+        XCTAssertThrowsError(try PoemCheckpoint.read(path: dir.appendingPathComponent("none").path)) { e in
+            XCTAssertTrue("\(e)".contains("no such file"))
+        }
+    }
+
+    func testAtomicWriteLeavesNoTemporaryFiles() throws {
+        let dir = try scratchDirectory(self)
+        let path = dir.appendingPathComponent("m.safetensors").path
+        try tinyCheckpoint().write(to: path)
+        try tinyCheckpoint().write(to: path)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["m.safetensors"])
+        XCTAssertThrowsError(try tinyCheckpoint().write(to: dir.appendingPathComponent("no/dir/m.safetensors").path))
+    }
+}
