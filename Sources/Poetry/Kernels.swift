@@ -1,0 +1,351 @@
+// Kernels.swift — the Float32 kernels of the fast poem trainer: GEMM, exp/sigmoid/tanh.
+//
+// Dimension letters: C (m, n) = A (m, k) · B (k, n). Operands are read through strides, so
+// a transposed operand is just a different pair of strides.
+// The fast GEMM packs B into panels of NR = 32 columns and A into panels of MR = 8 rows,
+// blocks K by KC = 256, and runs an 8 × 32 micro-kernel of SIMD16<Float> (16 accumulators,
+// two loads of B and eight broadcasts of A per k). Work is split into tiles of C and each
+// tile belongs to one thread; the sum over k is always taken in the same order (KC blocks in
+// order, k in order inside a block), so the result does not depend on the thread count.
+// `gemmNaive` is the algorithmic reference and the fallback; a test compares the two.
+// Leaves out: Strassen-like tricks, mixed precision.
+
+import Dispatch
+import Foundation
+
+/// A matrix read through strides: element (i, p) is `base[i * rowStride + p * colStride]`.
+public struct StridedMatrix {
+    public let base: UnsafePointer<Float>
+    public let rowStride: Int
+    public let colStride: Int
+
+    public init(_ base: UnsafePointer<Float>, rowStride: Int, colStride: Int) {
+        self.base = base
+        self.rowStride = rowStride
+        self.colStride = colStride
+    }
+
+    /// A row-major matrix with `cols` columns.
+    public static func rowMajor(_ base: UnsafePointer<Float>, cols: Int) -> StridedMatrix {
+        StridedMatrix(base, rowStride: cols, colStride: 1)
+    }
+
+    /// The transpose of a row-major matrix with `cols` columns.
+    public static func transposeOf(_ base: UnsafePointer<Float>, cols: Int) -> StridedMatrix {
+        StridedMatrix(base, rowStride: 1, colStride: cols)
+    }
+}
+
+/// Runs `body(t)` for t in 0..<threads, in parallel when threads > 1.
+@inline(__always)
+func parallelFor(_ threads: Int, _ body: (Int) -> Void) {
+    if threads <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: body) }
+}
+
+public enum Kernels {
+    public static let mr = 8
+    public static let nr = 32
+    public static let kc = 256
+
+    // MARK: - Naive reference
+
+    /// C ← A·B (or C += A·B when `accumulate`), three plain loops; the reference.
+    public static func gemmNaive(m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Float = 0
+                for p in 0..<k { s += a.base[i * a.rowStride + p * a.colStride] * b.base[p * b.rowStride + j * b.colStride] }
+                c[i * ldc + j] = accumulate ? c[i * ldc + j] + s : s
+            }
+        }
+    }
+
+    // MARK: - Packing
+
+    /// B (k, n) packed into ⌈n / NR⌉ panels, each (k, NR) row-major, zero-padded.
+    public struct PackedB {
+        public let k: Int
+        public let n: Int
+        public var panels: Int { (n + Kernels.nr - 1) / Kernels.nr }
+        let buffer: UnsafeMutablePointer<Float>
+        let capacity: Int
+
+        /// Entry (p, j) of panel `panel` is at `panel * k * NR + p * NR + j`.
+        func panel(_ panel: Int) -> UnsafePointer<Float> { UnsafePointer(buffer + panel * k * Kernels.nr) }
+    }
+
+    /// A reusable workspace: packing buffers grow on demand and are kept between calls.
+    public final class Workspace: @unchecked Sendable {
+        public let threads: Int
+        var packedA: [UnsafeMutablePointer<Float>]
+        var packedACapacity: Int
+        var tileBuffers: [UnsafeMutablePointer<Float>]
+        var packedB: [UnsafeMutablePointer<Float>] = []
+        var packedBCapacity: [Int] = []
+
+        public init(threads: Int) {
+            self.threads = max(1, threads)
+            packedACapacity = 64 * Kernels.kc
+            packedA = (0..<self.threads).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: 64 * Kernels.kc) }
+            tileBuffers = (0..<self.threads).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: Kernels.mr * Kernels.nr) }
+        }
+
+        deinit {
+            packedA.forEach { $0.deallocate() }
+            tileBuffers.forEach { $0.deallocate() }
+            packedB.forEach { $0.deallocate() }
+        }
+
+        /// A packing buffer for B in slot `slot` (slots let several packed operands live at once).
+        func bBuffer(slot: Int, capacity: Int) -> UnsafeMutablePointer<Float> {
+            while packedB.count <= slot {
+                packedB.append(.allocate(capacity: 1))
+                packedBCapacity.append(1)
+            }
+            if packedBCapacity[slot] < capacity {
+                packedB[slot].deallocate()
+                packedB[slot] = .allocate(capacity: capacity)
+                packedBCapacity[slot] = capacity
+            }
+            return packedB[slot]
+        }
+    }
+
+    /// Packs B (k, n) for the fast GEMM into workspace slot `slot`.
+    public static func packB(k: Int, n: Int, b: StridedMatrix, workspace: Workspace, slot: Int = 0) -> PackedB {
+        let panels = (n + nr - 1) / nr
+        let capacity = max(1, panels * k * nr)
+        let buf = workspace.bBuffer(slot: slot, capacity: capacity)
+        let threads = min(workspace.threads, panels)
+        parallelFor(threads) { t in
+            var panel = t
+            while panel < panels {
+                let j0 = panel * nr
+                let width = min(nr, n - j0)
+                let dst = buf + panel * k * nr
+                if b.colStride == 1 && width == nr {
+                    for p in 0..<k {
+                        let src = b.base + p * b.rowStride + j0
+                        (dst + p * nr).update(from: src, count: nr)
+                    }
+                } else {
+                    for p in 0..<k {
+                        let row = dst + p * nr
+                        let src = b.base + p * b.rowStride
+                        for j in 0..<width { row[j] = src[(j0 + j) * b.colStride] }
+                        for j in width..<nr { row[j] = 0 }
+                    }
+                }
+                panel += threads
+            }
+        }
+        return PackedB(k: k, n: n, buffer: buf, capacity: capacity)
+    }
+
+    /// Packs rows i0..<i0+rows, columns p0..<p0+kLen of A into MR-row panels:
+    /// entry (i, p) of panel q is at `q * kLen * MR + p * MR + i`.
+    @inline(__always)
+    static func packA(a: StridedMatrix, i0: Int, rows: Int, p0: Int, kLen: Int, into dst: UnsafeMutablePointer<Float>) {
+        let panels = (rows + mr - 1) / mr
+        for q in 0..<panels {
+            let base = dst + q * kLen * mr
+            let r0 = i0 + q * mr
+            let height = min(mr, rows - q * mr)
+            if a.colStride == 1 {
+                for i in 0..<height {
+                    let src = a.base + (r0 + i) * a.rowStride + p0
+                    for p in 0..<kLen { base[p * mr + i] = src[p] }
+                }
+            } else if a.rowStride == 1 && height == mr {
+                for p in 0..<kLen {
+                    let src = a.base + (p0 + p) * a.colStride + r0
+                    (base + p * mr).update(from: src, count: mr)
+                }
+            } else {
+                for p in 0..<kLen {
+                    for i in 0..<height { base[p * mr + i] = a.base[(r0 + i) * a.rowStride + (p0 + p) * a.colStride] }
+                }
+            }
+            if height < mr {
+                for p in 0..<kLen { for i in height..<mr { base[p * mr + i] = 0 } }
+            }
+        }
+    }
+
+    // MARK: - Micro-kernel
+
+    /// acc (8, 32) = Σ_p a[p] ⊗ b[p] over `kLen` steps; then C = acc or C += acc.
+    /// `a` is an (kLen, 8) packed panel, `b` a (kLen, 32) packed panel.
+    @inline(__always)
+    static func microKernel(kLen: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+        typealias V = SIMD16<Float>
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+        let rb = UnsafeRawPointer(b)
+        var ap = a
+        for p in 0..<kLen {
+            let b0 = rb.loadUnaligned(fromByteOffset: p * 128, as: V.self)
+            let b1 = rb.loadUnaligned(fromByteOffset: p * 128 + 64, as: V.self)
+            var s = V(repeating: ap[0]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = V(repeating: ap[1]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = V(repeating: ap[2]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = V(repeating: ap[3]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+            s = V(repeating: ap[4]); c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+            s = V(repeating: ap[5]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            s = V(repeating: ap[6]); c60 = c60.addingProduct(s, b0); c61 = c61.addingProduct(s, b1)
+            s = V(repeating: ap[7]); c70 = c70.addingProduct(s, b0); c71 = c71.addingProduct(s, b1)
+            ap += 8
+        }
+        @inline(__always) func put(_ row: Int, _ v0: V, _ v1: V) {
+            let r = UnsafeMutableRawPointer(c + row * ldc)
+            if add {
+                r.storeBytes(of: r.loadUnaligned(as: V.self) + v0, as: V.self)
+                r.storeBytes(of: r.loadUnaligned(fromByteOffset: 64, as: V.self) + v1, toByteOffset: 64, as: V.self)
+            } else {
+                r.storeBytes(of: v0, as: V.self)
+                r.storeBytes(of: v1, toByteOffset: 64, as: V.self)
+            }
+        }
+        put(0, c00, c01); put(1, c10, c11); put(2, c20, c21); put(3, c30, c31)
+        put(4, c40, c41); put(5, c50, c51); put(6, c60, c61); put(7, c70, c71)
+    }
+
+    // MARK: - Fast GEMM
+
+    /// C ← A·B (or C += A·B when `accumulate`) with a packed B. C is (m, n) with row stride `ldc`.
+    public static func gemm(m: Int, a: StridedMatrix, b: PackedB, c: UnsafeMutablePointer<Float>, ldc: Int,
+                            accumulate: Bool, workspace: Workspace) {
+        let n = b.n, k = b.k
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            return
+        }
+        let threads = workspace.threads
+        // Tiles of C: mc rows × nc columns; enough tiles to keep every thread busy.
+        var mc = 64
+        let panels = b.panels
+        var ncPanels = 8
+        var mTiles = (m + mc - 1) / mc
+        if mTiles < 2 * threads && m > mr {
+            mc = max(mr, ((m + 2 * threads - 1) / (2 * threads) + mr - 1) / mr * mr)
+            mTiles = (m + mc - 1) / mc
+        }
+        var nTiles = (panels + ncPanels - 1) / ncPanels
+        if mTiles * nTiles < 2 * threads {
+            let want = (2 * threads + mTiles - 1) / mTiles
+            ncPanels = max(1, (panels + want - 1) / want)
+            nTiles = (panels + ncPanels - 1) / ncPanels
+        }
+        let tiles = mTiles * nTiles
+        let kBlocks = (k + kc - 1) / kc
+        if workspace.packedACapacity < mc * kc {
+            for i in 0..<workspace.packedA.count {
+                workspace.packedA[i].deallocate()
+                workspace.packedA[i] = .allocate(capacity: mc * kc)
+            }
+            workspace.packedACapacity = mc * kc
+        }
+        let activeThreads = min(threads, tiles)
+        parallelFor(activeThreads) { t in
+            let packed = workspace.packedA[t]
+            let tileBuffer = workspace.tileBuffers[t]
+            var tile = t
+            while tile < tiles {
+                let mt = tile / nTiles, nt = tile % nTiles
+                let i0 = mt * mc, rows = min(mc, m - i0)
+                let q0 = nt * ncPanels, q1 = min(panels, q0 + ncPanels)
+                for kb in 0..<kBlocks {
+                    let p0 = kb * kc, kLen = min(kc, k - p0)
+                    let add = accumulate || kb > 0
+                    packA(a: a, i0: i0, rows: rows, p0: p0, kLen: kLen, into: packed)
+                    for q in q0..<q1 {
+                        let j0 = q * nr, width = min(nr, n - j0)
+                        let bp = b.panel(q) + p0 * nr
+                        var r = 0
+                        while r < rows {
+                            let height = min(mr, rows - r)
+                            let ap = UnsafePointer(packed + (r / mr) * kLen * mr)
+                            let cp = c + (i0 + r) * ldc + j0
+                            if height == mr && width == nr {
+                                microKernel(kLen: kLen, a: ap, b: bp, c: cp, ldc: ldc, add: add)
+                            } else {
+                                microKernel(kLen: kLen, a: ap, b: bp, c: tileBuffer, ldc: nr, add: false)
+                                for i in 0..<height {
+                                    for j in 0..<width {
+                                        cp[i * ldc + j] = add ? cp[i * ldc + j] + tileBuffer[i * nr + j] : tileBuffer[i * nr + j]
+                                    }
+                                }
+                            }
+                            r += mr
+                        }
+                    }
+                }
+                tile += activeThreads
+            }
+        }
+    }
+
+    /// C ← A·B (or C += A·B), packing B into workspace slot 0 first.
+    public static func gemm(m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, workspace: Workspace) {
+        let packed = packB(k: k, n: n, b: b, workspace: workspace, slot: 0)
+        gemm(m: m, a: a, b: packed, c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
+    }
+
+    // MARK: - Element-wise functions
+
+    /// e^x for 16 lanes: range reduction x = n·ln2 + r, a degree-6 polynomial for e^r
+    /// (Cephes `expf` coefficients), then scaling by 2^n through the exponent bits.
+    /// Relative error below 2e-7 on [−87, 88]; inputs are clamped to that range.
+    @inline(__always)
+    public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        typealias V = SIMD16<Float>
+        let xc = x.clamped(lowerBound: V(repeating: -87.0), upperBound: V(repeating: 88.0))
+        let magic = V(repeating: 12_582_912.0)  // 1.5 · 2^23: adding it rounds to an integer
+        let t = xc * V(repeating: 1.442_695_04) + magic
+        let n = t - magic
+        var r = xc - n * V(repeating: 0.693_359_375)
+        r = r - n * V(repeating: -2.121_944_4e-4)
+        var p = V(repeating: 1.987_569_150_0e-4)
+        p = p * r + V(repeating: 1.398_199_950_7e-3)
+        p = p * r + V(repeating: 8.333_451_907_3e-3)
+        p = p * r + V(repeating: 4.166_579_589_4e-2)
+        p = p * r + V(repeating: 1.666_666_545_9e-1)
+        p = p * r + V(repeating: 5.000_000_120_1e-1)
+        let y = (p * r * r + r) + V(repeating: 1)
+        let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- SIMD16<Int32>(repeating: 0x4B40_0000)
+        let scale = unsafeBitCast((ni &+ SIMD16<Int32>(repeating: 127)) &<< SIMD16<Int32>(repeating: 23), to: V.self)
+        return y * scale
+    }
+
+    /// The logistic function σ(x) = 1 / (1 + e^(−x)).
+    @inline(__always)
+    public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        SIMD16<Float>(repeating: 1) / (SIMD16<Float>(repeating: 1) + exp(-x))
+    }
+
+    /// tanh(x) = 2σ(2x) − 1.
+    @inline(__always)
+    public static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        SIMD16<Float>(repeating: 2) * sigmoid(x + x) - SIMD16<Float>(repeating: 1)
+    }
+
+    /// Loads 16 lanes, or the first `count` (< 16) with zeros after them.
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD16<Float> {
+        if count >= 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+        var v = SIMD16<Float>()
+        for i in 0..<count { v[i] = p[i] }
+        return v
+    }
+
+    /// Stores 16 lanes, or the first `count` (< 16).
+    @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+        if count >= 16 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self); return }
+        for i in 0..<count { p[i] = v[i] }
+    }
+}

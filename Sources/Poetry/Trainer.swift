@@ -1,0 +1,368 @@
+// Trainer.swift — the training loop of the poem model: batches, clipping, Adam/SGD, resume.
+//
+// Dimension letters: N training poems, B batch size, P parameters.
+// Notation: PyTorch's `clip_grad_norm_` (g ← g · min(1, c / (‖g‖₂ + 1e−6))) and `Adam`
+// (m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)),
+// β₁ = 0.9, β₂ = 0.999, ε = 1e−8. One epoch = ⌊N / B⌋ batches (the remainder is dropped,
+// as the homework does); the order of the poems is shuffled in place at the start of each
+// epoch with the run's seeded generator.
+// Everything a run needs to continue bit for bit is in `TrainingState`; `run` can stop after
+// any step (a step limit, an interrupt) and a new trainer built from the saved model and
+// state continues exactly where it stopped.
+
+import Foundation
+import Numerics
+
+/// The optimizer.
+public enum OptimizerKind: String, Sendable, Codable, CaseIterable { case adam, sgd }
+
+/// Options of a training run (defaults are the homework's).
+public struct TrainingOptions: Equatable, Sendable {
+    public var epochs = 30
+    public var batchSize = 32
+    public var learningRate: Float = 3e-3
+    public var optimizer = OptimizerKind.adam
+    /// Gradient-norm clipping threshold; 0 turns clipping off.
+    public var clip: Float = 1
+    public var seed: UInt64 = 0
+    public var shuffle = true
+    /// Stop after this many optimizer steps in total (nil: run all epochs).
+    public var maxSteps: Int?
+    public var threads = 2
+    /// Fraction of the poems held out for validation (0: train on all, as the homework).
+    public var validationFraction = 0.0
+
+    public init() {}
+
+    /// The options that must match when a run is resumed.
+    var fingerprint: [String: String] {
+        ["batch_size": String(batchSize), "lr": String(learningRate), "optimizer": optimizer.rawValue,
+         "clip": String(clip), "seed": String(seed), "shuffle": String(shuffle),
+         "validation": String(validationFraction)]
+    }
+}
+
+/// What the trainer tells its caller while it runs.
+public struct TrainingProgress: Sendable {
+    public var epoch: Int
+    public var epochs: Int
+    public var batch: Int
+    public var batchesPerEpoch: Int
+    public var step: Int
+    public var loss: Float
+    /// Poems per second since the run (or resume) started.
+    public var poemsPerSecond: Double
+    /// Estimated seconds left.
+    public var secondsLeft: Double
+    /// Set on the last batch of an epoch.
+    public var epochSummary: EpochSummary?
+}
+
+/// One finished epoch.
+public struct EpochSummary: Equatable, Sendable, Codable {
+    public var epoch: Int
+    public var meanLoss: Double
+    public var validationLoss: Double?
+    public var validationPerplexity: Double?
+    public var seconds: Double
+}
+
+/// How a run ended.
+public enum TrainingStop: Equatable, Sendable, Codable {
+    case finished
+    case stepLimit
+    case interrupted
+    /// The loss or the gradient was not finite at this step; the model is the one before it.
+    case diverged(step: Int, loss: Float)
+}
+
+/// The result of `PoemTrainer.run`.
+public struct TrainingReport: Sendable, Codable {
+    public var poems: Int
+    public var trainingPoems: Int
+    public var validationPoems: Int
+    public var vocabulary: Int
+    public var parameters: Int
+    public var batchesPerEpoch: Int
+    public var stepsTaken: Int
+    public var totalSteps: Int
+    public var epochs: [EpochSummary]
+    public var stop: TrainingStop
+    public var seconds: Double
+    public var poemsPerSecond: Double
+    public var timings: PhaseTimings
+}
+
+/// Errors of the training loop.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case resumeMismatch(String)
+    case modelMismatch(String)
+
+    public var description: String {
+        switch self {
+        case let .resumeMismatch(s): return "cannot resume: \(s)"
+        case let .modelMismatch(s): return "model does not fit the corpus: \(s)"
+        }
+    }
+}
+
+/// Trains a `PoemModel` on encoded poems.
+public final class PoemTrainer {
+    public private(set) var model: PoemModel
+    public private(set) var state: TrainingState
+    public let options: TrainingOptions
+    public let network: PoemNetwork
+    /// Encoded poems (with G and E) used for training / validation.
+    public let trainingPoems: [[Int32]]
+    public let validationPoems: [[Int32]]
+    let padding: Int32
+    private var gradient: [Float]
+
+    /// - Parameters:
+    ///   - poems: every poem of the corpus, encoded (`G` … `E`).
+    ///   - state: a saved state to continue from (its options must match), or nil.
+    public init(poems: [[Int32]], model: PoemModel, options: TrainingOptions, state: TrainingState? = nil) throws {
+        self.model = model
+        self.options = options
+        self.padding = Int32(model.config.rows - 1)
+        if let bad = poems.first(where: { $0.contains { $0 < 0 || Int($0) >= model.config.rows } }) {
+            throw TrainingError.modelMismatch("a poem uses token \(bad.max() ?? 0) but the model has \(model.config.rows) rows")
+        }
+        // Validation split: a seeded choice of poems, independent of the training order.
+        var indices = Array(0..<poems.count)
+        let holdOut = Int((Double(poems.count) * options.validationFraction).rounded())
+        if holdOut > 0 {
+            var splitter = SeededGenerator(seed: options.seed ^ 0x5EED_0F_5A11)
+            splitter.shuffle(&indices)
+        }
+        let validationSet = Set(indices.suffix(holdOut))
+        trainingPoems = (0..<poems.count).filter { !validationSet.contains($0) }.map { poems[$0] }
+        validationPoems = indices.suffix(holdOut).sorted().map { poems[$0] }
+        network = PoemNetwork(layout: model.layout, threads: options.threads)
+        gradient = [Float](repeating: 0, count: model.layout.count)
+        if var s = state {
+            for (k, v) in options.fingerprint where s.options[k] != v {
+                throw TrainingError.resumeMismatch("option \(k) was \(s.options[k] ?? "unset") in the saved run, now \(v)")
+            }
+            guard s.order.count == trainingPoems.count else {
+                throw TrainingError.resumeMismatch("the saved run had \(s.order.count) training poems, this corpus gives \(trainingPoems.count)")
+            }
+            if options.optimizer == .adam {
+                guard s.firstMoment.count == model.layout.count, s.secondMoment.count == model.layout.count else {
+                    throw TrainingError.resumeMismatch("saved optimizer moments have \(s.firstMoment.count) entries, the model \(model.layout.count)")
+                }
+            }
+            s.options = options.fingerprint
+            self.state = s
+        } else {
+            var s = TrainingState()
+            s.rngState = SeededGenerator(seed: options.seed &+ 1).state
+            s.order = (0..<trainingPoems.count).map { Int32($0) }
+            if options.optimizer == .adam {
+                s.firstMoment = [Float](repeating: 0, count: model.layout.count)
+                s.secondMoment = [Float](repeating: 0, count: model.layout.count)
+            }
+            s.options = options.fingerprint
+            self.state = s
+        }
+    }
+
+    /// Batch size actually used (the corpus may be smaller than B).
+    public var effectiveBatchSize: Int { max(1, min(options.batchSize, trainingPoems.count)) }
+    public var batchesPerEpoch: Int { max(1, trainingPoems.count / effectiveBatchSize) }
+
+    /// Trains until the epochs are done, the step limit is reached, `shouldStop` returns true
+    /// (checked after every step) or the loss stops being finite.
+    public func run(progress: (TrainingProgress) -> Void = { _ in }, shouldStop: () -> Bool = { false }) -> TrainingReport {
+        let start = now()
+        let nb = batchesPerEpoch, bs = effectiveBatchSize
+        let totalSteps = min(options.epochs * nb, options.maxSteps ?? Int.max)
+        let firstStep = state.step
+        var summaries: [EpochSummary] = []
+        for (e, loss) in state.epochLosses.enumerated() {
+            let v = e < state.validationLosses.count ? state.validationLosses[e] : nil
+            summaries.append(EpochSummary(epoch: e, meanLoss: loss, validationLoss: v, validationPerplexity: v.map { Foundation.exp($0) }, seconds: 0))
+        }
+        var stop = TrainingStop.finished
+        var epochStart = now()
+        network.timings = PhaseTimings()
+        outer: while state.epoch < options.epochs {
+            if state.step >= totalSteps { stop = .stepLimit; break }
+            if state.batch == 0 {
+                if options.shuffle {
+                    var rng = SeededGenerator(state: state.rngState)!
+                    rng.shuffle(&state.order)
+                    state.rngState = rng.state
+                }
+                state.epochLossSum = 0
+                epochStart = now()
+            }
+            let b0 = state.batch * bs
+            let poems = (b0..<(b0 + bs)).map { trainingPoems[Int(state.order[$0])] }
+            let batch = PoemBatch(poems: poems, padding: padding)
+            let loss = step(batch)
+            guard let loss else {
+                stop = .diverged(step: state.step + 1, loss: lastLoss)
+                break outer
+            }
+            state.step += 1
+            state.batch += 1
+            state.epochLossSum += Double(loss)
+            state.stepLosses.append(loss)
+            var summary: EpochSummary?
+            if state.batch == nb {
+                let mean = state.epochLossSum / Double(nb)
+                let v = validationPoems.isEmpty ? nil : evaluateLoss(validationPoems)
+                summary = EpochSummary(epoch: state.epoch, meanLoss: mean, validationLoss: v,
+                                       validationPerplexity: v.map { Foundation.exp($0) }, seconds: now() - epochStart)
+                summaries.append(summary!)
+                state.epochLosses.append(mean)
+                if let v { state.validationLosses.append(v) }
+                state.epoch += 1
+                state.batch = 0
+            }
+            let elapsed = now() - start
+            let done = state.step - firstStep
+            let rate = Double(done * bs) / max(elapsed, 1e-9)
+            progress(TrainingProgress(epoch: summary?.epoch ?? state.epoch, epochs: options.epochs,
+                                      batch: summary == nil ? state.batch : nb, batchesPerEpoch: nb,
+                                      step: state.step, loss: loss, poemsPerSecond: rate,
+                                      secondsLeft: Double(totalSteps - state.step) * elapsed / Double(max(done, 1)),
+                                      epochSummary: summary))
+            if shouldStop() {
+                stop = state.epoch >= options.epochs ? .finished : .interrupted
+                break
+            }
+        }
+        if stop == .finished && state.epoch < options.epochs && state.step >= totalSteps { stop = .stepLimit }
+        let elapsed = now() - start
+        return TrainingReport(poems: trainingPoems.count + validationPoems.count, trainingPoems: trainingPoems.count,
+                              validationPoems: validationPoems.count, vocabulary: model.config.rows - 1,
+                              parameters: model.layout.count, batchesPerEpoch: nb, stepsTaken: state.step - firstStep,
+                              totalSteps: state.step, epochs: summaries, stop: stop, seconds: elapsed,
+                              poemsPerSecond: Double((state.step - firstStep) * bs) / max(elapsed, 1e-9),
+                              timings: network.timings)
+    }
+
+    private var lastLoss: Float = .nan
+
+    /// One optimizer step on `batch`; nil (and no update) when the loss or gradient is not finite.
+    func step(_ batch: PoemBatch) -> Float? {
+        let loss = model.parameters.withUnsafeBufferPointer { p in
+            gradient.withUnsafeMutableBufferPointer { g in
+                let l = network.forward(parameters: p.baseAddress!, batch: batch)
+                network.backward(parameters: p.baseAddress!, gradient: g.baseAddress!)
+                return Float(l)
+            }
+        }
+        lastLoss = loss
+        let t0 = now()
+        defer { network.timings.otherSeconds += now() - t0 }
+        guard loss.isFinite else { return nil }
+        let norm = Self.norm(gradient)
+        guard norm.isFinite else { lastLoss = .infinity; return nil }
+        if options.clip > 0 {
+            let coefficient = min(1, options.clip / (norm + 1e-6))
+            if coefficient < 1 { Self.scale(&gradient, by: coefficient) }
+        }
+        switch options.optimizer {
+        case .adam: adamStep()
+        case .sgd: Self.axpy(&model.parameters, gradient, -options.learningRate)
+        }
+        return loss
+    }
+
+    /// ‖g‖₂ summed in a fixed order (16 lanes, then the lanes in order).
+    static func norm(_ g: [Float]) -> Float {
+        g.withUnsafeBufferPointer { p in
+            var acc = SIMD16<Float>()
+            let full = p.count / 16 * 16
+            var i = 0
+            while i < full { let v = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD16<Float>.self); acc = acc.addingProduct(v, v); i += 16 }
+            var s = acc.sum()
+            for j in full..<p.count { s += p[j] * p[j] }
+            return s.squareRoot()
+        }
+    }
+
+    static func scale(_ g: inout [Float], by c: Float) {
+        for i in g.indices { g[i] *= c }
+    }
+
+    static func axpy(_ y: inout [Float], _ x: [Float], _ a: Float) {
+        for i in y.indices { y[i] += a * x[i] }
+    }
+
+    private func adamStep() {
+        let beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8
+        let t = Double(state.step + 1)
+        let bc1 = 1 - Foundation.pow(0.9, t), bc2 = 1 - Foundation.pow(0.999, t)
+        let stepSize = Float(Double(options.learningRate) / bc1)
+        let bc2Sqrt = Float(bc2.squareRoot())
+        let n = model.parameters.count
+        model.parameters.withUnsafeMutableBufferPointer { p in
+            gradient.withUnsafeBufferPointer { g in
+                state.firstMoment.withUnsafeMutableBufferPointer { m in
+                    state.secondMoment.withUnsafeMutableBufferPointer { v in
+                        for i in 0..<n {
+                            let gi = g[i]
+                            let mi = beta1 * m[i] + (1 - beta1) * gi
+                            let vi = beta2 * v[i] + (1 - beta2) * gi * gi
+                            m[i] = mi
+                            v[i] = vi
+                            p[i] -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + eps))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Mean cross-entropy over every target position of `poems` (batches of B, last one partial).
+    public func evaluateLoss(_ poems: [[Int32]]) -> Double {
+        Self.evaluate(poems: poems, model: model, network: network, batchSize: options.batchSize).meanCrossEntropy
+    }
+
+    /// Mean cross-entropy and perplexity of `model` on `poems`.
+    public static func evaluate(poems: [[Int32]], model: PoemModel, network: PoemNetwork, batchSize: Int) -> EvaluationReport {
+        let padding = Int32(model.config.rows - 1)
+        var total = 0.0
+        var positions = 0
+        var start = 0
+        let bs = max(1, batchSize)
+        model.parameters.withUnsafeBufferPointer { p in
+            while start < poems.count {
+                let batch = PoemBatch(poems: Array(poems[start..<min(poems.count, start + bs)]), padding: padding)
+                let mean = network.forward(parameters: p.baseAddress!, batch: batch)
+                total += mean * Double(batch.targetCount)
+                positions += batch.targetCount
+                start += bs
+            }
+        }
+        let mean = total / Double(max(1, positions))
+        return EvaluationReport(poems: poems.count, positions: positions, meanCrossEntropy: mean, perplexity: Foundation.exp(mean))
+    }
+
+    /// The loss and gradient of `model` on `batch` (for tests and tools). (P)
+    public static func lossAndGradient(model: PoemModel, batch: PoemBatch, threads: Int = 1) -> (loss: Double, gradient: [Float]) {
+        let network = PoemNetwork(layout: model.layout, threads: threads)
+        var g = [Float](repeating: 0, count: model.layout.count)
+        let loss = model.parameters.withUnsafeBufferPointer { p in
+            g.withUnsafeMutableBufferPointer { gp in
+                let l = network.forward(parameters: p.baseAddress!, batch: batch)
+                network.backward(parameters: p.baseAddress!, gradient: gp.baseAddress!)
+                return l
+            }
+        }
+        return (loss, g)
+    }
+}
+
+/// Cross-entropy of a model on a set of poems.
+public struct EvaluationReport: Equatable, Sendable, Codable {
+    public var poems: Int
+    /// Number of predicted positions (Σ (length − 1)).
+    public var positions: Int
+    public var meanCrossEntropy: Double
+    public var perplexity: Double
+}
