@@ -232,7 +232,7 @@ public final class PoemNetwork {
         let threads = self.threads
         targetTokens.withUnsafeBufferPointer { tgt in
             targetWeight.withUnsafeBufferPointer { w in
-                parallelFor(threads) { th in
+                parallelFor(threads, pool: workspace.pool) { th in
                     var r = th
                     while r < rows {
                         losses[r] = Self.softmaxCrossEntropyRow(lg + r * R, R: R, target: Int(tgt[r]), weight: w[r])
@@ -268,7 +268,11 @@ public final class PoemNetwork {
         let full = R / 16 * 16
         var mv = V(repeating: -.infinity)
         var j = 0
-        while j < full { mv = pointwiseMax(mv, UnsafeRawPointer(z + j).loadUnaligned(as: V.self)); j += 16 }
+        while j < full {
+            let v = UnsafeRawPointer(z + j).loadUnaligned(as: V.self)
+            mv = mv.replacing(with: v, where: v .> mv)
+            j += 16
+        }
         var m = mv.max()
         for q in full..<R { m = Swift.max(m, z[q]) }
         let mm = V(repeating: m)
@@ -426,7 +430,7 @@ public final class PoemNetwork {
     private func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
         let chunks = (cols + 15) / 16
         let threads = min(self.threads, chunks)
-        parallelFor(threads) { th in
+        parallelFor(threads, pool: workspace.pool) { th in
             var q = th
             while q < chunks {
                 let j = q * 16, n = min(16, cols - j)

@@ -1,0 +1,84 @@
+// Benchmark.swift — timing the fast trainer on a corpus: seconds per epoch, GFLOP/s by phase.
+//
+// Dimension letters: as in Network.swift. The benchmark trains the homework's model for
+// `batches` steps (0: a whole epoch) from a fresh seeded initialisation and projects the
+// time of a full epoch. Peak memory is the process's VmHWM from /proc/self/status (Linux).
+
+import Foundation
+
+/// One phase of the passes with its share of the time.
+public struct PhaseFigure: Equatable, Sendable, Codable {
+    public var phase: String
+    public var seconds: Double
+    public var gflop: Double
+    public var gflopPerSecond: Double
+}
+
+/// What `PoemBenchmark.run` measured.
+public struct BenchmarkReport: Sendable, Codable {
+    public var poems: Int
+    public var vocabulary: Int
+    public var batchSize: Int
+    public var threads: Int
+    public var batchesTimed: Int
+    public var batchesPerEpoch: Int
+    public var seconds: Double
+    public var secondsPerBatch: Double
+    public var projectedEpochSeconds: Double
+    public var poemsPerSecond: Double
+    public var meanLoss: Double
+    public var phases: [PhaseFigure]
+    public var totalGflopPerSecond: Double
+    /// Peak resident memory in MiB (nil where /proc is not available).
+    public var peakMemoryMiB: Double?
+}
+
+public enum PoemBenchmark {
+    /// Trains `batches` steps (0: one epoch) and reports the timings.
+    public static func run(poems: [[Int32]], vocabulary: Int, threads: Int, batches: Int, batchSize: Int = 32, seed: UInt64 = 0) throws -> BenchmarkReport {
+        let model = PoemModel(config: .homework(vocabularyCount: vocabulary), seed: seed)
+        var options = TrainingOptions()
+        options.threads = threads
+        options.batchSize = batchSize
+        options.seed = seed
+        options.epochs = 1
+        let trainer = try PoemTrainer(poems: poems, model: model, options: options)
+        let nb = trainer.batchesPerEpoch
+        let timed = batches <= 0 ? nb : min(batches, nb)
+        var trainerOptions = options
+        trainerOptions.maxSteps = timed
+        let bounded = try PoemTrainer(poems: poems, model: model, options: trainerOptions)
+        var losses: [Float] = []
+        let report = bounded.run(progress: { losses.append($0.loss) })
+        let t = report.timings
+        func figure(_ name: String, _ s: Double, _ f: Double) -> PhaseFigure {
+            PhaseFigure(phase: name, seconds: s, gflop: f / 1e9, gflopPerSecond: s > 0 ? f / 1e9 / s : 0)
+        }
+        let phases = [
+            figure("recurrent steps", t.recurrentSeconds, t.recurrentFlops),
+            figure("LSTM projections", t.projectionSeconds, t.projectionFlops),
+            figure("output layer", t.outputSeconds, t.outputFlops),
+            figure("softmax + loss", t.softmaxSeconds, t.softmaxFlops),
+            figure("other (embedding, optimizer)", t.otherSeconds, 0),
+        ]
+        let flops = t.recurrentFlops + t.projectionFlops + t.outputFlops + t.softmaxFlops
+        let perBatch = report.seconds / Double(max(1, report.stepsTaken))
+        return BenchmarkReport(poems: poems.count, vocabulary: vocabulary, batchSize: trainer.effectiveBatchSize, threads: threads,
+                               batchesTimed: report.stepsTaken, batchesPerEpoch: nb, seconds: report.seconds,
+                               secondsPerBatch: perBatch, projectedEpochSeconds: perBatch * Double(nb),
+                               poemsPerSecond: report.poemsPerSecond,
+                               meanLoss: losses.isEmpty ? .nan : losses.map(Double.init).reduce(0, +) / Double(losses.count),
+                               phases: phases, totalGflopPerSecond: flops / 1e9 / max(report.seconds, 1e-9),
+                               peakMemoryMiB: peakResidentMiB())
+    }
+
+    /// VmHWM of this process in MiB, from /proc/self/status.
+    public static func peakResidentMiB() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let digits = line.split(separator: " ").compactMap { Double($0) }
+            if let kb = digits.first { return kb / 1024 }
+        }
+        return nil
+    }
+}
