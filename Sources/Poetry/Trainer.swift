@@ -245,6 +245,21 @@ public final class PoemTrainer {
     }
 
     private var lastLoss: Float = .nan
+    private lazy var backup = [Float](repeating: 0, count: model.parameters.count)
+
+    /// Whether every entry is finite (x·0 is 0 for finite x, NaN otherwise).
+    static func allFinite(_ x: [Float]) -> Bool {
+        x.withUnsafeBufferPointer { p in
+            var acc = SIMD16<Float>()
+            var i = 0
+            while i < p.count {
+                let k = min(16, p.count - i)
+                acc += Kernels.load(p.baseAddress! + i, k) * 0
+                i += 16
+            }
+            return acc.sum() == 0
+        }
+    }
 
     /// One optimizer step on `batch`; nil (and no update) when the loss or gradient is not finite.
     func step(_ batch: PoemBatch) -> Float? {
@@ -265,9 +280,18 @@ public final class PoemTrainer {
             let coefficient = min(1, options.clip / (norm + 1e-6))
             if coefficient < 1 { Self.scale(&gradient, by: coefficient) }
         }
+        // Keep the weights before the update: if it overflows, the run stops on them.
+        backup.withUnsafeMutableBufferPointer { b in
+            model.parameters.withUnsafeBufferPointer { b.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+        }
         switch options.optimizer {
         case .adam: adamStep()
         case .sgd: Self.axpy(&model.parameters, gradient, -options.learningRate)
+        }
+        if !Self.allFinite(model.parameters) {
+            swap(&backup, &model.parameters)
+            lastLoss = .infinity
+            return nil
         }
         return loss
     }
@@ -307,14 +331,23 @@ public final class PoemTrainer {
         let bc2Sqrt = Float(bc2.squareRoot())
         let n = model.parameters.count
         let threads = options.threads
+        // Move the moments out of `state` so that both can be borrowed at once.
+        var firstMoment: [Float] = [], secondMoment: [Float] = []
+        swap(&firstMoment, &state.firstMoment)
+        swap(&secondMoment, &state.secondMoment)
+        defer {
+            swap(&firstMoment, &state.firstMoment)
+            swap(&secondMoment, &state.secondMoment)
+        }
+        let pool = network.workspace.pool
         model.parameters.withUnsafeMutableBufferPointer { p in
             gradient.withUnsafeBufferPointer { g in
-                state.firstMoment.withUnsafeMutableBufferPointer { m in
-                    state.secondMoment.withUnsafeMutableBufferPointer { v in
+                firstMoment.withUnsafeMutableBufferPointer { m in
+                    secondMoment.withUnsafeMutableBufferPointer { v in
                         let pp = p.baseAddress!, gp = g.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
                         // Element-wise, so any split gives the same bits; chunks of 4096.
                         let chunks = (n + 4095) / 4096
-                        parallelFor(min(threads, chunks), pool: network.workspace.pool) { th in
+                        parallelFor(min(threads, chunks), pool: pool) { th in
                             var q = th
                             while q < chunks {
                                 let lo = q * 4096, hi = min(n, lo + 4096)

@@ -85,6 +85,9 @@ enum PoemCommand {
                 OptionSpec("--resume", value: "FILE", help: "Continue the run saved in this checkpoint and its .state file."),
                 OptionSpec("--out", value: "DIR", help: "Where poem.safetensors, its .state file and loss.svg go.", default: "poem-run"),
                 OptionSpec("--quiet", help: "Print only the final report."),
+                OptionSpec("--embedding-dim", value: "E", help: "Embedding width of a new model.", default: "100"),
+                OptionSpec("--hidden-size", value: "H", help: "LSTM width of a new model.", default: "128"),
+                OptionSpec("--layers", value: "L", help: "LSTM layers of a new model.", default: "2"),
                 .json,
             ],
             run: runTrain)
@@ -130,7 +133,11 @@ enum PoemCommand {
             model = ck.model
         } else {
             vocabulary = Vocabulary(poems: corpus.poems)
-            model = PoemModel(config: .homework(vocabularyCount: vocabulary.count), seed: options.seed)
+            var config = PoemModelConfig.homework(vocabularyCount: vocabulary.count)
+            config.embeddingDim = try args.int("--embedding-dim", default: 100, range: 1...4096)
+            config.hiddenSize = try args.int("--hidden-size", default: 128, range: 1...4096)
+            config.layers = try args.int("--layers", default: 2, range: 1...8)
+            model = PoemModel(config: config, seed: options.seed)
         }
         let poems = try encode(corpus, vocabulary, checkpoint: args.string("--resume") ?? args.string("--init-from") ?? corpus.source)
         let trainer: PoemTrainer
