@@ -198,8 +198,18 @@ public final class PoemNetwork {
             timings.projectionFlops += 2 * Double(rows * G * inSize)
             // The recurrence.
             t0 = now()
-            let packedWhh = Kernels.packB(k: H, n: G, b: .transposeOf(whh, cols: H), workspace: workspace, slot: 1)
-            for t in 0..<T {
+            if H % 8 == 0 {
+                let packed = Kernels.packRecurrentForward(whh: whh, H: H, workspace: workspace, slot: 1)
+                for t in 0..<T {
+                    Kernels.lstmStepForward(B: B, H: H, z: z + t * B * G, hPrev: t > 0 ? UnsafePointer(h + (t - 1) * B * H) : nil,
+                                            cPrev: t > 0 ? UnsafePointer(cell + (t - 1) * B * H) : nil,
+                                            cell: cell + t * B * H, tanhCell: tc + t * B * H, h: h + t * B * H,
+                                            packed: packed, workspace: workspace)
+                }
+            }
+            let packedWhh = H % 8 == 0 ? nil : Kernels.packB(k: H, n: G, b: .transposeOf(whh, cols: H), workspace: workspace, slot: 1)
+            for t in 0..<T where packedWhh != nil {
+                let packedWhh = packedWhh!
                 let zt = z + t * B * G
                 if t > 0 {
                     Kernels.gemm(m: B, a: .rowMajor(UnsafePointer(h + (t - 1) * B * H), cols: H), b: packedWhh,
@@ -370,7 +380,16 @@ public final class PoemNetwork {
             // BPTT over the steps, last to first.
             t0 = now()
             let packedWhh = Kernels.packB(k: G, n: H, b: .rowMajor(whh, cols: H), workspace: workspace, slot: 1)
-            for t in stride(from: T - 1, through: 0, by: -1) {
+            if H % Kernels.nr == 0 {
+                for t in stride(from: T - 1, through: 0, by: -1) {
+                    let r0 = t * B
+                    Kernels.lstmStepBackward(B: B, H: H, act: act + r0 * G, cPrev: t > 0 ? cell + (r0 - B) * H : nil,
+                                             tanhCell: tc + r0 * H, dhOut: dH + r0 * H,
+                                             dzNext: t < T - 1 ? UnsafePointer(dg + (t + 1) * B * G) : nil,
+                                             dcNext: dcN, dz: dg + r0 * G, packedWhh: packedWhh, workspace: workspace)
+                }
+            }
+            for t in stride(from: T - 1, through: 0, by: -1) where H % Kernels.nr != 0 {
                 if t < T - 1 {
                     // dh_{t} (recurrent part) = dz_{t+1} W_hh                  (B, H)
                     Kernels.gemm(m: B, a: .rowMajor(UnsafePointer(dg + (t + 1) * B * G), cols: G), b: packedWhh,

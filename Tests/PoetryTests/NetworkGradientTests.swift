@@ -93,6 +93,11 @@ final class NetworkGradientTests: XCTestCase {
         checkGradient(config: PoemModelConfig(rows: 37, embeddingDim: 20, hiddenSize: 16, layers: 2), samples: 300)
     }
 
+    func testFusedRecurrentStepsMatchFiniteDifferences() {
+        // H = 32: both the fused forward step (H % 8 == 0) and the fused backward step (H % 32 == 0).
+        checkGradient(config: PoemModelConfig(rows: 23, embeddingDim: 12, hiddenSize: 32, layers: 2), samples: 150)
+    }
+
     func testFastGemmMatchesNaiveGemmForEveryOperandLayout() {
         var rng = SeededGenerator(seed: 4)
         let ws = Kernels.Workspace(threads: 2)

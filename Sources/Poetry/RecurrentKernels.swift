@@ -1,0 +1,159 @@
+// RecurrentKernels.swift — one LSTM time step as a single parallel section.
+//
+// Dimension letters: B rows (poems) of the step, H hidden units, G = 4H gate columns.
+// Notation: PyTorch LSTM gates (i, f, g, o); formulas as in Network.swift.
+// The step's product h_{t−1} W_hhᵀ (B × H × G) is small, and running it as a GEMM followed
+// by the cell needs two passes and a wait between them. Here each thread owns whole groups
+// of hidden units: the forward pass packs W_hhᵀ so that one 32-column panel holds the four
+// gates of 8 units, so a micro-kernel tile (8 rows × 32 columns) has every gate its cell
+// needs; the cell runs on that tile at once. Backward, a panel is 32 units of dh_{t−1} =
+// dz_t W_hh, followed by those units' cell backward. Each entry is still summed by one
+// thread in a fixed order, so results do not depend on the thread count.
+// Used when H is a multiple of 8 (forward) / 32 (backward); otherwise Network.swift falls
+// back to GEMM + cell.
+
+extension Kernels {
+    /// W_hhᵀ (H, G) packed with permuted columns: column c of panel q is gate c / 8 of unit
+    /// 8q + c % 8. Entry (p, c) of panel q is at `q * H * 32 + p * 32 + c`.
+    static func packRecurrentForward(whh: UnsafePointer<Float>, H: Int, workspace: Workspace, slot: Int) -> PackedB {
+        let groups = H / 8
+        let buf = workspace.bBuffer(slot: slot, capacity: max(1, groups * H * nr))
+        for q in 0..<groups {
+            let dst = buf + q * H * nr
+            for c in 0..<nr {
+                let source = whh + ((c / 8) * H + 8 * q + c % 8) * H   // row of W_hh = column of W_hhᵀ
+                for p in 0..<H { dst[p * nr + c] = source[p] }
+            }
+        }
+        return PackedB(k: H, n: 4 * H, buffer: buf, capacity: groups * H * nr)
+    }
+
+    /// Makes sure each thread's A-packing buffer holds `count` floats.
+    static func reservePackedA(_ workspace: Workspace, _ count: Int) {
+        if workspace.packedACapacity < count {
+            for i in 0..<workspace.packedA.count {
+                workspace.packedA[i].deallocate()
+                workspace.packedA[i] = .allocate(capacity: count)
+            }
+            workspace.packedACapacity = count
+        }
+    }
+
+    @inline(__always)
+    static func pair(_ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>?) -> SIMD16<Float> {
+        let lo = UnsafeRawPointer(p0).loadUnaligned(as: SIMD8<Float>.self)
+        let hi = p1.map { UnsafeRawPointer($0).loadUnaligned(as: SIMD8<Float>.self) } ?? SIMD8<Float>()
+        return SIMD16(lowHalf: lo, highHalf: hi)
+    }
+
+    @inline(__always)
+    static func storePair(_ v: SIMD16<Float>, _ p0: UnsafeMutablePointer<Float>, _ p1: UnsafeMutablePointer<Float>?) {
+        UnsafeMutableRawPointer(p0).storeBytes(of: v.lowHalf, as: SIMD8<Float>.self)
+        if let p1 { UnsafeMutableRawPointer(p1).storeBytes(of: v.highHalf, as: SIMD8<Float>.self) }
+    }
+
+    /// Forward step: z (B, G) holds x_t W_ihᵀ + biases on entry and the activated gates on
+    /// exit; writes c_t, tanh c_t, h_t (B, H). hPrev/cPrev nil at t = 0 (zero state).
+    static func lstmStepForward(B: Int, H: Int, z: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>?,
+                                cPrev: UnsafePointer<Float>?, cell: UnsafeMutablePointer<Float>,
+                                tanhCell: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+                                packed: PackedB, workspace: Workspace) {
+        let G = 4 * H, groups = H / 8
+        let threads = min(workspace.threads, groups)
+        reservePackedA(workspace, ((B + mr - 1) / mr) * mr * H)
+        parallelFor(threads, pool: workspace.pool) { th in
+            let packedA = workspace.packedA[th]
+            let tile = workspace.tileBuffers[th]
+            if let hPrev { packA(a: .rowMajor(hPrev, cols: H), i0: 0, rows: B, p0: 0, kLen: H, into: packedA) }
+            var q = th
+            while q < groups {
+                let u0 = 8 * q
+                var r = 0
+                while r < B {
+                    let height = min(mr, B - r)
+                    if hPrev != nil {
+                        microKernel(kLen: H, a: packedA + (r / mr) * H * mr, b: packed.panel(q), c: tile, ldc: nr, add: false)
+                    } else {
+                        tile.update(repeating: 0, count: mr * nr)
+                    }
+                    var i = 0
+                    while i < height {
+                        let a = r + i
+                        let hasB = i + 1 < height
+                        let b = a + 1
+                        let t0 = UnsafePointer(tile + i * nr), t1: UnsafePointer<Float>? = hasB ? UnsafePointer(tile + (i + 1) * nr) : nil
+                        let za = z + a * G + u0, zb: UnsafeMutablePointer<Float>? = hasB ? z + b * G + u0 : nil
+                        func gate(_ k: Int) -> SIMD16<Float> {
+                            pair(t0 + 8 * k, t1.map { $0 + 8 * k }) + pair(za + k * H, zb.map { UnsafePointer($0 + k * H) })
+                        }
+                        let ig = sigmoid(gate(0)), fg = sigmoid(gate(1)), gg = tanh(gate(2)), og = sigmoid(gate(3))
+                        storePair(ig, za, zb)
+                        storePair(fg, za + H, zb.map { $0 + H })
+                        storePair(gg, za + 2 * H, zb.map { $0 + 2 * H })
+                        storePair(og, za + 3 * H, zb.map { $0 + 3 * H })
+                        let cp = cPrev.map { pair($0 + a * H + u0, hasB ? $0 + b * H + u0 : nil) } ?? SIMD16<Float>()
+                        let c = fg * cp + ig * gg
+                        let tc = tanh(c)
+                        storePair(c, cell + a * H + u0, hasB ? cell + b * H + u0 : nil)
+                        storePair(tc, tanhCell + a * H + u0, hasB ? tanhCell + b * H + u0 : nil)
+                        storePair(og * tc, h + a * H + u0, hasB ? h + b * H + u0 : nil)
+                        i += 2
+                    }
+                    r += mr
+                }
+                q += threads
+            }
+        }
+    }
+
+    /// Backward step: dh_t = dhOut + dz_{t+1} W_hh (the latter skipped when dzNext is nil),
+    /// then the cell backward; writes dz_t (B, G) and updates dcNext (B, H) in place.
+    static func lstmStepBackward(B: Int, H: Int, act: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
+                                 tanhCell: UnsafePointer<Float>, dhOut: UnsafePointer<Float>,
+                                 dzNext: UnsafePointer<Float>?, dcNext: UnsafeMutablePointer<Float>,
+                                 dz: UnsafeMutablePointer<Float>, packedWhh: PackedB, workspace: Workspace) {
+        typealias V = SIMD16<Float>
+        let G = 4 * H, panels = H / nr
+        let threads = min(workspace.threads, panels)
+        reservePackedA(workspace, ((B + mr - 1) / mr) * mr * G)
+        let one = V(repeating: 1)
+        parallelFor(threads, pool: workspace.pool) { th in
+            let packedA = workspace.packedA[th]
+            let tile = workspace.tileBuffers[th]
+            if let dzNext { packA(a: .rowMajor(dzNext, cols: G), i0: 0, rows: B, p0: 0, kLen: G, into: packedA) }
+            var q = th
+            while q < panels {
+                let u0 = q * nr
+                var r = 0
+                while r < B {
+                    let height = min(mr, B - r)
+                    if dzNext != nil {
+                        microKernel(kLen: G, a: packedA + (r / mr) * G * mr, b: packedWhh.panel(q), c: tile, ldc: nr, add: false)
+                    } else {
+                        tile.update(repeating: 0, count: mr * nr)
+                    }
+                    for i in 0..<height {
+                        let row = r + i
+                        let a = act + row * G, d = dz + row * G
+                        for half in 0..<2 {
+                            let u = u0 + 16 * half
+                            let ig = load(a + u, 16), fg = load(a + H + u, 16)
+                            let gg = load(a + 2 * H + u, 16), og = load(a + 3 * H + u, 16)
+                            let tcv = load(tanhCell + row * H + u, 16)
+                            let dh = load(dhOut + row * H + u, 16) + load(tile + i * nr + 16 * half, 16)
+                            let dc = load(dcNext + row * H + u, 16) + dh * og * (one - tcv * tcv)
+                            let cp = cPrev.map { load($0 + row * H + u, 16) } ?? V()
+                            store(dc * gg * ig * (one - ig), d + u, 16)
+                            store(dc * cp * fg * (one - fg), d + H + u, 16)
+                            store(dc * ig * (one - gg * gg), d + 2 * H + u, 16)
+                            store(dh * tcv * og * (one - og), d + 3 * H + u, 16)
+                            store(dc * fg, dcNext + row * H + u, 16)
+                        }
+                    }
+                    r += mr
+                }
+                q += threads
+            }
+        }
+    }
+}
