@@ -26,7 +26,7 @@ public struct NamedGradient {
 
 /// Central finite differences of `loss` with respect to every entry of every parameter.
 public func finiteDifferenceGradients(
-    parameters: [Matrix<Double>], epsilon: Double = 1e-6, loss: ([Matrix<Double>]) -> Double
+    parameters: [Matrix<Double>], epsilon: Double = 1e-6, stencil: Stencil = .central, loss: ([Matrix<Double>]) -> Double
 ) -> [Matrix<Double>] {
     var theta = parameters
     var result: [Matrix<Double>] = []
@@ -34,12 +34,11 @@ public func finiteDifferenceGradients(
         var g = Matrix<Double>(rows: theta[p].rows, cols: theta[p].cols)
         for e in 0..<theta[p].count {
             let original = theta[p].storage[e]
-            theta[p].storage[e] = original + epsilon
-            let plus = loss(theta)
-            theta[p].storage[e] = original - epsilon
-            let minus = loss(theta)
+            g.storage[e] = stencil.derivative(epsilon: epsilon) { shift in
+                theta[p].storage[e] = original + shift
+                return loss(theta)
+            }
             theta[p].storage[e] = original
-            g.storage[e] = (plus - minus) / (2 * epsilon)
         }
         result.append(g)
     }
@@ -67,13 +66,14 @@ public func checkGradients(
         let analytic = gradients[p].gradient
         for e in 0..<theta[p].count {
             let original = theta[p].storage[e]
-            theta[p].storage[e] = original + eps
-            let plus = loss(theta)
-            theta[p].storage[e] = original - eps
-            let minus = loss(theta)
+            var plus = 0.0, minus = 0.0
+            numeric.storage[e] = options.stencil.derivative(epsilon: eps) { shift in
+                theta[p].storage[e] = original + shift
+                let value = loss(theta)
+                if shift == eps { plus = value } else if shift == -eps { minus = value }
+                return value
+            }
             theta[p].storage[e] = original
-            let central = (plus - minus) / (2 * eps)
-            numeric.storage[e] = central
             let a = analytic.storage[e]
             // One-sided differences: a jump between them that does not shrink with ε is a kink.
             // (For a smooth loss right − left ≈ ε·L'', which shrinks tenfold with ε/10.)
@@ -117,7 +117,7 @@ public func compare(
 ) -> ParameterComparison {
     precondition(candidate.rows == reference.rows && candidate.cols == reference.cols, "\(name): shapes differ")
     let scale = max(candidate.maxAbs(), reference.maxAbs())
-    let floor = max(options.relativeFloor * scale, Double.leastNormalMagnitude)
+    let floor = max(options.relativeFloor * scale, options.absoluteFloor, Double.leastNormalMagnitude)
     var entries: [EntryComparison] = []
     var failing = 0
     var maxAbs = 0.0, maxRel = 0.0

@@ -55,9 +55,7 @@ public func directionalCheck(
         v = v.map { $0 / norm }
         let analytic = zip(gradients, v).reduce(0.0) { $0 + $1.0.gradient.dot($1.1) }
         let eps = options.epsilon
-        let plus = loss(zip(theta, v).map { $0 + eps * $1 })
-        let minus = loss(zip(theta, v).map { $0 - eps * $1 })
-        let numeric = (plus - minus) / (2 * eps)
+        let numeric = options.stencil.derivative(epsilon: eps) { shift in loss(zip(theta, v).map { $0 + shift * $1 }) }
         let absErr = abs(analytic - numeric)
         let relErr = absErr / max(abs(analytic), abs(numeric), Double.leastNormalMagnitude)
         results.append(DirectionalComparison(direction: d + 1, analytic: analytic, numeric: numeric, absoluteError: absErr,
