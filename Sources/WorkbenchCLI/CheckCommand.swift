@@ -2,6 +2,7 @@
 //
 //   workbench check                       every family, one row per quantity and method pair
 //   workbench check rnn [options]         one vanilla-RNN configuration, every comparison
+//   workbench check lstm [options]        one LSTM configuration (LSTMCommand.swift)
 //   workbench check formula 6.31 --i --j  formula (6.31) against forward recursion
 //   workbench check formula 6.40 | 6.41   both sides of (6.40) / (6.41)
 
@@ -15,6 +16,7 @@ enum CheckCommand {
     static var families: [(name: String, rows: (_ maxSteps: Int, _ seed: UInt64) -> [CheckSuiteRow])] {
         [
             ("rnn", { maxSteps, seed in rnnSuiteRows(steps: 1...maxSteps, seed: seed) }),
+            ("lstm", { maxSteps, seed in lstmSuiteRows(maxSteps: maxSteps, seed: seed) }),
         ]
     }
 
@@ -34,7 +36,7 @@ enum CheckCommand {
                 OptionSpec("--family", value: "NAME", help: "Only this family (\(families.map(\.name).joined(separator: ", ")))."),
                 .json,
             ],
-            subcommands: [rnnSpec, formulaSpec],
+            subcommands: [rnnSpec, LSTMCommand.checkSpec, formulaSpec],
             run: { args, console in
                 try args.expectPositional(max: 0)
                 let maxSteps = try args.int("--max-steps", default: 20, range: 1...200)

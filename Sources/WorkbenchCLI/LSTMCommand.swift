@@ -25,6 +25,59 @@ enum LSTMCommand {
 
     static let seedOption = OptionSpec("--seed", value: "N", help: "Seed of the random weights and inputs.", default: "1")
 
+    // MARK: - check lstm (a subcommand of `workbench check`)
+
+    static var checkSpec: CommandSpec {
+        CommandSpec(
+            name: "lstm",
+            abstract: "Check an LSTM's gradients: hand-derived BPTT, autodiff, finite differences.",
+            discussion: """
+            Builds a seeded PyTorch-style LSTM (batch-first, gates i, f, g, o) with a linear head and
+            compares every gradient — all layers' weight_ih, weight_hh, bias_ih, bias_hh, fc.weight,
+            fc.bias and the initial states h0, c0 — three ways. (The PyTorch fixtures are compared by
+            the test suite.)
+            """,
+            options: [
+                OptionSpec("--layers", value: "L", help: "Stacked layers (1...4).", default: "2"),
+                OptionSpec("--steps", value: "T", help: "Sequence length (1...200).", default: "5"),
+                OptionSpec("--hidden", value: "H", help: "Hidden size (1...64).", default: "4"),
+                OptionSpec("--input", value: "D", help: "Input size (1...64).", default: "3"),
+                OptionSpec("--classes", value: "V", help: "Output classes of the linear head (2...100).", default: "5"),
+                OptionSpec("--batch", value: "B", help: "Batch size (1...16).", default: "2"),
+                OptionSpec("--loss", value: "KIND", help: "cross-entropy (mean over B·T) or squared (½‖y − target‖²).", default: "cross-entropy"),
+                OptionSpec("--seed", value: "N", help: "Seed of the random model and data.", default: "0"),
+                OptionSpec("--zero-initial-state", help: "Use h0 = c0 = 0 (PyTorch's default)."),
+                OptionSpec("--epsilon", value: "ε", help: "Finite-difference step of the fourth-order stencil (1e-8...0.1).", default: "1e-3"),
+                .json,
+            ],
+            run: { args, console in
+                try args.expectPositional(max: 0)
+                let loss = try args.choice("--loss", LSTMCheckConfiguration.Loss.allCases.map(\.rawValue), default: "cross-entropy")
+                let config = LSTMCheckConfiguration(
+                    layers: try args.int("--layers", default: 2, range: 1...4), steps: try args.int("--steps", default: 5, range: 1...200),
+                    hidden: try args.int("--hidden", default: 4, range: 1...64), input: try args.int("--input", default: 3, range: 1...64),
+                    classes: try args.int("--classes", default: 5, range: 2...100), batch: try args.int("--batch", default: 2, range: 1...16),
+                    loss: LSTMCheckConfiguration.Loss(rawValue: loss)!, seed: try args.seed(default: 0),
+                    nonzeroInitialState: !args.flag("--zero-initial-state"))
+                var options = lstmFiniteDifferenceOptions
+                options.epsilon = try args.double("--epsilon", default: options.epsilon, range: 1e-8...0.1)
+                let report = checkLSTM(config, options: options)
+                if args.flag("--json") {
+                    struct Output: Encodable { let report: LSTMCheckReport; let passed: Bool }
+                    console.print(try jsonString(Output(report: report, passed: report.passed)))
+                } else {
+                    let c = config
+                    console.print("LSTM (PyTorch notation), L = \(c.layers), T = \(c.steps), H = \(c.hidden), D = \(c.input), V = \(c.classes), B = \(c.batch), \(c.loss.rawValue) loss, seed \(c.seed), h0/c0 \(c.nonzeroInitialState ? "random" : "zero")")
+                    console.print("L = \(formatScalar(report.loss, digits: 12))\n")
+                    for part in [report.handVsAutodiff, report.handVsFiniteDifferences, report.autodiffVsFiniteDifferences] {
+                        console.print(part.table() + "\n")
+                    }
+                    console.print("verdict: \(report.passed ? "pass" : "fail")")
+                }
+                return report.passed ? 0 : 1
+            })
+    }
+
     // MARK: - cell-state
 
     static var cellState: CommandSpec {

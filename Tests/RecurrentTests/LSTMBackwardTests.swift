@@ -13,12 +13,6 @@ let lstmCheckConfigurations: [(Int, Int, Bool, Bool)] = [
     (1, 1, false, true), (1, 6, true, true), (2, 4, true, true), (2, 3, false, false), (2, 5, true, false),
 ]
 
-/// Finite-difference settings for the LSTM: ε = 1e-5 (the step that balances rounding noise
-/// u·|L|/ε against truncation ε²·L'''/6 here) and entries below a tenth of their tensor's
-/// largest gradient measured relative to that tenth, since their absolute FD noise (~1e-11)
-/// cannot be resolved relatively. Headline bound 1e-6. Measured worst: 2.7e-7.
-let lstmFiniteDifferenceOptions = GradCheckOptions(epsilon: 1e-5, relativeFloor: 0.1, maxRelativeError: 1e-6)
-
 func lstmProblem(_ c: (Int, Int, Bool, Bool), seed: UInt64 = 7) -> LSTMProblem<Double> {
     LSTMProblem<Double>.random(inputSize: 3, hiddenSize: 4, layers: c.0, outputs: 5, batch: 2, steps: c.1,
                                nonzeroInitial: c.2, crossEntropy: c.3, seed: seed)

@@ -45,6 +45,10 @@ final class LSTMJacobianTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-12, "forward-mode ∂C_T/∂C_k disagrees with the backward pass by \(worst)")
     }
 
+    func testSuiteAgreementRowUsesTheSameComparison() {
+        XCTAssertLessThan(cellJacobianAgreement(steps: 9, hidden: 3, seed: 2), 1e-12)
+    }
+
     func testForwardModeJacobianOfInitialCellMatchesFiniteDifferences() {
         let s = setup()
         let steps = s.inputs.count, hs = s.layer.hiddenSize
