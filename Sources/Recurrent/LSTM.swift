@@ -146,6 +146,15 @@ public struct LSTM<Scalar: RealScalar>: Codable, Equatable, Sendable {
     public func backward(_ result: LSTMForwardResult<Scalar>, dOutputs: [Matrix<Scalar>],
                          dFinal: LSTMState<Scalar>? = nil, into grads: inout [LSTMLayerParameters<Scalar>],
                          record: Bool = false) -> LSTMBackwardResult<Scalar> {
+        backwardPass(result, dOutputs: dOutputs, dFinal: dFinal, into: &grads, record: record, cellPathOnly: false)
+    }
+
+    /// The BPTT loop. With `cellPathOnly` the gradient goes back in time only through c
+    /// ((B7)) and the recurrent term dz W_hh of (B8) is dropped — a deliberately wrong
+    /// gradient (the "C-path only" picture of the homework) that the check suite must catch.
+    func backwardPass(_ result: LSTMForwardResult<Scalar>, dOutputs: [Matrix<Scalar>],
+                      dFinal: LSTMState<Scalar>?, into grads: inout [LSTMLayerParameters<Scalar>],
+                      record: Bool, cellPathOnly: Bool) -> LSTMBackwardResult<Scalar> {
         let steps = result.outputs.count
         precondition(dOutputs.count == steps, "need ∂L/∂h_t for all \(steps) steps")
         precondition(grads.count == layers.count, "need one gradient accumulator per layer")
@@ -173,7 +182,7 @@ public struct LSTM<Scalar: RealScalar>: Codable, Equatable, Sendable {
                     recordedC[l][t] = step.dc
                 }
                 dBelow[t] = step.dx
-                dhNext = step.dhPrev
+                dhNext = cellPathOnly ? .zeros(b, hs) : step.dhPrev
                 dcNext = step.dcPrev
             }
             dInitial.hidden[l] = dhNext

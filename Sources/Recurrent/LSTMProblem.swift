@@ -123,10 +123,17 @@ public struct LSTMProblem<Scalar: RealScalar>: Sendable {
 
     /// The loss and the gradient of every named tensor, by the hand-derived backward pass.
     public func handGradients() -> (loss: Scalar, gradients: [String: Matrix<Scalar>]) {
+        handGradients(cellPathOnly: false)
+    }
+
+    /// `cellPathOnly`: the deliberately wrong variant of `LSTM.backwardPass` (no recurrence
+    /// through h), for the suite's "caught" row.
+    func handGradients(cellPathOnly: Bool) -> (loss: Scalar, gradients: [String: Matrix<Scalar>]) {
         let result = lstm.forward(inputs, initial: initial, override: override)
         let head = headLoss(result.outputs, wantGradient: true)
         var grads = lstm.zeroGradients()
-        let back = lstm.backward(result, dOutputs: head.dOutputs, into: &grads)
+        let back = lstm.backwardPass(result, dOutputs: head.dOutputs, dFinal: nil, into: &grads, record: false,
+                                     cellPathOnly: cellPathOnly)
         var out: [String: Matrix<Scalar>] = ["fc.weight": head.dWeight, "fc.bias": head.dBias]
         for (l, g) in grads.enumerated() {
             out["weight_ih_l\(l)"] = g.weightIH

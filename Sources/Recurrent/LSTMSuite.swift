@@ -102,7 +102,7 @@ public func lstmSuiteLengths(maxSteps: Int) -> [Int] {
 
 /// The LSTM rows of `workbench check`: for 1 and 2 layers and both losses, hand vs autodiff,
 /// hand vs finite differences and autodiff vs finite differences (worst over the lengths);
-/// then exercise 3(c) (f = 1, i = 0 ⇒ ∂C_t/∂C_k = I) and forward-mode ∂C_T/∂C_k against the
+/// a deliberately wrong gradient (BPTT through c only) that must be caught; then exercise 3(c) (f = 1, i = 0 ⇒ ∂C_t/∂C_k = I) and forward-mode ∂C_T/∂C_k against the
 /// backward pass.
 public func lstmSuiteRows(maxSteps: Int = 20, seed: UInt64 = 0) -> [CheckSuiteRow] {
     let lengths = lstmSuiteLengths(maxSteps: maxSteps)
@@ -129,6 +129,31 @@ public func lstmSuiteRows(maxSteps: Int = 20, seed: UInt64 = 0) -> [CheckSuiteRo
             }
         }
     }
+    // A deliberately wrong gradient: BPTT through c only (the recurrence dz W_hh dropped).
+    var caughtAll = true, caughtCases = 0, smallest = Double.infinity
+    for t in lengths where t >= 2 {
+        let config = LSTMCheckConfiguration(layers: 1, steps: t, hidden: 3, input: 2, classes: 4, batch: 2,
+                                            loss: .crossEntropy, seed: seed &+ UInt64(t), nonzeroInitialState: true)
+        let problem = config.makeProblem()
+        let names = problem.parameterNames
+        let wrong = problem.handGradients(cellPathOnly: true).gradients
+        let options = lstmFiniteDifferenceOptions
+        let fd = finiteDifferenceGradients(parameters: names.map { problem.tensor(named: $0)! }, epsilon: options.epsilon,
+                                           stencil: options.stencil) { theta in
+            var p = problem
+            for (k, name) in names.enumerated() { p.setTensor(named: name, to: theta[k]) }
+            return p.lossValue()
+        }
+        let report = compareGradients(names: names, candidate: names.map { wrong[$0]! }, reference: fd,
+                                      methods: "cell-path-only BPTT vs finite differences", title: "", options: options)
+        caughtCases += 1
+        caughtAll = caughtAll && !report.passed
+        smallest = min(smallest, report.maxRelativeError)
+    }
+    rows.append(CheckSuiteRow(family: "lstm", quantity: "BPTT through c only (dz W_hh dropped) — a wrong gradient",
+                              methods: "cell-path-only vs finite differences", cases: "\(caughtCases) lengths T ≥ 2",
+                              maxRelativeError: smallest.isFinite ? smallest : 0, bound: nil,
+                              verdict: caughtCases == 0 ? .skipped : caughtAll ? .caught : .missed))
     // Exercise 3(c): with f = 1 and i = 0 forced, ∂C_t/∂C_k = I through every path.
     let steps = min(maxSteps, 20)
     let identity = (try? cellStateExperiment(forget: 1, input: 0, steps: steps, hidden: 4, seed: seed))?.maxDeviationFromIdentity ?? .infinity

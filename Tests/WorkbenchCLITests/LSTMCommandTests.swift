@@ -102,6 +102,6 @@ final class LSTMCommandTests: XCTestCase {
         XCTAssertEqual(json["passed"] as? Bool, true)
         let (s2, suite, _) = run(["check", "--family", "lstm", "--max-steps", "2"])
         XCTAssertEqual(s2, 0, suite)
-        XCTAssertTrue(suite.contains("hand BPTT vs autodiff") && suite.contains("exercise 3c"), suite)
+        XCTAssertTrue(suite.contains("hand BPTT vs autodiff") && suite.contains("exercise 3c") && suite.contains("caught"), suite)
     }
 }
