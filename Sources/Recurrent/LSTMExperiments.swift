@@ -308,7 +308,9 @@ public struct LSTMLagReport: Codable, Sendable {
 }
 
 /// A vanilla RNN h_t = act(x_t W_ihᵀ + h_{t−1} W_hhᵀ + b) (PyTorch's `nn.RNN` layout, one
-/// bias), only what the lag experiment needs: forward and ∂L/∂h_k by BPTT.
+/// bias), only what the lag experiment needs: forward and ∂L/∂h_k by BPTT. (`VanillaRNN` is
+/// the full model in NNDL notation, one column-vector sequence with a loss at every step; the
+/// probe needs a batch, row layout like the LSTM's, and a loss at the last step only.)
 private struct LagProbeRNN {
     var weightIH: Matrix<Double>  // (H, D)
     var weightHH: Matrix<Double>  // (H, H)
