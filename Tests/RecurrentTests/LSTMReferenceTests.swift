@@ -88,48 +88,61 @@ final class LSTMReferenceTests: XCTestCase {
         return (ours - Matrix(rows: ours.rows, cols: ours.cols, storage: torch.storage)).maxAbs() / max(torch.maxAbs(), 1e-300)
     }
 
+    /// (name, relative difference) for every tensor the fixture holds: outputs, h_n, c_n, loss,
+    /// every parameter gradient, ∂L/∂h0, ∂L/∂c0 and ∂L/∂input.
+    func differences(_ p: LSTMProblem<Double>, _ f: LSTMReferenceFixture) throws -> [(String, Double)] {
+        var errors: [(String, Double)] = []
+        // Forward: output (B, T, H), h_n, c_n, loss.
+        let result = p.lstm.forward(p.inputs, initial: p.initial)
+        for t in 0..<f.config.steps {
+            errors.append(("output[:, \(t)]", relativeError(result.outputs[t], f.output.timeSlice(t))))
+        }
+        for l in 0..<f.config.num_layers {
+            errors.append(("h_n[\(l)]", relativeError(result.final.hidden[l], f.h_n.layer(l))))
+            errors.append(("c_n[\(l)]", relativeError(result.final.cell[l], f.c_n.layer(l))))
+        }
+        let (loss, grads) = p.handGradients()
+        errors.append(("loss", abs(loss - f.loss) / abs(f.loss)))
+        // Backward: every parameter, h0, c0.
+        for (key, tensor) in f.gradients where key != "h0" && key != "c0" && key != "input" {
+            errors.append(("∂L/∂\(key)", relativeError(try XCTUnwrap(grads[key], "no gradient for \(key)"), tensor.matrix)))
+        }
+        for l in 0..<f.config.num_layers {
+            errors.append(("∂L/∂h0[\(l)]", relativeError(grads["h0_l\(l)"]!, f.gradients["h0"]!.layer(l))))
+            errors.append(("∂L/∂c0[\(l)]", relativeError(grads["c0_l\(l)"]!, f.gradients["c0"]!.layer(l))))
+        }
+        // ∂L/∂input through the backward's dInputs.
+        var acc = p.lstm.zeroGradients()
+        let head = p.headLoss(result.outputs, wantGradient: true)
+        let back = p.lstm.backward(result, dOutputs: head.dOutputs, into: &acc)
+        for t in 0..<f.config.steps {
+            errors.append(("∂L/∂input[:, \(t)]", relativeError(back.dInputs[t], f.gradients["input"]!.timeSlice(t))))
+        }
+        return errors
+    }
+
     func testForwardAndBPTTMatchPyTorchFixturesToOneInABillion() throws {
         for url in try fixtureURLs() {
             let f = try JSONDecoder().decode(LSTMReferenceFixture.self, from: Data(contentsOf: url))
             XCTAssertEqual(f.format, 1)
-            let p = problem(from: f)
+            XCTAssertEqual(f.generator, "scripts/make_reference.py")
             let name = url.lastPathComponent
-            var errors: [(String, Double)] = []
-
-            // Forward: output (B, T, H), h_n, c_n, loss.
-            let result = p.lstm.forward(p.inputs, initial: p.initial)
-            for t in 0..<f.config.steps {
-                errors.append(("output[:, \(t)]", relativeError(result.outputs[t], f.output.timeSlice(t))))
-            }
-            for l in 0..<f.config.num_layers {
-                errors.append(("h_n[\(l)]", relativeError(result.final.hidden[l], f.h_n.layer(l))))
-                errors.append(("c_n[\(l)]", relativeError(result.final.cell[l], f.c_n.layer(l))))
-            }
-            let (loss, grads) = p.handGradients()
-            errors.append(("loss", abs(loss - f.loss) / abs(f.loss)))
-
-            // Backward: every parameter, h0, c0.
-            for (key, tensor) in f.gradients where key != "h0" && key != "c0" && key != "input" {
-                errors.append(("∂L/∂\(key)", relativeError(try XCTUnwrap(grads[key], "no gradient for \(key)"), tensor.matrix)))
-            }
-            for l in 0..<f.config.num_layers {
-                errors.append(("∂L/∂h0[\(l)]", relativeError(grads["h0_l\(l)"]!, f.gradients["h0"]!.layer(l))))
-                errors.append(("∂L/∂c0[\(l)]", relativeError(grads["c0_l\(l)"]!, f.gradients["c0"]!.layer(l))))
-            }
-            // ∂L/∂input through the backward's dInputs.
-            var acc = p.lstm.zeroGradients()
-            let head = p.headLoss(result.outputs, wantGradient: true)
-            let back = p.lstm.backward(result, dOutputs: head.dOutputs, into: &acc)
-            for t in 0..<f.config.steps {
-                errors.append(("∂L/∂input[:, \(t)]", relativeError(back.dInputs[t], f.gradients["input"]!.timeSlice(t))))
-            }
-
+            let errors = try differences(problem(from: f), f)
             let worst = errors.max { $0.1 < $1.1 }!
             print("\(name): \(errors.count) tensors, worst relative difference \(worst.0) = \(worst.1)")
-            if worst.1 > 1e-9 {
-                let report = errors.filter { $0.1 > 1e-9 }.map { "\($0.0): \($0.1)" }.joined(separator: ", ")
+            if !(worst.1 <= 1e-9) {
+                let report = errors.filter { !($0.1 <= 1e-9) }.map { "\($0.0): \($0.1)" }.joined(separator: ", ")
                 XCTFail("\(name): worst relative difference \(worst.0) = \(worst.1) > 1e-9; failing tensors: \(report)")
             }
         }
+    }
+
+    func testFixtureComparisonDetectsAWeightChangedByOnePartInAMillion() throws {
+        let url = try XCTUnwrap(fixtureURLs().first { $0.lastPathComponent == "lstm_l2_t5_h0rand.json" })
+        let f = try JSONDecoder().decode(LSTMReferenceFixture.self, from: Data(contentsOf: url))
+        var p = problem(from: f)
+        p.lstm.layers[1].weightHH.storage[3] *= 1 + 1e-6
+        let worst = try differences(p, f).map(\.1).max()!
+        XCTAssertGreaterThan(worst, 1e-9, "a perturbed weight went unnoticed")
     }
 }
