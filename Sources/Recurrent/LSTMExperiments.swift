@@ -76,12 +76,16 @@ public struct LSTMCellStateReport: Codable, Sendable {
     public var maxDeviationFromForgetProduct: Double
     /// Other forced settings, to show the general f-product (and where it stops holding).
     public var otherCases: [Case]
+    /// If requested: `jacobians[t][k]` = ∂C_t/∂C_k (H, H) for the requested setting.
+    public var jacobians: [[Matrix<Double>]]?
 }
 
 /// Forces f and/or i in a random LSTM (seeded) and measures ∂C_t/∂C_k through all paths
 /// (forward mode, LSTMJacobian.swift).
+///
+/// - Parameter includeMatrices: also return every ∂C_t/∂C_k matrix (T²H²/2 numbers).
 public func cellStateExperiment(forget: Double?, input: Double?, steps: Int = 6, hidden: Int = 4,
-                                seed: UInt64 = 1) throws -> LSTMCellStateReport {
+                                seed: UInt64 = 1, includeMatrices: Bool = false) throws -> LSTMCellStateReport {
     try require(steps >= 1 && steps <= 200, "steps must be in 1...200, got \(steps)")
     try require(hidden >= 1 && hidden <= 256, "hidden must be in 1...256, got \(hidden)")
     for (name, value) in [("forget", forget), ("input", input)] {
@@ -94,7 +98,7 @@ public func cellStateExperiment(forget: Double?, input: Double?, steps: Int = 6,
     let h0 = Matrix<Double>.random(1, hidden, in: -1...1, using: &rng)
     let c0 = Matrix<Double>.random(1, hidden, in: -1...1, using: &rng)
 
-    func run(_ f: Double?, _ i: Double?) -> (rows: [LSTMCellStateReport.Row], maxF: Double, maxI: Double) {
+    func run(_ f: Double?, _ i: Double?) -> (rows: [LSTMCellStateReport.Row], maxF: Double, maxI: Double, full: [[Matrix<Double>]]) {
         let j = lstmCellStateJacobians(layer, inputs: inputs, h0: h0, c0: c0, override: LSTMGateOverride(input: i, forget: f))
         var rows: [LSTMCellStateReport.Row] = []
         var maxF = 0.0, maxI = 0.0
@@ -114,7 +118,7 @@ public func cellStateExperiment(forget: Double?, input: Double?, steps: Int = 6,
                 rows.append(row)
             }
         }
-        return (rows, maxF, maxI)
+        return (rows, maxF, maxI, j.full)
     }
 
     let requested = run(forget, input)
@@ -142,7 +146,8 @@ public func cellStateExperiment(forget: Double?, input: Double?, steps: Int = 6,
     }
     return LSTMCellStateReport(steps: steps, hidden: hidden, seed: seed, forget: forget, input: input,
                                rows: requested.rows, maxDeviationFromIdentity: requested.maxI,
-                               maxDeviationFromForgetProduct: requested.maxF, otherCases: others)
+                               maxDeviationFromForgetProduct: requested.maxF, otherCases: others,
+                               jacobians: includeMatrices ? requested.full : nil)
 }
 
 extension LSTMLayerParameters {

@@ -93,6 +93,7 @@ enum LSTMCommand {
                 OptionSpec("--input", value: "I", help: "Forced input gate in [0, 1], or 'free' to compute it.", default: "0"),
                 OptionSpec("--steps", value: "T", help: "Number of time steps (1...200).", default: "6"),
                 OptionSpec("--hidden", value: "H", help: "Hidden units (1...256).", default: "4"),
+                OptionSpec("--matrices", help: "Also print every ∂C_t/∂C_k matrix (and include them in --json)."),
                 seedOption, .json,
             ],
             run: { args, console in
@@ -102,7 +103,8 @@ enum LSTMCommand {
                 let steps = try args.int("--steps", default: 6, range: 1...200)
                 let hidden = try args.int("--hidden", default: 4, range: 1...256)
                 let seed = try args.seed(default: 1)
-                let report = try usage { try cellStateExperiment(forget: forget, input: input, steps: steps, hidden: hidden, seed: seed) }
+                let report = try usage { try cellStateExperiment(forget: forget, input: input, steps: steps, hidden: hidden, seed: seed,
+                                                                 includeMatrices: args.flag("--matrices")) }
                 if args.flag("--json") { console.print(try jsonString(report)); return 0 }
                 console.print(formatCellState(report))
                 return 0
@@ -139,6 +141,15 @@ enum LSTMCommand {
                           c.explanation])
         }
         lines.append(renderTable(other))
+        if let matrices = r.jacobians {
+            for t in matrices.indices {
+                for k in matrices[t].indices {
+                    lines.append("")
+                    lines.append("∂C_\(t)/∂C_\(k) =")
+                    lines.append(matrices[t][k].formatted(digits: 6))
+                }
+            }
+        }
         return lines.joined(separator: "\n")
     }
 

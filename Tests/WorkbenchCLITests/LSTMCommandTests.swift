@@ -21,6 +21,15 @@ final class LSTMCommandTests: XCTestCase {
         XCTAssertTrue(out.contains("other forced settings"), out)
     }
 
+    func testCellStateMatricesAreIdentityWhenForgetIsOneAndInputZero() throws {
+        let (status, out, _) = run(["lstm", "cell-state", "--steps", "2", "--hidden", "2", "--matrices"])
+        XCTAssertEqual(status, 0)
+        XCTAssertTrue(out.contains("∂C_2/∂C_0 =\n[1.000000  0.000000]\n[0.000000  1.000000]"), out)
+        let (_, json, _) = run(["lstm", "cell-state", "--steps", "2", "--hidden", "2", "--matrices", "--json"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        XCTAssertEqual((object["jacobians"] as? [[Any]])?.map(\.count), [1, 2, 3])
+    }
+
     func testCellStateJSONReportsDeviationBelowOneInATrillion() throws {
         let (status, out, _) = run(["lstm", "cell-state", "--steps", "5", "--hidden", "3", "--json"])
         XCTAssertEqual(status, 0)
