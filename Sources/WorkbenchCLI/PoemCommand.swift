@@ -210,7 +210,7 @@ enum PoemCommand {
         var svgPath: String?
         if !trainer.state.stepLosses.isEmpty {
             let path = (outDir as NSString).appendingPathComponent("loss.svg")
-            if (try? SafetensorsFile.atomicWrite(Data(LossCurve.svg(stepLosses: trainer.state.stepLosses, epochLosses: trainer.state.epochLosses,
+            if (try? SafetensorsFile.atomicWrite(Data(LossCurve.svg(stepLosses: trainer.state.stepLosses, epochLosses: trainer.state.epochLosses, validationLosses: trainer.state.validationLosses,
                                                                    batchesPerEpoch: trainer.batchesPerEpoch).utf8), to: path)) != nil {
                 svgPath = path
             }
