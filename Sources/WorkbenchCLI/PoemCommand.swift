@@ -78,7 +78,7 @@ enum PoemCommand {
                 OptionSpec("--clip", value: "NORM", help: "Clip the gradient norm to NORM (0 = off).", default: "1"),
                 OptionSpec("--seed", value: "S", help: "Seed of the initial weights and of the shuffles.", default: "0"),
                 OptionSpec("--no-shuffle", help: "Keep the corpus order in every epoch."),
-                OptionSpec("--steps", value: "N", help: "Stop after N optimizer steps in total."),
+                OptionSpec("--steps", value: "N", help: "Stop after N optimizer steps in total (0: just write the initial model)."),
                 OptionSpec("--threads", value: "T", help: "Worker threads (results do not depend on it).", default: "2"),
                 OptionSpec("--validation", value: "FRACTION", help: "Hold out this fraction of poems; report its loss and perplexity per epoch (0 = the homework exactly).", default: "0"),
                 OptionSpec("--init-from", value: "FILE", help: "Start from the weights (and vocabulary) of this checkpoint."),
@@ -102,7 +102,7 @@ enum PoemCommand {
         o.clip = Float(try args.double("--clip", default: 1, range: 0...1e9))
         o.seed = try args.seed(default: 0)
         o.shuffle = !args.flag("--no-shuffle")
-        o.maxSteps = try args.optionalInt("--steps", range: 1...Int(Int32.max))
+        o.maxSteps = try args.optionalInt("--steps", range: 0...Int(Int32.max))
         o.threads = try args.int("--threads", default: 2, range: 1...256)
         o.validationFraction = try args.double("--validation", default: 0, range: 0...0.9)
         return o
