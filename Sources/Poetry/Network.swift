@@ -346,8 +346,10 @@ public final class PoemNetwork {
         let c = layout.config
         let B = batch, T = steps, rows = T * B
         let H = c.hiddenSize, G = 4 * H, R = c.rows, E = c.embeddingDim
-        gradient.update(repeating: 0, count: layout.count)
-        guard rows > 0 else { return }
+        // Every slice is overwritten below except the embedding's, which is scattered into.
+        (gradient + layout.embedding.offset).update(repeating: 0, count: layout.embedding.count)
+        if T <= 1 { for l in 0..<c.layers { (gradient + layout.weightHH(l).offset).update(repeating: 0, count: layout.weightHH(l).count) } }
+        guard rows > 0 else { gradient.update(repeating: 0, count: layout.count); return }
         let dz = UnsafePointer(logits.pointer)
         let top = UnsafePointer(hidden[c.layers - 1].pointer)
 

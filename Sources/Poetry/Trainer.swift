@@ -274,39 +274,57 @@ public final class PoemTrainer {
         let t0 = now()
         defer { network.timings.otherSeconds += now() - t0 }
         guard loss.isFinite else { return nil }
-        let norm = Self.norm(gradient)
+        let norm = Self.norm(gradient, threads: options.threads, pool: network.workspace.pool)
         guard norm.isFinite else { lastLoss = .infinity; return nil }
-        if options.clip > 0 {
-            let coefficient = min(1, options.clip / (norm + 1e-6))
-            if coefficient < 1 { Self.scale(&gradient, by: coefficient) }
-        }
-        // Keep the weights before the update: if it overflows, the run stops on them.
-        backup.withUnsafeMutableBufferPointer { b in
-            model.parameters.withUnsafeBufferPointer { b.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
-        }
+        var coefficient: Float = 1
+        if options.clip > 0 { coefficient = min(1, options.clip / (norm + 1e-6)) }
         switch options.optimizer {
-        case .adam: adamStep()
-        case .sgd: Self.axpy(&model.parameters, gradient, -options.learningRate)
-        }
-        if !Self.allFinite(model.parameters) {
-            swap(&backup, &model.parameters)
-            lastLoss = .infinity
-            return nil
+        case .adam:
+            // With a finite gradient Adam's moments and its bounded step (≈ lr / (1 − β₁) at
+            // most) stay finite, so no copy of the weights is needed; clipping is folded in.
+            adamStep(gradientScale: coefficient)
+        case .sgd:
+            if coefficient < 1 { Self.scale(&gradient, by: coefficient) }
+            // Keep the weights before the update: if it overflows, the run stops on them.
+            backup.withUnsafeMutableBufferPointer { b in
+                model.parameters.withUnsafeBufferPointer { b.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+            }
+            Self.axpy(&model.parameters, gradient, -options.learningRate)
+            if !Self.allFinite(model.parameters) {
+                swap(&backup, &model.parameters)
+                lastLoss = .infinity
+                return nil
+            }
         }
         return loss
     }
 
-    /// ‖g‖₂ summed in a fixed order (16 lanes, then the lanes in order).
-    static func norm(_ g: [Float]) -> Float {
+    /// ‖g‖₂ in a fixed order whatever the thread count: sums of squares of 4,096-entry chunks
+    /// (16 lanes each, lanes added in order), then the chunk sums added in order.
+    static func norm(_ g: [Float], threads: Int = 1, pool: WorkerPool? = nil) -> Float {
+        let chunk = 4096
+        let chunks = (g.count + chunk - 1) / chunk
+        var partial = [Float](repeating: 0, count: chunks)
         g.withUnsafeBufferPointer { p in
-            var acc = SIMD16<Float>()
-            let full = p.count / 16 * 16
-            var i = 0
-            while i < full { let v = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD16<Float>.self); acc = acc.addingProduct(v, v); i += 16 }
-            var s = acc.sum()
-            for j in full..<p.count { s += p[j] * p[j] }
-            return s.squareRoot()
+            partial.withUnsafeMutableBufferPointer { out in
+                let used = max(1, min(threads, chunks))
+                parallelFor(used, pool: pool) { th in
+                    var q = th
+                    while q < chunks {
+                        let base = p.baseAddress! + q * chunk
+                        let n = min(chunk, p.count - q * chunk)
+                        var acc = SIMD16<Float>()
+                        var i = 0
+                        while i < n { let v = Kernels.load(base + i, min(16, n - i)); acc = acc.addingProduct(v, v); i += 16 }
+                        out[q] = acc.sum()
+                        q += used
+                    }
+                }
+            }
         }
+        var s: Float = 0
+        for x in partial { s += x }
+        return s.squareRoot()
     }
 
     static func scale(_ g: inout [Float], by c: Float) {
@@ -324,7 +342,7 @@ public final class PoemTrainer {
         for i in y.indices { y[i] += a * x[i] }
     }
 
-    private func adamStep() {
+    private func adamStep(gradientScale: Float) {
         let t = Double(state.step + 1)
         let bc1 = 1 - Foundation.pow(0.9, t), bc2 = 1 - Foundation.pow(0.999, t)
         let stepSize = Float(Double(options.learningRate) / bc1)
@@ -351,7 +369,7 @@ public final class PoemTrainer {
                             var q = th
                             while q < chunks {
                                 let lo = q * 4096, hi = min(n, lo + 4096)
-                                Self.adamChunk(pp + lo, gp + lo, mp + lo, vp + lo, hi - lo, stepSize: stepSize, bc2Sqrt: bc2Sqrt)
+                                Self.adamChunk(pp + lo, gp + lo, mp + lo, vp + lo, hi - lo, stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
                                 q += min(threads, chunks)
                             }
                         }
@@ -364,7 +382,7 @@ public final class PoemTrainer {
     /// Adam on `count` entries, 16 lanes at a time (the same operations as the scalar formula).
     @inline(__always)
     static func adamChunk(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                          _ v: UnsafeMutablePointer<Float>, _ count: Int, stepSize: Float, bc2Sqrt: Float) {
+                          _ v: UnsafeMutablePointer<Float>, _ count: Int, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
         typealias V = SIMD16<Float>
         let b1 = V(repeating: 0.9), c1 = V(repeating: 1 - 0.9 as Float)
         let b2 = V(repeating: 0.999), c2 = V(repeating: 1 - 0.999 as Float)
@@ -372,7 +390,7 @@ public final class PoemTrainer {
         var i = 0
         while i < count {
             let k = min(16, count - i)
-            let gi = Kernels.load(g + i, k)
+            let gi = Kernels.load(g + i, k) * V(repeating: gradientScale)
             let mi = b1 * Kernels.load(m + i, k) + c1 * gi
             let vi = b2 * Kernels.load(v + i, k) + c2 * gi * gi
             Kernels.store(mi, m + i, k)
