@@ -55,7 +55,9 @@ def main():
         losses.append(loss.item())
     theirs = safetensors.torch.load_file(a.trained)
     diffs = {k: (v - theirs[k]).abs().max().item() for k, v in model.state_dict().items()}
-    print(json.dumps({"torch_step_losses": losses, "max_abs_weight_difference": diffs}, indent=1))
+    blocks = [sum(losses[i:i + 100]) / len(losses[i:i + 100]) for i in range(0, len(losses), 100)]
+    print(json.dumps({"torch_step_losses": losses if a.steps <= 40 else None, "torch_mean_loss_per_100_steps": blocks,
+                      "max_abs_weight_difference": diffs}, indent=1))
 
 
 if __name__ == "__main__":
