@@ -42,12 +42,10 @@ public enum PoemBenchmark {
         options.batchSize = batchSize
         options.seed = seed
         options.epochs = 1
-        let trainer = try PoemTrainer(poems: poems, model: model, options: options)
-        let nb = trainer.batchesPerEpoch
-        let timed = batches <= 0 ? nb : min(batches, nb)
-        var trainerOptions = options
-        trainerOptions.maxSteps = timed
-        let bounded = try PoemTrainer(poems: poems, model: model, options: trainerOptions)
+        let batchSize = max(1, min(batchSize, poems.count))
+        let nb = max(1, poems.count / batchSize)
+        options.maxSteps = batches <= 0 ? nb : min(batches, nb)
+        let bounded = try PoemTrainer(poems: poems, model: model, options: options)
         var losses: [Float] = []
         let report = bounded.run(progress: { losses.append($0.loss) })
         let t = report.timings
@@ -63,7 +61,7 @@ public enum PoemBenchmark {
         ]
         let flops = t.recurrentFlops + t.projectionFlops + t.outputFlops + t.softmaxFlops
         let perBatch = report.seconds / Double(max(1, report.stepsTaken))
-        return BenchmarkReport(poems: poems.count, vocabulary: vocabulary, batchSize: trainer.effectiveBatchSize, threads: threads,
+        return BenchmarkReport(poems: poems.count, vocabulary: vocabulary, batchSize: bounded.effectiveBatchSize, threads: threads,
                                batchesTimed: report.stepsTaken, batchesPerEpoch: nb, seconds: report.seconds,
                                secondsPerBatch: perBatch, projectedEpochSeconds: perBatch * Double(nb),
                                poemsPerSecond: report.poemsPerSecond,

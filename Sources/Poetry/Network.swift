@@ -142,7 +142,7 @@ public final class PoemNetwork {
     // MARK: - Forward
 
     /// Runs the model on `batch` and returns the mean cross-entropy over its target positions.
-    /// With `keepForBackward` false only the loss is needed (evaluation).
+    /// Keeps what `backward` needs; evaluation simply does not call `backward`.
     public func forward(parameters: UnsafePointer<Float>, batch b: PoemBatch) -> Double {
         let c = layout.config
         let B = b.batchSize, S = b.span, T = max(0, S - 1)
@@ -353,7 +353,7 @@ public final class PoemNetwork {
         let dz = UnsafePointer(logits.pointer)
         let top = UnsafePointer(hidden[c.layers - 1].pointer)
 
-        // Output layer.                                                   (6.x: linear layer)
+        // Output layer: logits = H_top W_fcᵀ + b_fc.
         var t0 = now()
         // dW_fc (R, H) = dLogitsᵀ · H_top ;  db_fc = Σ_r dLogits[r]
         Kernels.gemm(m: R, n: H, k: rows, a: .transposeOf(dz, cols: R), b: .rowMajor(top, cols: H),
