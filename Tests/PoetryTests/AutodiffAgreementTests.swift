@@ -44,9 +44,9 @@ func autodiffPoemGradients(model: PoemModel, poems: [[Int32]]) -> (loss: Double,
 }
 
 final class AutodiffAgreementTests: XCTestCase {
-    func check(_ config: PoemModelConfig, line: UInt = #line) {
+    func check(_ config: PoemModelConfig, batch: Int = 5, line: UInt = #line) {
         var rng = SeededGenerator(seed: 21)
-        let poems: [[Int32]] = (0..<5).map { _ in (0..<7).map { _ in Int32(rng.int(below: config.rows - 1)) } }
+        let poems: [[Int32]] = (0..<batch).map { _ in (0..<7).map { _ in Int32(rng.int(below: config.rows - 1)) } }
         let model = PoemModel(config: config, seed: 4)
         let fast = PoemTrainer.lossAndGradient(model: model, batch: PoemBatch(poems: poems, padding: Int32(config.rows - 1)), threads: 2)
         let reference = autodiffPoemGradients(model: model, poems: poems)
@@ -67,6 +67,11 @@ final class AutodiffAgreementTests: XCTestCase {
 
     func testFastTrainerGradientsEqualAutodiffOnFusedKernels() {
         check(PoemModelConfig(rows: 29, embeddingDim: 10, hiddenSize: 32, layers: 2))
+    }
+
+    func testFastTrainerGradientsEqualAutodiffWithSeveralRowBlocks() {
+        // 21 poems: row blocks of 8, 8 and 5 in every GEMM and fused step.
+        check(PoemModelConfig(rows: 40, embeddingDim: 16, hiddenSize: 64, layers: 2), batch: 21)
     }
 
     func testFastTrainerGradientsEqualAutodiffOnFallbackKernels() {
