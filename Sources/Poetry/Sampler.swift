@@ -253,10 +253,20 @@ public final class PoemSampler {
         var best = -1
         for i in logp.indices where logp[i].isFinite && (best < 0 || logp[i] > logp[best]) { best = i }
         guard best >= 0, options.temperature > 0 else { return best }
-        var candidates = logp.indices.filter { logp[$0].isFinite }
-        if options.topK > 0 && candidates.count > options.topK {
-            candidates.sort { logp[$0] > logp[$1] || (logp[$0] == logp[$1] && $0 < $1) }
-            candidates = Array(candidates.prefix(options.topK))
+        var candidates: [Int]
+        if options.topK > 0 {
+            // The k best in one pass (ties: lower index first), without sorting everything.
+            candidates = []
+            candidates.reserveCapacity(options.topK + 1)
+            for i in logp.indices where logp[i].isFinite {
+                if candidates.count == options.topK, let last = candidates.last, logp[i] <= logp[last] { continue }
+                var at = candidates.count
+                while at > 0 && logp[candidates[at - 1]] < logp[i] { at -= 1 }
+                candidates.insert(i, at: at)
+                if candidates.count > options.topK { candidates.removeLast() }
+            }
+        } else {
+            candidates = logp.indices.filter { logp[$0].isFinite }
         }
         let weights = candidates.map { Foundation.exp((logp[$0] - logp[best]) / options.temperature) }
         var u = rng.nextUnit() * weights.reduce(0, +)
