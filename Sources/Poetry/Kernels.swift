@@ -248,6 +248,18 @@ public enum Kernels {
             ncPanels = max(1, (panels + want - 1) / want)
             nTiles = (panels + ncPanels - 1) / ncPanels
         }
+        if threads > 1 && mc >= 32 && (mTiles * nTiles) % threads != 0 {
+            // Balance the threads: the row-block height (32…64) that gives the least work to
+            // the busiest thread. The sums over k do not depend on it.
+            var best = (load: Int.max, mc: mc)
+            for candidate in stride(from: 64, through: 32, by: -8) {
+                let tilesM = (m + candidate - 1) / candidate
+                let perThread = (tilesM * nTiles + threads - 1) / threads * candidate
+                if perThread < best.load { best = (perThread, candidate) }
+            }
+            mc = best.mc
+            mTiles = (m + mc - 1) / mc
+        }
         let tiles = mTiles * nTiles
         let kBlocks = (k + kc - 1) / kc
         if workspace.packedACapacity < mc * kc {
