@@ -58,17 +58,26 @@ public struct NormPoint: Codable, Sendable, Equatable {
 
 /// ‖Wⁿ‖₂ against n for n in 0…maxN, at most about `maxPoints` points.
 public func powerNorms(_ w: Matrix<Double>, maxN: Int, spectralRadius rho: Double, maxPoints: Int = 201) -> [NormPoint] {
-    precondition(w.rows == w.cols && maxN >= 0, "powerNorms needs a square matrix and maxN ≥ 0")
+    powerTrajectory(w, maxN: maxN, spectralRadius: rho, maxPoints: maxPoints).norms
+}
+
+/// ‖Wⁿ‖₂ at sampled n (0, step, 2·step, … ≤ maxN, successive products by W^step), and
+/// max over those n ≥ 1 of max_ij |(Wⁿ − W)_ij| — how far the powers wander from W.
+func powerTrajectory(_ w: Matrix<Double>, maxN: Int, spectralRadius rho: Double, maxPoints: Int = 201)
+    -> (norms: [NormPoint], maxChangeFromW: Double) {
+    precondition(w.rows == w.cols && maxN >= 0, "powerTrajectory needs a square matrix and maxN ≥ 0")
     let step = max(1, Int((Double(maxN) / Double(max(maxPoints - 1, 1))).rounded(.up)))
     let stepPower = matrixPowerBySquaring(w, step).power
     var p = Matrix<Double>.identity(w.rows)
     var out: [NormPoint] = []
+    var maxChange = 0.0
     var n = 0
     while true {
         out.append(NormPoint(n: n, norm: p.isFinite ? twoNorm(p) : .infinity, spectralRadiusPower: pow(rho, Double(n))))
+        if n >= 1 { maxChange = max(maxChange, (p - w).maxAbs()) }
         if n + step > maxN { break }
         p = p * stepPower
         n += step
     }
-    return out
+    return (out, maxChange)
 }

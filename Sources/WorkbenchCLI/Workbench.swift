@@ -18,6 +18,7 @@ public enum Workbench {
             """,
             subcommands: [
                 CheckCommand.spec,
+                SpectralCommand.spec,
             ]
         )
     }
