@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Spectral", dependencies: ["Numerics"], swiftSettings: kernelFlags),
         .target(name: "Autodiff", dependencies: ["Numerics"], swiftSettings: kernelFlags),
         .target(name: "GradCheck", dependencies: ["Numerics", "Autodiff"]),
-        .target(name: "Recurrent", dependencies: ["Numerics", "Autodiff"], swiftSettings: kernelFlags),
+        .target(name: "Recurrent", dependencies: ["Numerics", "Autodiff", "GradCheck"], swiftSettings: kernelFlags),
         .target(name: "Poetry", dependencies: ["Numerics", "Recurrent", "Plotting"], swiftSettings: kernelFlags),
         .target(
             name: "Exercises",

@@ -161,7 +161,12 @@ extension Matrix: CustomStringConvertible {
     /// Rows on lines with `digits` decimals (fixed notation when `fixed` is true, otherwise
     /// significant digits).
     public func formatted(digits: Int = 6, fixed: Bool = false) -> String {
-        let cells = storage.map { formatScalar(Double($0), digits: digits, fixed: fixed) }
+        // Fixed notation reads best when the magnitudes allow it; otherwise exponent notation.
+        let largest = Double(maxAbs())
+        let useFixed = fixed || (largest >= 1e-3 && largest < 1e5)
+        let cells = storage.map { x -> String in
+            useFixed ? formatScalar(Double(x), digits: digits, fixed: true) : String(format: "%.\(max(digits - 1, 1))e", Double(x))
+        }
         let width = cells.map(\.count).max() ?? 0
         var lines: [String] = []
         for i in 0..<rows {

@@ -1,1 +1,0 @@
-// GradCheck module.

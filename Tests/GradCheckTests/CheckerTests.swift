@@ -1,0 +1,104 @@
+import XCTest
+import Numerics
+import Autodiff
+import GradCheck
+
+final class CheckerTests: XCTestCase {
+    /// L(x) = Σ sin-free smooth function: ½‖x‖² + Σ x³ / 3, gradient x + x².
+    func smoothLoss(_ theta: [Matrix<Double>]) -> Double {
+        theta[0].storage.reduce(0) { $0 + $1 * $1 / 2 + $1 * $1 * $1 / 3 }
+    }
+
+    func testCorrectGradientPasses() {
+        let x = Matrix<Double>([[0.3, -1.2], [2.0, 0.7]])
+        let g = x.map { $0 + $0 * $0 }
+        let report = checkGradients([NamedGradient(name: "x", parameter: x, gradient: g)], method: "analytic",
+                                    options: .finiteDifferencesStrict, loss: smoothLoss)
+        XCTAssertTrue(report.passed, report.failureMessage)
+        XCTAssertLessThan(report.maxRelativeError, 1e-6)
+    }
+
+    func testWrongGradientFailsAndNamesWorstEntry() {
+        let x = Matrix<Double>([[0.3, -1.2], [2.0, 0.7]])
+        var g = x.map { $0 + $0 * $0 }
+        g[1, 0] *= 1.01  // a 1% error in one entry
+        let report = checkGradients([NamedGradient(name: "∂L/∂x", parameter: x, gradient: g)], method: "analytic", loss: smoothLoss)
+        XCTAssertFalse(report.passed)
+        let p = report.parameters[0]
+        XCTAssertEqual(p.failingEntries, 1)
+        XCTAssertEqual(p.worstEntries.first?.row, 1)
+        XCTAssertEqual(p.worstEntries.first?.column, 0)
+        XCTAssertTrue(report.failureMessage.contains("∂L/∂x"))
+        XCTAssertTrue(report.failureMessage.contains("(1,0)"))
+        XCTAssertFalse(report.failureMessage.contains("\n"), "one line per failing parameter, no matrix dump")
+    }
+
+    func testReluKinkIsReportedAsNonDifferentiablePointNotFailure() {
+        // L(x) = Σ relu(x) at x containing an exact 0: one-sided slopes 0 and 1 there.
+        let x = Matrix<Double>([[0.0, 0.5, -0.5]])
+        let loss: ([Matrix<Double>]) -> Double = { th in
+            let tape = Tape<Double>()
+            return tape.constant(th[0]).relu().sum().scalar
+        }
+        let tape = Tape<Double>()
+        let v = tape.variable(x)
+        tape.backward(v.relu().sum())
+        let g = tape.gradient(of: v)
+        XCTAssertEqual(g[0, 0], 0)  // the subgradient autodiff picks at 0
+        let report = checkGradients([NamedGradient(name: "x", parameter: x, gradient: g)], method: "autodiff", loss: loss)
+        XCTAssertTrue(report.passed, report.failureMessage)
+        let kinks = report.parameters[0].kinks
+        XCTAssertEqual(kinks.count, 1)
+        XCTAssertEqual(kinks[0].leftDifference, 0, accuracy: 1e-9)
+        XCTAssertEqual(kinks[0].rightDifference, 1, accuracy: 1e-9)
+        XCTAssertTrue(kinks[0].isSubgradient)
+        XCTAssertTrue(report.table().contains("non-differentiable"))
+
+        // A value outside [0, 1] at the kink is not a subgradient: it must fail.
+        var bad = g
+        bad[0, 0] = 1.5
+        let badReport = checkGradients([NamedGradient(name: "x", parameter: x, gradient: bad)], method: "wrong", loss: loss)
+        XCTAssertFalse(badReport.passed)
+        XCTAssertEqual(badReport.parameters[0].kinks.first?.isSubgradient, false)
+    }
+
+    func testMaxTieIsAKink() {
+        // L(a, b) = max(a, b) at a = b: one-sided derivatives in a are 0 and 1.
+        let x = Matrix<Double>([[1.0, 1.0]])
+        let loss: ([Matrix<Double>]) -> Double = { th in max(th[0][0, 0], th[0][0, 1]) }
+        let report = checkGradients([NamedGradient(name: "x", parameter: x, gradient: Matrix([[0.5, 0.5]]))], method: "subgradient", loss: loss)
+        XCTAssertTrue(report.passed, report.failureMessage)
+        XCTAssertEqual(report.parameters[0].kinks.count, 2)
+    }
+
+    func testDirectionalCheckPassesAndCatchesWrongGradient() {
+        var rng = SeededGenerator(seed: 5)
+        let x = Matrix<Double>.random(10, 10, using: &rng)
+        let g = x.map { $0 + $0 * $0 }
+        let good = directionalCheck([NamedGradient(name: "x", parameter: x, gradient: g)], method: "analytic", count: 4, loss: smoothLoss)
+        XCTAssertEqual(good.verdict, .pass)
+        XCTAssertLessThan(good.maxRelativeError, 1e-6)
+        let wrong = directionalCheck([NamedGradient(name: "x", parameter: x, gradient: g * 1.05)], method: "analytic", count: 4, loss: smoothLoss)
+        XCTAssertEqual(wrong.verdict, .fail)
+    }
+
+    func testExactComparisonIsStrict() {
+        let a = Matrix<Double>([[1, 2], [3, 4]])
+        XCTAssertEqual(compare(name: "a", candidate: a, reference: a, methods: "x vs y").verdict, .pass)
+        var b = a
+        b[0, 1] += 1e-8
+        XCTAssertEqual(compare(name: "a", candidate: b, reference: a, methods: "x vs y").verdict, .fail)
+        XCTAssertEqual(compare(name: "a", candidate: b, reference: a, methods: "x vs y", expectFailure: true).verdict, .caught)
+        XCTAssertEqual(compare(name: "a", candidate: a, reference: a, methods: "x vs y", expectFailure: true).verdict, .missed)
+    }
+
+    func testReportEncodesAsJSON() throws {
+        let a = Matrix<Double>([[1, .nan]])
+        let report = compareGradients(names: ["a"], candidate: [a], reference: [Matrix([[1, 2]])], methods: "x vs y", title: "t")
+        XCTAssertEqual(report.verdict, .fail)
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let data = try encoder.encode(report)
+        XCTAssertNotNil(try JSONSerialization.jsonObject(with: data))
+    }
+}
