@@ -1,19 +1,11 @@
 // SpectralCommandTests.swift — `workbench spectral …` end to end: output, JSON, plots, and a
-// one-line error with exit status 2 for every kind of bad matrix.
+// one-line error with exit status 2 for every kind of bad matrix (helpers in CLITestSupport.swift).
 
 import Foundation
 import XCTest
 @testable import WorkbenchCLI
 
 final class SpectralCommandTests: XCTestCase {
-    /// Runs the CLI with `arguments`; returns (exit status, stdout, stderr).
-    private func run(_ arguments: [String]) -> (code: Int32, out: String, err: String) {
-        var out = "", err = ""
-        let console = Console(out: { out += $0 }, err: { err += $0 })
-        let code = Workbench.main(arguments: arguments, console: console)
-        return (code, out, err)
-    }
-
     private func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("spectral-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -21,28 +13,17 @@ final class SpectralCommandTests: XCTestCase {
         return url
     }
 
-    /// Asserts exit status 2 and a single error line on stderr containing `fragment`.
-    private func assertUsageError(_ arguments: [String], mentions fragment: String, file: StaticString = #filePath, line: UInt = #line) {
-        let r = run(arguments)
-        XCTAssertEqual(r.code, 2, "exit status for \(arguments): stderr \(r.err)", file: file, line: line)
-        XCTAssertEqual(r.out, "", "nothing on stdout", file: file, line: line)
-        let lines = r.err.split(separator: "\n")
-        XCTAssertEqual(lines.count, 1, "one error line, got: \(r.err)", file: file, line: line)
-        XCTAssertTrue(r.err.hasPrefix("error: "), r.err, file: file, line: line)
-        XCTAssertTrue(r.err.contains(fragment), "'\(fragment)' missing from: \(r.err)", file: file, line: line)
-    }
-
     func testEigOfTheHomeworkMatrixPrintsPointNineAndPointFour() {
-        let r = run(["spectral", "eig", "--matrix", "0.58,0.24;0.24,0.72"])
-        XCTAssertEqual(r.code, 0, r.err)
+        let r = runCLI(["spectral", "eig", "--matrix", "0.58,0.24;0.24,0.72"])
+        XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.out.contains("eigenvalues (descending |λ|): 0.9, 0.4"), r.out)
         XCTAssertTrue(r.out.contains("residual ‖WQ − QΛ‖_F"))
         XCTAssertTrue(r.out.contains("Q⁻¹:"))
     }
 
     func testEigJSONDecodesWithTheEigenvalues() throws {
-        let r = run(["spectral", "eig", "--matrix", "0,-1;1,0", "--json"])
-        XCTAssertEqual(r.code, 0, r.err)
+        let r = runCLI(["spectral", "eig", "--matrix", "0,-1;1,0", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
         let values = try XCTUnwrap(object["eigenvalues"] as? [[String: Double]])
         XCTAssertEqual(values.count, 2)
@@ -54,8 +35,8 @@ final class SpectralCommandTests: XCTestCase {
     func testPowerComparesWithThePrintedSolutionAndWritesAPlot() throws {
         let folder = try temporaryFolder()
         let plot = folder.appendingPathComponent("norms.svg").path
-        let r = run(["spectral", "power", "--n", "30", "--plot", plot])
-        XCTAssertEqual(r.code, 0, r.err)
+        let r = runCLI(["spectral", "power", "--n", "30", "--plot", plot])
+        XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.out.contains("[0.015261  0.020348]"), r.out)
         XCTAssertTrue(r.out.contains("0.015260") && r.out.contains("DIFFERS"), r.out)
         let svg = try String(contentsOfFile: plot, encoding: .utf8)
@@ -66,11 +47,11 @@ final class SpectralCommandTests: XCTestCase {
 
     func testRegimesAndRNNRunWithJSON() throws {
         for sub in ["regimes", "rnn"] {
-            let r = run(["spectral", sub, "--json", "--n", "12"])
-            XCTAssertEqual(r.code, 0, "\(sub): \(r.err)")
+            let r = runCLI(["spectral", sub, "--json", "--n", "12"])
+            XCTAssertEqual(r.status, 0, "\(sub): \(r.err)")
             XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(r.out.utf8)), sub)
         }
-        let text = run(["spectral", "regimes"])
+        let text = runCLI(["spectral", "regimes"])
         XCTAssertTrue(text.out.contains("verdict: WRONG"), text.out)
     }
 
@@ -78,8 +59,8 @@ final class SpectralCommandTests: XCTestCase {
         let folder = try temporaryFolder()
         let path = folder.appendingPathComponent("w.txt").path
         try "# the homework matrix\n\n0.58 0.24\n0.24, 0.72  # second row\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let r = run(["spectral", "eig", "--matrix-file", path])
-        XCTAssertEqual(r.code, 0, r.err)
+        let r = runCLI(["spectral", "eig", "--matrix-file", path])
+        XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.out.contains("0.9, 0.4"))
     }
 
@@ -120,10 +101,10 @@ final class SpectralCommandTests: XCTestCase {
     }
 
     func testHelpListsTheSubcommandsAndOptions() {
-        let r = run(["spectral", "--help"])
-        XCTAssertEqual(r.code, 0)
+        let r = runCLI(["spectral", "--help"])
+        XCTAssertEqual(r.status, 0)
         for word in ["eig", "power", "regimes", "rnn"] { XCTAssertTrue(r.out.contains(word), word) }
-        let p = run(["spectral", "power", "--help"])
+        let p = runCLI(["spectral", "power", "--help"])
         for option in ["--matrix", "--matrix-file", "--n", "--plot", "--json"] { XCTAssertTrue(p.out.contains(option), option) }
     }
 }
