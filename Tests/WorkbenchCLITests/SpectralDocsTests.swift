@@ -1,0 +1,58 @@
+// SpectralDocsTests.swift — every `swift run workbench spectral …` command shown in
+// docs/eigenvalues.md runs and exits 0 (in a temporary working folder, so that files the
+// page creates or plots it writes land there).
+
+import Foundation
+import XCTest
+import WorkbenchCLI
+
+final class SpectralDocsTests: XCTestCase {
+    /// Splits a shell command line into words, honouring single and double quotes.
+    private func shellWords(_ line: String) -> [String] {
+        var words: [String] = [], current = "", quote: Character?, inWord = false
+        for ch in line {
+            if let q = quote {
+                if ch == q { quote = nil } else { current.append(ch) }
+            } else if ch == "'" || ch == "\"" {
+                quote = ch; inWord = true
+            } else if ch == " " {
+                if inWord { words.append(current); current = ""; inWord = false }
+            } else {
+                current.append(ch); inWord = true
+            }
+        }
+        if inWord { words.append(current) }
+        return words
+    }
+
+    func testEveryCommandInTheEigenvaluesPageRuns() throws {
+        let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/eigenvalues.md")
+        let text = try String(contentsOf: page, encoding: .utf8)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spectral-docs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let previous = FileManager.default.currentDirectoryPath
+        FileManager.default.changeCurrentDirectoryPath(folder.path)
+        defer {
+            FileManager.default.changeCurrentDirectoryPath(previous)
+            try? FileManager.default.removeItem(at: folder)
+        }
+        var inShell = false, commands = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("```") { inShell = line == "```sh"; continue }
+            guard inShell, !line.isEmpty else { continue }
+            let words = shellWords(line)
+            if words.first == "printf", words.count == 4, words[2] == ">" {
+                try words[1].replacingOccurrences(of: "\\n", with: "\n").write(toFile: words[3], atomically: true, encoding: .utf8)
+                continue
+            }
+            XCTAssertEqual(Array(words.prefix(3)), ["swift", "run", "workbench"], "unexpected command in the page: \(line)")
+            let result = runCLI(Array(words.dropFirst(3)))
+            XCTAssertEqual(result.status, 0, "\(line) failed: \(result.err)")
+            XCTAssertFalse(result.out.isEmpty, line)
+            commands += 1
+        }
+        XCTAssertGreaterThanOrEqual(commands, 7, "the page shows at least seven commands")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("regimes.svg").path))
+    }
+}
