@@ -56,14 +56,22 @@ public struct NormPoint: Codable, Sendable, Equatable {
     public var spectralRadiusPower: Double
 }
 
-/// ‖Wⁿ‖₂ against n for n in 0…maxN, at most about `maxPoints` points.
-public func powerNorms(_ w: Matrix<Double>, maxN: Int, spectralRadius rho: Double, maxPoints: Int = 201) -> [NormPoint] {
-    powerTrajectory(w, maxN: maxN, spectralRadius: rho, maxPoints: maxPoints).norms
+/// How many points of ‖Wⁿ‖₂ to sample by default: every point costs an SVD of an (N, N)
+/// matrix, so fewer for larger N (201 up to N = 16, 51 up to N = 64, then 11).
+public func defaultNormPoints(order: Int) -> Int {
+    order <= 16 ? 201 : order <= 64 ? 51 : 11
+}
+
+/// ‖Wⁿ‖₂ against n for n in 0…maxN, at most about `maxPoints` points (default: see
+/// `defaultNormPoints(order:)`).
+public func powerNorms(_ w: Matrix<Double>, maxN: Int, spectralRadius rho: Double, maxPoints: Int? = nil) -> [NormPoint] {
+    let maxPoints = maxPoints ?? defaultNormPoints(order: w.rows)
+    return powerTrajectory(w, maxN: maxN, spectralRadius: rho, maxPoints: maxPoints).norms
 }
 
 /// ‖Wⁿ‖₂ at sampled n (0, step, 2·step, … ≤ maxN, successive products by W^step), and
 /// max over those n ≥ 1 of max_ij |(Wⁿ − W)_ij| — how far the powers wander from W.
-func powerTrajectory(_ w: Matrix<Double>, maxN: Int, spectralRadius rho: Double, maxPoints: Int = 201)
+func powerTrajectory(_ w: Matrix<Double>, maxN: Int, spectralRadius rho: Double, maxPoints: Int)
     -> (norms: [NormPoint], maxChangeFromW: Double) {
     precondition(w.rows == w.cols && maxN >= 0, "powerTrajectory needs a square matrix and maxN ≥ 0")
     let step = max(1, Int((Double(maxN) / Double(max(maxPoints - 1, 1))).rounded(.up)))

@@ -127,7 +127,7 @@ public func regimesReport(n: Int = 30, extra: Matrix<Double>? = nil) throws -> R
 private func makeCase(_ name: String, _ regime: String, _ w: Matrix<Double>, _ n: Int,
                       observe: (RegimeCase) -> String) throws -> RegimeCase {
     let d = try eigen(w)
-    let trajectory = powerTrajectory(w, maxN: n, spectralRadius: d.spectralRadius)
+    let trajectory = powerTrajectory(w, maxN: n, spectralRadius: d.spectralRadius, maxPoints: defaultNormPoints(order: w.rows))
     var peak = trajectory.norms[0]
     for p in trajectory.norms where p.norm > peak.norm * (1 + 1e-12) { peak = p }
     var c = RegimeCase(name: name, regime: regime, matrix: w, eigenvalues: d.eigenvalues,

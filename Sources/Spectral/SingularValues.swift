@@ -57,6 +57,16 @@ public func singularValues(_ a: ComplexMatrix) -> [Double] {
                         let zeta = (beta - alpha) / (2 * g)
                         let t = (zeta >= 0 ? 1.0 : -1.0) / (abs(zeta) + (1 + zeta * zeta).squareRoot())
                         let c = 1 / (1 + t * t).squareRoot(), s = c * t
+                        if isReal {
+                            // The phase of a real γ is its sign: a_q ← sign(γ) a_q.
+                            let sign = gr >= 0 ? 1.0 : -1.0
+                            for k in 0..<rows {
+                                let pr = R[op + k], qr = sign * R[oq + k]
+                                R[op + k] = c * pr - s * qr
+                                R[oq + k] = s * pr + c * qr
+                            }
+                            continue
+                        }
                         // a_q ← e^{−iφ} a_q with e^{iφ} = γ/|γ|, so that a_pᴴ a_q = |γ| is real.
                         let er = gr / g, ei = -gi / g
                         for k in 0..<rows {

@@ -172,6 +172,26 @@ final class SingularValueTests: XCTestCase {
         XCTAssertEqual(singularValues(a.transposed), sigma)
     }
 
+    func testLargerRealAndComplexSingularValuesAgreeWithIndependentRoutes() throws {
+        // Real 40×40: against √λ(AᵀA) from the Jacobi eigensolver.
+        let a = randomMatrix(40, seed: 42)
+        let sigma = singularValues(a)
+        let lambda = try symmetricEigen(matmul(a, .transpose, a)).eigenvalues
+        for (s, l) in zip(sigma, lambda) { XCTAssertEqual(s, l.squareRoot(), accuracy: 1e-12) }
+        // Complex 12×12 C = X + iY: its singular values are those of the real embedding
+        // [[X, −Y], [Y, X]], each appearing twice.
+        let x = randomMatrix(12, seed: 43), y = randomMatrix(12, seed: 44)
+        var c = ComplexMatrix(x)
+        c.im = y.storage
+        let embedding = Matrix.vstack([Matrix.hstack([x, -y]), Matrix.hstack([y, x])])
+        let twice = singularValues(embedding)
+        let complexSigma = singularValues(c)
+        for (k, s) in complexSigma.enumerated() {
+            XCTAssertEqual(s, twice[2 * k], accuracy: 1e-12)
+            XCTAssertEqual(s, twice[2 * k + 1], accuracy: 1e-12)
+        }
+    }
+
     func testTwoNormOfKnownMatrices() {
         XCTAssertEqual(twoNorm(Matrix([[3, 0], [0, -5]])), 5, accuracy: 1e-15)
         XCTAssertEqual(twoNorm(Matrix([[1, 1], [0, 1]])), (1 + 5.0.squareRoot()) / 2, accuracy: 1e-15)
