@@ -80,7 +80,7 @@ public func eigReport(_ w: Matrix<Double>) throws -> EigReport {
             notes.append("W has complex eigenvalues (conjugate pairs): Q and Λ are complex, and Wⁿ rotates vectors in the plane of each pair while scaling them by |λ|ⁿ.")
         }
         if defective {
-            notes.append("Q is nearly singular (κ₂(Q) = \(formatScalar(kappa, digits: 3)) > \(formatScalar(d.defectiveThreshold, digits: 1))): W is defective or nearly so (a Jordan block), has no basis of eigenvectors, and Q Λ Q⁻¹ can lose about \(Int(log10(max(kappa, 1)).rounded())) of its 16 digits.")
+            notes.append("Q is nearly singular (κ₂(Q) = \(formatScalar(kappa, digits: 3)) > \(formatScalar(d.defectiveThreshold, digits: 1))): W is defective or nearly so (a Jordan block), has no basis of eigenvectors, and Q Λ Q⁻¹ can lose \(kappa >= 1e16 ? "all" : "about \(Int(log10(max(kappa, 1)).rounded()))") of its 16 digits.")
         }
     }
     let lambda = ComplexMatrix.diagonal(values)

@@ -90,16 +90,18 @@ public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
         successive = p
     }
     let scale = max(squaring.power.maxAbs(), .leastNormalMagnitude)
-    let eigenDiff = eigenPower.map { ($0.power - squaring.power).maxAbs() }
+    let finite = squaring.power.isFinite && (eigenPower?.power.isFinite ?? true)
+    // Differences are meaningless once an entry has overflowed (inf − inf is NaN).
+    let eigenDiff = finite ? eigenPower.map { ($0.power - squaring.power).maxAbs() } : nil
     var notes: [String] = []
+    if !finite {
+        notes.append("Wⁿ overflows Double (largest finite value ≈ 1.8e308): log₁₀ ρⁿ = n log₁₀ ρ = \(formatScalar(Double(n) * log10(d.spectralRadius), digits: 6)), so entries come out infinite or NaN and no comparison is made.")
+    }
     if d.isNearlyDefective {
         notes.append("W is nearly defective (κ₂(Q) = \(formatScalar(d.conditionNumber, digits: 3))): Q Λⁿ Q⁻¹ does not represent Wⁿ; trust repeated squaring.")
     }
     if let e = eigenDiff {
         notes.append("Q Λⁿ Q⁻¹ and repeated squaring differ by at most \(formatScalar(e, digits: 3)) (relative \(formatScalar(e / scale, digits: 3))).")
-    }
-    if !squaring.power.isFinite {
-        notes.append("Wⁿ overflows Double: some entries are infinite.")
     }
     var comparison: PrintedPowerComparison?
     if HomeworkClaims.isHomeworkMatrix(w), n == HomeworkClaims.solutionPower {
@@ -110,7 +112,7 @@ public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
                        byRepeatedSquaring: squaring.power, squaringMultiplications: squaring.multiplications,
                        bySuccessiveMultiplication: successive,
                        eigenVersusSquaring: eigenDiff, eigenVersusSquaringRelative: eigenDiff.map { $0 / scale },
-                       successiveVersusSquaring: successive.map { ($0 - squaring.power).maxAbs() },
+                       successiveVersusSquaring: finite ? successive.map { ($0 - squaring.power).maxAbs() } : nil,
                        conditionNumber: d.conditionNumber, isNearlyDefective: d.isNearlyDefective,
                        spectralRadius: d.spectralRadius,
                        norms: powerNorms(w, maxN: n, spectralRadius: d.spectralRadius),

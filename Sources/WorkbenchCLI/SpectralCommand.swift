@@ -296,7 +296,7 @@ enum SpectralCommand {
         lines.append("W^\(r.n) by repeated squaring (\(r.squaringMultiplications) products):")
         lines.append(fixed(r.byRepeatedSquaring))
         if let s = r.bySuccessiveMultiplication {
-            lines.append("W^\(r.n) by successive multiplication W·W·…·W: max |difference| from squaring \(g3(r.successiveVersusSquaring ?? 0))")
+            lines.append("W^\(r.n) by successive multiplication W·W·…·W: max |difference| from squaring \(r.successiveVersusSquaring.map(g3) ?? "— (overflow)")")
             if r.matrix.rows <= 6 { lines.append(fixed(s)) }
         }
         if let d = r.eigenVersusSquaring {

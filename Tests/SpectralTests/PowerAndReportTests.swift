@@ -65,6 +65,13 @@ final class MatrixPowerTests: XCTestCase {
         XCTAssertTrue(c.entries[1].explanation.contains("wrong"), c.entries[1].explanation)
     }
 
+    func testOverflowingPowerIsReportedInsteadOfCompared() throws {
+        let report = try powerReport(Matrix([[2, 1], [0, 3]]), n: 1000)
+        XCTAssertFalse(report.byRepeatedSquaring.isFinite)
+        XCTAssertNil(report.eigenVersusSquaring, "inf − inf must not be reported as a difference")
+        XCTAssertTrue(report.notes.contains { $0.contains("overflows") }, "\(report.notes)")
+    }
+
     func testPowerNormsSampleLargeExponents() {
         let norms = powerNorms(.identity(2), maxN: 100_000, spectralRadius: 1)
         XCTAssertLessThanOrEqual(norms.count, 202)
