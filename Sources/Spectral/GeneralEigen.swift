@@ -11,7 +11,10 @@
 // This file does not hide that: it reports κ₂(V) = σ_max(V) / σ_min(V) and flags the
 // decomposition as nearly defective when κ₂(V) exceeds a threshold (default 1e6), because
 // anything built on V⁻¹ (such as Q Λⁿ Q⁻¹) then loses about log₁₀ κ₂(V) of its 16 digits.
-// Leaves out: balancing, condition numbers of individual eigenvalues.
+// Caveat: κ₂(V) also grows when W is badly scaled (entries spanning many orders of magnitude,
+// W = D B D⁻¹ with D diagonal); the flag then still means "V⁻¹-based results are inaccurate",
+// but not that W lacks eigenvectors. Leaves out: balancing, condition numbers of individual
+// eigenvalues.
 
 import Foundation
 import Numerics
