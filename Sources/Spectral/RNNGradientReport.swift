@@ -103,7 +103,9 @@ public func rnnGradientReport(seed: UInt64 = 1, hidden: Int = 8, steps: Int = 40
                              inputScale: 4, bias: 1, steps: steps, seed: seed))
     cases.append(try runCase(name: "tanh, ρ(W) = 1.5, weak input", activation: .tanh, w: withRho(1.5),
                              inputScale: 0.01, bias: 0, steps: steps, seed: seed))
-    cases.append(try runCase(name: "sigmoid, ρ(W) > 1, σ_max(W) = 3 < 1/γ = 4", activation: .sigmoid, w: withSigma(3),
+    let sigmoidW = withSigma(3)
+    let sigmoidRho = baseRho * 3 / baseSigma
+    cases.append(try runCase(name: "sigmoid, ρ(W) = \(formatScalar(sigmoidRho, digits: 3)), σ_max(W) = 3 < 1/γ = 4", activation: .sigmoid, w: sigmoidW,
                              inputScale: 1, bias: 0, steps: steps, seed: seed))
     cases.append(try runCase(name: "tanh, σ_max(W) = 0.9 < 1/γ = 1", activation: .tanh, w: withSigma(0.9),
                              inputScale: 1, bias: 0, steps: steps, seed: seed))
