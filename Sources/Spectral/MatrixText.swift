@@ -25,8 +25,9 @@ public struct MatrixInputError: Error, CustomStringConvertible, Equatable {
 }
 
 public enum MatrixText {
-    /// The largest order accepted (the dense O(N³) routines take seconds beyond this).
-    public static let maxOrder = 400
+    /// The largest order accepted (the dense O(N³) routines, SVDs included, take seconds to
+    /// minutes beyond this, in a debug build).
+    public static let maxOrder = 200
 
     /// Parses the inline form "a,b;c,d".
     public static func parseInline(_ text: String, source: String = "--matrix", requireSquare: Bool = true) throws -> Matrix<Double> {

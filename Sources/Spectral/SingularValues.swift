@@ -23,6 +23,8 @@ public func singularValues(_ a: ComplexMatrix) -> [Double] {
     if m.rows < m.cols { m = m.adjoint }
     let rows = m.rows, cols = m.cols
     guard rows > 0, cols > 0 else { return [] }
+    // NaN or infinite entries: the rotations would never converge; say so with NaN.
+    guard m.re.allSatisfy(\.isFinite), m.im.allSatisfy(\.isFinite) else { return Array(repeating: .nan, count: cols) }
     // Column-major copies: column j is re[j*rows ..< (j+1)*rows].
     var re = [Double](repeating: 0, count: rows * cols), im = re
     for i in 0..<rows { for j in 0..<cols { re[j * rows + i] = m.re[i * cols + j]; im[j * rows + i] = m.im[i * cols + j] } }

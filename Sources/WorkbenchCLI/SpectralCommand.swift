@@ -29,7 +29,8 @@ enum SpectralCommand {
 
     static let matrixOption = OptionSpec("--matrix", value: "ROWS", help: "The matrix inline: rows separated by ';', entries by ',' (e.g. \"0.58,0.24;0.24,0.72\").")
     static let matrixFileOption = OptionSpec("--matrix-file", value: "PATH", help: "Read the matrix from a file: one row per line, entries separated by spaces or commas, '#' comments.")
-    static let plotOption = OptionSpec("--plot", value: "FILE.svg", help: "Also write an SVG chart of the norms against n to FILE.svg.")
+    static let plotOption = OptionSpec("--plot", value: "FILE.svg", help: "Also write an SVG chart of ‖Wⁿ‖₂ against n to FILE.svg.")
+    static let rnnPlotOption = OptionSpec("--plot", value: "FILE.svg", help: "Also write an SVG chart of ‖∂h_T/∂h_k‖₂ against T − k to FILE.svg.")
 
     static func nOption(_ help: String, default d: Int) -> OptionSpec {
         OptionSpec("--n", value: "N", help: help, default: String(d))
@@ -119,12 +120,15 @@ enum SpectralCommand {
             options: [matrixOption, matrixFileOption, nOption("Time steps T.", default: 40),
                       OptionSpec("--hidden", value: "H", help: "Hidden units H of the built-in cases.", default: "8"),
                       OptionSpec("--seed", value: "SEED", help: "Seed of the weights and inputs.", default: "1"),
-                      plotOption, .json],
+                      rnnPlotOption, .json],
             run: { args, console in
                 try args.expectPositional(max: 0)
                 let custom = try loadMatrix(args)
-                let steps = try args.int("--n", default: 40, range: 1...10_000)
-                let hidden = try args.int("--hidden", default: 8, range: 1...200)
+                if let w = custom, w.rows > 32 {
+                    throw UsageError("--matrix: rnn takes a recurrent W of at most 32×32, got \(w.rows)×\(w.cols)")
+                }
+                let steps = try args.int("--n", default: 40, range: 1...1_000)
+                let hidden = try args.int("--hidden", default: 8, range: 1...32)
                 let seed = try args.seed(default: 1)
                 let plot = try plotPath(args)
                 let report = try library { try rnnGradientReport(seed: seed, hidden: hidden, steps: steps, customW: custom) }

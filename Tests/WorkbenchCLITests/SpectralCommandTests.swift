@@ -98,6 +98,10 @@ final class SpectralCommandTests: XCTestCase {
         assertUsageError(["spectral", "power", "--n", "-1"], mentions: "--n")
         assertUsageError(["spectral", "power", "--plot", "out.png"], mentions: "must end in .svg")
         assertUsageError(["spectral", "power", "--plot", "/nonexistent-folder-xyz/out.svg"], mentions: "does not exist")
+        let big = Array(repeating: Array(repeating: "0", count: 33).joined(separator: ","), count: 33).joined(separator: ";")
+        assertUsageError(["spectral", "rnn", "--matrix", big], mentions: "at most 32×32")
+        let huge = Array(repeating: Array(repeating: "0", count: 201).joined(separator: ","), count: 201).joined(separator: ";")
+        assertUsageError(["spectral", "eig", "--matrix", huge], mentions: "at most 200×200")
     }
 
     func testHelpListsTheSubcommandsAndOptions() {
