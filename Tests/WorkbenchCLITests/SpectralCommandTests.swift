@@ -1,5 +1,5 @@
 // SpectralCommandTests.swift — `workbench spectral …` end to end: output, JSON, plots, and a
-// one-line error with exit status 2 for every kind of bad matrix (helpers in CLITestSupport.swift).
+// one-line error with exit status 2 for every kind of bad matrix (shared test functions in CLITestSupport.swift).
 
 import Foundation
 import XCTest
