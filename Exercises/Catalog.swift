@@ -10,6 +10,9 @@ public enum ExerciseCatalog {
         Homework5Jacobian(),
         Homework5DoubleSum(),
         Homework5Expansion(),
+        Homework5Gates(),
+        Homework5Positivity(),
+        Homework5CellState(),
     ]
 
     /// The exercise with `id`, if any.
