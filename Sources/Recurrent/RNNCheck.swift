@@ -122,3 +122,17 @@ public func checkRNN(_ configuration: RNNCheckConfiguration, options: GradCheckO
         truncationChangesGradient: changes,
         formula631: model.formula631(sequence, i: 0, j: min(1, configuration.hidden - 1)))
 }
+
+/// The fast check: ⟨∇L, v⟩ against the finite difference of L along random unit directions v
+/// in the space of all parameters (textbook gradient).
+public func directionalRNNCheck(_ model: VanillaRNN, _ sequence: RNNSequence, count: Int, seed: UInt64,
+                                options: GradCheckOptions = .finiteDifferencesStrict) -> DirectionalCheckReport {
+    let indices = checkedParameterIndices(sequence.loss)
+    let g = model.textbookGradients(sequence)
+    let named = indices.map { NamedGradient(name: RNNGradients.names[$0], parameter: model.parameters[$0], gradient: g.list[$0]) }
+    return directionalCheck(named, method: "textbook", title: "directional check", count: count, seed: seed, options: options) { theta in
+        var p = model.parameters
+        for (slot, value) in zip(indices, theta) { p[slot] = value }
+        return model.with(parameters: p).loss(sequence)
+    }
+}

@@ -2,6 +2,7 @@
 //
 //   workbench check                       every family, one row per quantity and method pair
 //   workbench check rnn [options]         one vanilla-RNN configuration, every comparison
+//   workbench check lstm [options]        one LSTM configuration (LSTMCommand.swift)
 //   workbench check formula 6.31 --i --j  formula (6.31) against forward recursion
 //   workbench check formula 6.40 | 6.41   both sides of (6.40) / (6.41)
 
@@ -15,6 +16,7 @@ enum CheckCommand {
     static var families: [(name: String, rows: (_ maxSteps: Int, _ seed: UInt64) -> [CheckSuiteRow])] {
         [
             ("rnn", { maxSteps, seed in rnnSuiteRows(steps: 1...maxSteps, seed: seed) }),
+            ("lstm", { maxSteps, seed in lstmSuiteRows(maxSteps: maxSteps, seed: seed) }),
         ]
     }
 
@@ -34,7 +36,7 @@ enum CheckCommand {
                 OptionSpec("--family", value: "NAME", help: "Only this family (\(families.map(\.name).joined(separator: ", ")))."),
                 .json,
             ],
-            subcommands: [rnnSpec, formulaSpec],
+            subcommands: [rnnSpec, LSTMCommand.checkSpec, formulaSpec],
             run: { args, console in
                 try args.expectPositional(max: 0)
                 let maxSteps = try args.int("--max-steps", default: 20, range: 1...200)
@@ -120,11 +122,13 @@ enum CheckCommand {
             options: modelOptions + [
                 OptionSpec("--epsilon", value: "ε", help: "Finite-difference step.", default: "1e-4 (fourth-order stencil)"),
                 OptionSpec("--stencil", value: "KIND", help: "central or fourth-order.", default: "fourth-order"),
+                OptionSpec("--directions", value: "N", help: "Also run the fast directional check along N random unit directions (0 = off).", default: "0"),
                 deltaSpec, .json,
             ],
             run: { args, console in
                 try args.expectPositional(max: 0)
                 let config = try configuration(args)
+                let directions = try args.int("--directions", default: 0, range: 0...100)
                 var options = GradCheckOptions.finiteDifferencesStrict
                 let stencil = try args.choice("--stencil", Stencil.allCases.map(\.rawValue), default: options.stencil.rawValue)
                 options.stencil = Stencil(rawValue: stencil)!
@@ -132,14 +136,20 @@ enum CheckCommand {
                 if options.stencil == .central && !args.has("--epsilon") { options.epsilon = 1e-6 }
                 let delta = try deltaOption(args, steps: config.steps)
                 let report = checkRNN(config, options: options)
+                var directional: DirectionalCheckReport?
+                if directions > 0 {
+                    let (model, sequence) = config.makeProblem()
+                    directional = directionalRNNCheck(model, sequence, count: directions, seed: config.seed, options: options)
+                }
+                let passed = report.passed && (directional?.verdict ?? .pass) == .pass
                 var requested: Matrix<Double>?
                 if let d = delta {
                     let (model, sequence) = config.makeProblem()
                     requested = model.errorTerms(model.forward(sequence))[d.t, d.k]
                 }
                 if args.flag("--json") {
-                    struct Output: Encodable { let report: RNNCheckReport; let passed: Bool; let delta: Matrix<Double>? }
-                    console.print(try jsonString(Output(report: report, passed: report.passed, delta: requested)))
+                    struct Output: Encodable { let report: RNNCheckReport; let passed: Bool; let delta: Matrix<Double>?; let directional: DirectionalCheckReport? }
+                    console.print(try jsonString(Output(report: report, passed: passed, delta: requested, directional: directional)))
                 } else {
                     console.print(describe(config))
                     console.print("L = \(formatScalar(report.loss, digits: 12))\n")
@@ -163,9 +173,10 @@ enum CheckCommand {
                     if let d = delta, let value = requested {
                         console.print("\nδ_{\(d.t),\(d.k)} = ∂L_\(d.t)/∂z_\(d.k) =\n\(value.transposed.formatted(digits: 8))ᵀ")
                     }
-                    console.print("\nverdict: \(report.passed ? "pass" : "fail")")
+                    if let directional { console.print("\n" + directional.table()) }
+                    console.print("\nverdict: \(passed ? "pass" : "fail")")
                 }
-                return report.passed ? 0 : 1
+                return passed ? 0 : 1
             })
     }
 

@@ -18,6 +18,8 @@ public enum Workbench {
             """,
             subcommands: [
                 CheckCommand.spec,
+                ExerciseCommand.spec,
+                LSTMCommand.spec,
                 SpectralCommand.spec,
             ]
         )

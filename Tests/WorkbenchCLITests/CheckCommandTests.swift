@@ -37,6 +37,10 @@ final class CheckCommandTests: XCTestCase {
                          "autodiff vs finite differences", "truncated BPTT", "→ caught", "δ_{5,2}", "formula (6.31)"] {
             XCTAssertTrue(r.out.contains(fragment), "missing '\(fragment)'")
         }
+        let directional = runCLI(["check", "rnn", "--steps", "6", "--directions", "2"])
+        XCTAssertEqual(directional.status, 0)
+        XCTAssertTrue(directional.out.contains("directional check"))
+        assertUsageError(["check", "rnn", "--directions", "-1"], mentions: "--directions")
         let json = runCLI(["check", "rnn", "--steps", "3", "--json", "--zero-initial-state"])
         XCTAssertEqual(json.status, 0)
         let object = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
