@@ -15,6 +15,7 @@ public enum ExerciseCatalog {
         Homework5Gates(),
         Homework5Positivity(),
         Homework5CellState(),
+        TanhRNNOutputLayer(),
     ]
 
     /// The exercise with `id`, if any.

@@ -72,6 +72,17 @@ final class ExerciseTests: XCTestCase {
         XCTAssertEqual(r.checks.first?.measured, 0)
     }
 
+    func testTanhRNNWithOutputLayer() {
+        let r = assertVerifies(TanhRNNOutputLayer(), minimumFindings: 3)
+        XCTAssertEqual(r.notation, .tanhOutputLayer)
+        XCTAssertEqual(r.findings.filter { $0.kind == .erratum }.count, 2)
+    }
+
+    func testEverySeedDocumentIsCovered() {
+        let documents = Set(ExerciseCatalog.all.map(\.source.document))
+        XCTAssertEqual(documents, ["000/001", "002", "003", "004"])
+    }
+
     func testCatalogIdsAreUniqueAndFindable() {
         let ids = ExerciseCatalog.all.map(\.id)
         XCTAssertEqual(Set(ids).count, ids.count)

@@ -1,7 +1,7 @@
 // Every `workbench` command shown in README.md and docs/*.md runs as written and succeeds.
 //
-// Commands inside ```sh blocks that start with `swift run -c release workbench` or
-// `workbench` are run in-process (in a temporary directory, so files they write go there).
+// Commands inside ```sh blocks that start with `swift run -c release workbench`,
+// `swift run workbench` or `workbench` are run in-process (in a temporary directory, so files they write go there).
 // A command whose comment says it needs something absent here (`# needs the corpus`,
 // `# needs torch`) is skipped when that thing is missing; one marked `# exits 2` must fail
 // with a usage error.
@@ -46,7 +46,7 @@ final class DocsCommandsTests: XCTestCase {
                 guard inShell else { continue }
                 var command = line, comment = ""
                 if let hash = line.range(of: " #") { command = String(line[..<hash.lowerBound]); comment = String(line[hash.upperBound...]) }
-                for prefix in ["swift run -c release workbench", "workbench"] where command.hasPrefix(prefix + " ") || command == prefix {
+                for prefix in ["swift run -c release workbench", "swift run workbench", "workbench"] where command.hasPrefix(prefix + " ") || command == prefix {
                     let rest = String(command.dropFirst(prefix.count))
                     found.append(DocCommand(file: file.lastPathComponent, line: line, arguments: words(rest), comment: comment))
                     break
