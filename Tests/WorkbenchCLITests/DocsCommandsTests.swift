@@ -31,7 +31,9 @@ final class DocsCommandsTests: XCTestCase {
         return result
     }
 
-    struct DocCommand { let file: String; let line: String; let arguments: [String]; let comment: String }
+    /// A workbench invocation, or (when `shell` is true) a `printf … > FILE` line that prepares
+    /// a file for the commands after it.
+    struct DocCommand { let file: String; let line: String; let arguments: [String]; let comment: String; var shell = false }
 
     static func commands() throws -> [DocCommand] {
         let docs = packageRoot.appendingPathComponent("docs")
@@ -44,6 +46,10 @@ final class DocsCommandsTests: XCTestCase {
                 let line = raw.trimmingCharacters(in: .whitespaces)
                 if line.hasPrefix("```") { inShell = line == "```sh" || line == "```bash"; continue }
                 guard inShell else { continue }
+                if line.hasPrefix("printf ") && line.contains(" > ") {
+                    found.append(DocCommand(file: file.lastPathComponent, line: line, arguments: [], comment: "", shell: true))
+                    continue
+                }
                 var command = line, comment = ""
                 if let hash = line.range(of: " #") { command = String(line[..<hash.lowerBound]); comment = String(line[hash.upperBound...]) }
                 for prefix in ["swift run -c release workbench", "swift run workbench", "workbench"] where command.hasPrefix(prefix + " ") || command == prefix {
@@ -67,7 +73,17 @@ final class DocsCommandsTests: XCTestCase {
         FileManager.default.changeCurrentDirectoryPath(work.path)
         defer { FileManager.default.changeCurrentDirectoryPath(previous); try? FileManager.default.removeItem(at: work) }
         var seen = Set<[String]>()
-        for c in commands where seen.insert(c.arguments).inserted {
+        for c in commands where c.shell || seen.insert(c.arguments).inserted {
+            if c.shell {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/bin/sh")
+                p.arguments = ["-c", c.line]
+                p.currentDirectoryURL = work
+                try p.run()
+                p.waitUntilExit()
+                XCTAssertEqual(p.terminationStatus, 0, "\(c.file): `\(c.line)`")
+                continue
+            }
             if c.comment.contains("needs the corpus") && !corpusPresent { continue }
             if c.comment.contains("needs torch") { continue }
             if c.arguments.contains("train") || c.arguments.contains("bench") { continue }   // long jobs: benchmarks, not tests
