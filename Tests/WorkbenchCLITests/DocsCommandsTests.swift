@@ -13,24 +13,6 @@ import WorkbenchCLI
 final class DocsCommandsTests: XCTestCase {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Splits a command line like a shell: spaces separate words, quotes group them.
-    static func words(_ line: String) -> [String] {
-        var result: [String] = [], current = "", quote: Character?, inWord = false
-        for ch in line {
-            if let q = quote {
-                if ch == q { quote = nil } else { current.append(ch) }
-            } else if ch == "\"" || ch == "'" {
-                quote = ch; inWord = true
-            } else if ch == " " {
-                if inWord { result.append(current); current = ""; inWord = false }
-            } else {
-                current.append(ch); inWord = true
-            }
-        }
-        if inWord { result.append(current) }
-        return result
-    }
-
     /// A workbench invocation, or (when `shell` is true) a `printf … > FILE` line that prepares
     /// a file for the commands after it.
     struct DocCommand { let file: String; let line: String; let arguments: [String]; let comment: String; var shell = false }
@@ -54,7 +36,7 @@ final class DocsCommandsTests: XCTestCase {
                 if let hash = line.range(of: " #") { command = String(line[..<hash.lowerBound]); comment = String(line[hash.upperBound...]) }
                 for prefix in ["swift run -c release workbench", "swift run workbench", "workbench"] where command.hasPrefix(prefix + " ") || command == prefix {
                     let rest = String(command.dropFirst(prefix.count))
-                    found.append(DocCommand(file: file.lastPathComponent, line: line, arguments: words(rest), comment: comment))
+                    found.append(DocCommand(file: file.lastPathComponent, line: line, arguments: shellWords(rest), comment: comment))
                     break
                 }
             }

@@ -7,24 +7,6 @@ import XCTest
 import WorkbenchCLI
 
 final class SpectralDocsTests: XCTestCase {
-    /// Splits a shell command line into words, honouring single and double quotes.
-    private func shellWords(_ line: String) -> [String] {
-        var words: [String] = [], current = "", quote: Character?, inWord = false
-        for ch in line {
-            if let q = quote {
-                if ch == q { quote = nil } else { current.append(ch) }
-            } else if ch == "'" || ch == "\"" {
-                quote = ch; inWord = true
-            } else if ch == " " {
-                if inWord { words.append(current); current = ""; inWord = false }
-            } else {
-                current.append(ch); inWord = true
-            }
-        }
-        if inWord { words.append(current) }
-        return words
-    }
-
     func testEveryCommandInTheEigenvaluesPageRuns() throws {
         let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("docs/eigenvalues.md")
