@@ -10,6 +10,12 @@ public enum ExerciseCatalog {
         Homework5Jacobian(),
         Homework5DoubleSum(),
         Homework5Expansion(),
+        Homework5PowerByEigenDecomposition(),
+        Homework5Powers(),
+        Homework5Gates(),
+        Homework5Positivity(),
+        Homework5CellState(),
+        TanhRNNOutputLayer(),
     ]
 
     /// The exercise with `id`, if any.

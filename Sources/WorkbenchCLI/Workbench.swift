@@ -20,6 +20,7 @@ public enum Workbench {
                 CheckCommand.spec,
                 ExerciseCommand.spec,
                 LSTMCommand.spec,
+                SpectralCommand.spec,
                 PoemCommand.spec,
             ]
         )

@@ -55,6 +55,34 @@ final class ExerciseTests: XCTestCase {
         XCTAssertTrue(r.checks.contains { $0.name.contains("10 terms") && $0.status == .pass })
     }
 
+    func testHomework5GatesShownByForcing() {
+        let r = assertVerifies(Homework5Gates())
+        XCTAssertEqual(r.notation, .pytorch)
+        XCTAssertEqual(r.checks.count, 7)
+    }
+
+    func testHomework5Positivity() {
+        let r = assertVerifies(Homework5Positivity())
+        XCTAssertEqual(r.checks.filter { $0.name.contains("never negative") }.count, 3)
+        XCTAssertEqual(r.checks.filter { $0.name.contains("takes negative") }.count, 3)
+    }
+
+    func testHomework5CellStateIsIdentityWithForcedGates() {
+        let r = assertVerifies(Homework5CellState(), minimumFindings: 3)
+        XCTAssertEqual(r.checks.first?.measured, 0)
+    }
+
+    func testTanhRNNWithOutputLayer() {
+        let r = assertVerifies(TanhRNNOutputLayer(), minimumFindings: 3)
+        XCTAssertEqual(r.notation, .tanhOutputLayer)
+        XCTAssertEqual(r.findings.filter { $0.kind == .erratum }.count, 2)
+    }
+
+    func testEverySeedDocumentIsCovered() {
+        let documents = Set(ExerciseCatalog.all.map(\.source.document))
+        XCTAssertEqual(documents, ["000/001", "002", "003", "004"])
+    }
+
     func testCatalogIdsAreUniqueAndFindable() {
         let ids = ExerciseCatalog.all.map(\.id)
         XCTAssertEqual(Set(ids).count, ids.count)

@@ -37,3 +37,21 @@ func assertUsageError(_ arguments: [String], mentions: String, file: StaticStrin
     XCTAssertTrue(r.err.contains(mentions), "error should mention '\(mentions)': \(r.err)", file: file, line: line)
     XCTAssertEqual(r.out, "", file: file, line: line)
 }
+
+/// Splits a command line like a shell: spaces separate words, single or double quotes group them.
+func shellWords(_ line: String) -> [String] {
+    var words: [String] = [], current = "", quote: Character?, inWord = false
+    for ch in line {
+        if let q = quote {
+            if ch == q { quote = nil } else { current.append(ch) }
+        } else if ch == "'" || ch == "\"" {
+            quote = ch; inWord = true
+        } else if ch == " " {
+            if inWord { words.append(current); current = ""; inWord = false }
+        } else {
+            current.append(ch); inWord = true
+        }
+    }
+    if inWord { words.append(current) }
+    return words
+}

@@ -1,7 +1,7 @@
 // Every `workbench` command shown in README.md and docs/*.md runs as written and succeeds.
 //
-// Commands inside ```sh blocks that start with `swift run -c release workbench` or
-// `workbench` are run in-process (in a temporary directory, so files they write go there).
+// Commands inside ```sh blocks that start with `swift run -c release workbench`,
+// `swift run workbench` or `workbench` are run in-process (in a temporary directory, so files they write go there).
 // A command whose comment says it needs something absent here (`# needs the corpus`,
 // `# needs torch`) is skipped when that thing is missing; one marked `# exits 2` must fail
 // with a usage error.
@@ -13,25 +13,9 @@ import WorkbenchCLI
 final class DocsCommandsTests: XCTestCase {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Splits a command line like a shell: spaces separate words, quotes group them.
-    static func words(_ line: String) -> [String] {
-        var result: [String] = [], current = "", quote: Character?, inWord = false
-        for ch in line {
-            if let q = quote {
-                if ch == q { quote = nil } else { current.append(ch) }
-            } else if ch == "\"" || ch == "'" {
-                quote = ch; inWord = true
-            } else if ch == " " {
-                if inWord { result.append(current); current = ""; inWord = false }
-            } else {
-                current.append(ch); inWord = true
-            }
-        }
-        if inWord { result.append(current) }
-        return result
-    }
-
-    struct DocCommand { let file: String; let line: String; let arguments: [String]; let comment: String }
+    /// A workbench invocation, or (when `shell` is true) a `printf … > FILE` line that prepares
+    /// a file for the commands after it.
+    struct DocCommand { let file: String; let line: String; let arguments: [String]; let comment: String; var shell = false }
 
     static func commands() throws -> [DocCommand] {
         let docs = packageRoot.appendingPathComponent("docs")
@@ -44,11 +28,15 @@ final class DocsCommandsTests: XCTestCase {
                 let line = raw.trimmingCharacters(in: .whitespaces)
                 if line.hasPrefix("```") { inShell = line == "```sh" || line == "```bash"; continue }
                 guard inShell else { continue }
+                if line.hasPrefix("printf ") && line.contains(" > ") {
+                    found.append(DocCommand(file: file.lastPathComponent, line: line, arguments: [], comment: "", shell: true))
+                    continue
+                }
                 var command = line, comment = ""
                 if let hash = line.range(of: " #") { command = String(line[..<hash.lowerBound]); comment = String(line[hash.upperBound...]) }
-                for prefix in ["swift run -c release workbench", "workbench"] where command.hasPrefix(prefix + " ") || command == prefix {
+                for prefix in ["swift run -c release workbench", "swift run workbench", "workbench"] where command.hasPrefix(prefix + " ") || command == prefix {
                     let rest = String(command.dropFirst(prefix.count))
-                    found.append(DocCommand(file: file.lastPathComponent, line: line, arguments: words(rest), comment: comment))
+                    found.append(DocCommand(file: file.lastPathComponent, line: line, arguments: shellWords(rest), comment: comment))
                     break
                 }
             }
@@ -67,7 +55,17 @@ final class DocsCommandsTests: XCTestCase {
         FileManager.default.changeCurrentDirectoryPath(work.path)
         defer { FileManager.default.changeCurrentDirectoryPath(previous); try? FileManager.default.removeItem(at: work) }
         var seen = Set<[String]>()
-        for c in commands where seen.insert(c.arguments).inserted {
+        for c in commands where c.shell || seen.insert(c.arguments).inserted {
+            if c.shell {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/bin/sh")
+                p.arguments = ["-c", c.line]
+                p.currentDirectoryURL = work
+                try p.run()
+                p.waitUntilExit()
+                XCTAssertEqual(p.terminationStatus, 0, "\(c.file): `\(c.line)`")
+                continue
+            }
             if c.comment.contains("needs the corpus") && !corpusPresent { continue }
             if c.comment.contains("needs torch") { continue }
             if c.arguments.contains("train") || c.arguments.contains("bench") { continue }   // long jobs: benchmarks, not tests

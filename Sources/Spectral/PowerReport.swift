@@ -1,0 +1,171 @@
+// PowerReport.swift — the report of `workbench spectral power`: Wⁿ by Q Λⁿ Q⁻¹ and by
+// multiplication, their difference, ‖Wⁿ‖₂ against n, and (for the homework's W and n = 30)
+// an entry-by-entry comparison with the worked solution's printed W³⁰.
+//
+// Dimension letters: N, the order of W. Notation of homework 5, exercise 2(b)–(c).
+
+import Foundation
+import Numerics
+
+/// One entry of Wⁿ compared with a printed claim.
+public struct EntryComparison: Codable, Sendable, Equatable {
+    /// 1-based row and column.
+    public var row: Int
+    public var col: Int
+    /// The computed value (repeated squaring), full precision.
+    public var computed: Double
+    /// The computed value rounded to the claim's number of decimals.
+    public var computedRounded: String
+    /// The printed value, as printed.
+    public var claimed: String
+    /// Whether the printed value equals the correctly rounded computed value.
+    public var agrees: Bool
+    /// Why a differing digit differs (rounding direction, or an arithmetic slip).
+    public var explanation: String
+}
+
+/// The comparison of a computed Wⁿ with a printed one.
+public struct PrintedPowerComparison: Codable, Sendable {
+    /// Where the printed values come from.
+    public var source: String
+    /// Entry by entry, row-major.
+    public var entries: [EntryComparison]
+    /// How many entries disagree in the printed digits.
+    public var disagreements: Int
+    /// One sentence on the pattern of the disagreements.
+    public var summary: String
+}
+
+/// Wⁿ two ways and how they compare.
+public struct PowerReport: Codable, Sendable {
+    /// W, (N, N).
+    public var matrix: Matrix<Double>
+    /// The exponent n.
+    public var n: Int
+    /// λ_1 … λ_N (descending modulus).
+    public var eigenvalues: [Complex]
+    /// Re(Q Λⁿ Q⁻¹), (N, N); nil when Q is exactly singular.
+    public var byEigenDecomposition: Matrix<Double>?
+    /// max |Im(Q Λⁿ Q⁻¹)|.
+    public var eigenImaginaryResidue: Double?
+    /// Wⁿ by repeated squaring, (N, N).
+    public var byRepeatedSquaring: Matrix<Double>
+    /// Matrix products used by repeated squaring.
+    public var squaringMultiplications: Int
+    /// Wⁿ by n − 1 successive products W·W·…·W; nil when that would be too much work.
+    public var bySuccessiveMultiplication: Matrix<Double>?
+    /// max |(Q Λⁿ Q⁻¹ − W^n by squaring)_ij|.
+    public var eigenVersusSquaring: Double?
+    /// That difference relative to max |(Wⁿ)_ij|.
+    public var eigenVersusSquaringRelative: Double?
+    /// max |(successive − squaring)_ij|.
+    public var successiveVersusSquaring: Double?
+    /// κ₂(Q) and whether W is nearly defective.
+    public var conditionNumber: Double
+    public var isNearlyDefective: Bool
+    /// ρ(W).
+    public var spectralRadius: Double
+    /// ‖Wᵏ‖₂ and ρᵏ for k = 0 … n (sampled when n is large).
+    public var norms: [NormPoint]
+    /// The worked solution's printed W³⁰, compared entry by entry (homework W, n = 30 only).
+    public var printedComparison: PrintedPowerComparison?
+    /// Remarks derived from the numbers.
+    public var notes: [String]
+}
+
+/// Wⁿ of `w` by Q Λⁿ Q⁻¹, by repeated squaring and (when cheap) by successive products.
+///
+/// - Parameter n: the exponent, 0 … 1 000 000.
+public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
+    try validateSquare(w)
+    precondition(n >= 0, "powerReport needs n ≥ 0")
+    let order = w.rows
+    let d = try eigen(w)
+    let squaring = matrixPowerBySquaring(w, n)
+    let eigenPower = matrixPowerByEigen(d, n)
+    var successive: Matrix<Double>?
+    if Double(n) * pow(Double(order), 3) <= 2e8 {
+        var p = Matrix<Double>.identity(order)
+        for _ in 0..<n { p = p * w }
+        successive = p
+    }
+    let scale = max(squaring.power.maxAbs(), .leastNormalMagnitude)
+    let finite = squaring.power.isFinite && (eigenPower?.power.isFinite ?? true)
+    // Differences are meaningless once an entry has overflowed (inf − inf is NaN).
+    let eigenDiff = finite ? eigenPower.map { ($0.power - squaring.power).maxAbs() } : nil
+    var notes: [String] = []
+    if !finite {
+        notes.append("Wⁿ overflows Double (largest finite value ≈ 1.8e308): log₁₀ ρⁿ = n log₁₀ ρ = \(formatScalar(Double(n) * log10(d.spectralRadius), digits: 6)), so entries come out infinite or NaN and no comparison is made.")
+    }
+    if d.isNearlyDefective {
+        notes.append("W is nearly defective (κ₂(Q) = \(formatScalar(d.conditionNumber, digits: 3))): Q Λⁿ Q⁻¹ does not represent Wⁿ; trust repeated squaring.")
+    }
+    if let e = eigenDiff {
+        notes.append("Q Λⁿ Q⁻¹ and repeated squaring differ by at most \(formatScalar(e, digits: 3)) (relative \(formatScalar(e / scale, digits: 3))).")
+    }
+    var comparison: PrintedPowerComparison?
+    if HomeworkClaims.isHomeworkMatrix(w), n == HomeworkClaims.solutionPower {
+        comparison = comparePrinted(squaring.power, HomeworkClaims.solutionW30, source: HomeworkClaims.source)
+    }
+    return PowerReport(matrix: w, n: n, eigenvalues: d.eigenvalues,
+                       byEigenDecomposition: eigenPower?.power, eigenImaginaryResidue: eigenPower?.maxImaginaryResidue,
+                       byRepeatedSquaring: squaring.power, squaringMultiplications: squaring.multiplications,
+                       bySuccessiveMultiplication: successive,
+                       eigenVersusSquaring: eigenDiff, eigenVersusSquaringRelative: eigenDiff.map { $0 / scale },
+                       successiveVersusSquaring: finite ? successive.map { ($0 - squaring.power).maxAbs() } : nil,
+                       conditionNumber: d.conditionNumber, isNearlyDefective: d.isNearlyDefective,
+                       spectralRadius: d.spectralRadius,
+                       norms: powerNorms(w, maxN: n, spectralRadius: d.spectralRadius),
+                       printedComparison: comparison, notes: notes)
+}
+
+/// Compares `computed` with printed decimal strings entry by entry and explains each
+/// differing digit: a value truncated instead of rounded, a last-digit rounding slip, or a
+/// larger arithmetic error.
+public func comparePrinted(_ computed: Matrix<Double>, _ printed: [[String]], source: String) -> PrintedPowerComparison {
+    var entries: [EntryComparison] = []
+    for (i, row) in printed.enumerated() {
+        for (j, claim) in row.enumerated() {
+            let x = computed[i, j]
+            let decimals = claim.split(separator: ".").dropFirst().first?.count ?? 0
+            let rounded = formatScalar(x, digits: decimals, fixed: true)
+            let unit = pow(10, -Double(decimals))
+            let truncated = formatScalar((x / unit).rounded(.towardZero) * unit, digits: decimals, fixed: true)
+            let claimValue = Double(claim) ?? .nan
+            let agrees = rounded == claim
+            let full = formatScalar(x, digits: decimals + 4, fixed: true)
+            let explanation: String
+            if agrees {
+                explanation = "\(full) rounds to \(rounded)"
+            } else if truncated == claim {
+                explanation = "the true value \(full) rounds to \(rounded); the printed \(claim) is the value cut off (truncated) after \(decimals) decimals instead of rounded"
+            } else if abs(claimValue - x) <= 1.5 * unit {
+                explanation = "off by one in the last printed digit: \(full) rounds to \(rounded); printed \(claim) (difference \(formatScalar(claimValue - x, digits: 2))), a rounding slip in an intermediate step"
+            } else {
+                explanation = "wrong: the true value is \(full), printed \(claim) (difference \(formatScalar(claimValue - x, digits: 3))): an arithmetic error in the solution"
+            }
+            entries.append(EntryComparison(row: i + 1, col: j + 1, computed: x, computedRounded: rounded,
+                                           claimed: claim, agrees: agrees, explanation: explanation))
+        }
+    }
+    let differing = entries.filter { !$0.agrees }
+    let truncatedOnes = differing.filter { $0.explanation.contains("truncated") }
+    // Entries that agree only because they were rounded (truncation would have changed them).
+    let roundedUp = entries.filter { e in
+        let decimals = e.claimed.split(separator: ".").dropFirst().first?.count ?? 0
+        let unit = pow(10, -Double(decimals))
+        return e.agrees && e.computedRounded != formatScalar((e.computed / unit).rounded(.towardZero) * unit, digits: decimals, fixed: true)
+    }
+    var summary: String
+    if differing.isEmpty {
+        summary = "Every printed entry equals the correctly rounded computed value."
+    } else {
+        summary = "\(differing.count) of \(entries.count) printed entries differ from the correctly rounded values."
+        if !truncatedOnes.isEmpty, !roundedUp.isEmpty {
+            let a = truncatedOnes.map { "(\($0.row),\($0.col))" }.joined(separator: ", ")
+            let b = roundedUp.map { "(\($0.row),\($0.col))" }.joined(separator: ", ")
+            summary += " \(a) was cut off instead of rounded, while \(b) \(roundedUp.count == 1 ? "was" : "were") rounded up: the printed matrix mixes the two, so the differing digit is a rounding slip, not a different method."
+        }
+    }
+    return PrintedPowerComparison(source: source, entries: entries, disagreements: differing.count, summary: summary)
+}

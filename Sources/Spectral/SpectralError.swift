@@ -1,0 +1,41 @@
+// SpectralError.swift — what can go wrong in the spectral routines, in words a student can act on.
+
+/// An error from the eigenvalue, singular value or matrix-power routines.
+public enum SpectralError: Error, CustomStringConvertible, Equatable {
+    /// The routine needs a square matrix.
+    case notSquare(rows: Int, cols: Int)
+    /// The matrix has no entries.
+    case empty
+    /// An entry is NaN or infinite.
+    case nonFinite(row: Int, col: Int)
+    /// The symmetric routine was given a matrix whose (i, j) and (j, i) entries differ.
+    case notSymmetric(row: Int, col: Int, difference: Double)
+    /// An iteration did not converge within its sweep / iteration budget.
+    case noConvergence(algorithm: String, iterations: Int)
+
+    public var description: String {
+        switch self {
+        case let .notSquare(r, c):
+            return "matrix is \(r)×\(c); eigenvalues and powers need a square matrix"
+        case .empty:
+            return "matrix is empty; give at least one number"
+        case let .nonFinite(r, c):
+            return "entry (row \(r + 1), column \(c + 1)) is NaN or infinite; every entry must be finite"
+        case let .notSymmetric(r, c, d):
+            return "matrix is not symmetric: entries (\(r + 1), \(c + 1)) and (\(c + 1), \(r + 1)) differ by \(d); use the general routine"
+        case let .noConvergence(name, n):
+            return "\(name) did not converge in \(n) iterations; the matrix may be badly scaled"
+        }
+    }
+}
+
+/// Throws unless `a` is a non-empty square matrix with finite entries.
+func validateSquare(_ a: Matrix<Double>) throws {
+    guard a.rows > 0, a.cols > 0 else { throw SpectralError.empty }
+    guard a.rows == a.cols else { throw SpectralError.notSquare(rows: a.rows, cols: a.cols) }
+    if let k = a.storage.firstIndex(where: { !$0.isFinite }) {
+        throw SpectralError.nonFinite(row: k / a.cols, col: k % a.cols)
+    }
+}
+
+import Numerics
