@@ -172,6 +172,7 @@ enum PoemCommand {
         defer { source.cancel(); signal(SIGINT, previous) }
 
         var saveError: Error?
+        var lastDraw: UInt64 = 0
         let report = trainer.run(progress: { p in
             if let summary = p.epochSummary {
                 do { try save() } catch { saveError = error; stopFlag.raise() }
@@ -185,6 +186,10 @@ enum PoemCommand {
                     console.printError(line)
                 }
             } else if !quiet && console.isTerminal {
+                // At most ten redraws a second.
+                let tick = DispatchTime.now().uptimeNanoseconds
+                if tick - lastDraw < 100_000_000 && p.batch != 1 { return }
+                lastDraw = tick
                 let width = 24
                 let filled = width * p.batch / max(1, p.batchesPerEpoch)
                 let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
