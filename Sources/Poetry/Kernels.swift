@@ -221,6 +221,39 @@ public enum Kernels {
         put(4, c40, c41); put(5, c50, c51); put(6, c60, c61); put(7, c70, c71)
     }
 
+    /// The same 8 × 32 micro-kernel reading A unpacked: row i of the tile is `a + i * lda`
+    /// (rows past `height` repeat row 0 and their results are not used). The recurrent steps
+    /// use it so that no thread has to pack h_{t−1} or dz_{t+1} again at every step.
+    @inline(__always)
+    static func microKernelRows(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+                                c: UnsafeMutablePointer<Float>, ldc: Int) {
+        typealias V = SIMD16<Float>
+        @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { i < height ? a + i * lda : a }
+        let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5), a6 = row(6), a7 = row(7)
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+        let rb = UnsafeRawPointer(b)
+        for p in 0..<kLen {
+            let b0 = rb.loadUnaligned(fromByteOffset: p * 128, as: V.self)
+            let b1 = rb.loadUnaligned(fromByteOffset: p * 128 + 64, as: V.self)
+            var s = V(repeating: a0[p]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = V(repeating: a1[p]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = V(repeating: a2[p]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = V(repeating: a3[p]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+            s = V(repeating: a4[p]); c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+            s = V(repeating: a5[p]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            s = V(repeating: a6[p]); c60 = c60.addingProduct(s, b0); c61 = c61.addingProduct(s, b1)
+            s = V(repeating: a7[p]); c70 = c70.addingProduct(s, b0); c71 = c71.addingProduct(s, b1)
+        }
+        @inline(__always) func put(_ r: Int, _ v0: V, _ v1: V) {
+            let q = UnsafeMutableRawPointer(c + r * ldc)
+            q.storeBytes(of: v0, as: V.self)
+            q.storeBytes(of: v1, toByteOffset: 64, as: V.self)
+        }
+        put(0, c00, c01); put(1, c10, c11); put(2, c20, c21); put(3, c30, c31)
+        put(4, c40, c41); put(5, c50, c51); put(6, c60, c61); put(7, c70, c71)
+    }
+
     // MARK: - Fast GEMM
 
     /// C ← A·B (or C += A·B when `accumulate`) with a packed B. C is (m, n) with row stride `ldc`.

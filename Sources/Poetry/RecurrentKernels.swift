@@ -60,19 +60,16 @@ extension Kernels {
                                 packed: PackedB, workspace: Workspace) {
         let G = 4 * H, groups = H / 8
         let threads = min(workspace.threads, groups)
-        reservePackedA(workspace, ((B + mr - 1) / mr) * mr * H)
         parallelFor(threads, pool: workspace.pool) { th in
-            let packedA = workspace.packedA[th]
             let tile = workspace.tileBuffers[th]
-            if let hPrev { packA(a: .rowMajor(hPrev, cols: H), i0: 0, rows: B, p0: 0, kLen: H, into: packedA) }
             var q = th
             while q < groups {
                 let u0 = 8 * q
                 var r = 0
                 while r < B {
                     let height = min(mr, B - r)
-                    if hPrev != nil {
-                        microKernel(kLen: H, a: packedA + (r / mr) * H * mr, b: packed.panel(q), c: tile, ldc: nr, add: false)
+                    if let hPrev {
+                        microKernelRows(kLen: H, a: hPrev + r * H, lda: H, height: height, b: packed.panel(q), c: tile, ldc: nr)
                     } else {
                         tile.update(repeating: 0, count: mr * nr)
                     }
@@ -115,20 +112,17 @@ extension Kernels {
         typealias V = SIMD16<Float>
         let G = 4 * H, panels = H / nr
         let threads = min(workspace.threads, panels)
-        reservePackedA(workspace, ((B + mr - 1) / mr) * mr * G)
         let one = V(repeating: 1)
         parallelFor(threads, pool: workspace.pool) { th in
-            let packedA = workspace.packedA[th]
             let tile = workspace.tileBuffers[th]
-            if let dzNext { packA(a: .rowMajor(dzNext, cols: G), i0: 0, rows: B, p0: 0, kLen: G, into: packedA) }
             var q = th
             while q < panels {
                 let u0 = q * nr
                 var r = 0
                 while r < B {
                     let height = min(mr, B - r)
-                    if dzNext != nil {
-                        microKernel(kLen: G, a: packedA + (r / mr) * G * mr, b: packedWhh.panel(q), c: tile, ldc: nr, add: false)
+                    if let dzNext {
+                        microKernelRows(kLen: G, a: dzNext + r * G, lda: G, height: height, b: packedWhh.panel(q), c: tile, ldc: nr)
                     } else {
                         tile.update(repeating: 0, count: mr * nr)
                     }
