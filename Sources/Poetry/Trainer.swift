@@ -97,9 +97,12 @@ public struct TrainingReport: Sendable, Codable {
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case resumeMismatch(String)
     case modelMismatch(String)
+    case emptyTrainingSet(poems: Int, validationFraction: Double)
 
     public var description: String {
         switch self {
+        case let .emptyTrainingSet(n, f):
+            return "no poem is left for training (\(n) poem(s), validation fraction \(f)); lower --validation"
         case let .resumeMismatch(s): return "cannot resume: \(s)"
         case let .modelMismatch(s): return "model does not fit the corpus: \(s)"
         }
@@ -138,6 +141,9 @@ public final class PoemTrainer {
         let validationSet = Set(indices.suffix(holdOut))
         trainingPoems = (0..<poems.count).filter { !validationSet.contains($0) }.map { poems[$0] }
         validationPoems = indices.suffix(holdOut).sorted().map { poems[$0] }
+        guard !trainingPoems.isEmpty else {
+            throw TrainingError.emptyTrainingSet(poems: poems.count, validationFraction: options.validationFraction)
+        }
         network = PoemNetwork(layout: model.layout, threads: options.threads)
         gradient = [Float](repeating: 0, count: model.layout.count)
         if var s = state {

@@ -123,6 +123,15 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(last.validationPerplexity!, Foundation.exp(last.validationLoss!), accuracy: 1e-9)
     }
 
+    func testValidationThatLeavesNothingToTrainOnIsAnError() throws {
+        let (poems, model) = setup(2)
+        var o = options(steps: 1)
+        o.validationFraction = 0.9
+        XCTAssertThrowsError(try PoemTrainer(poems: poems, model: model, options: o)) { e in
+            XCTAssertTrue("\(e)".contains("--validation"), "\(e)")
+        }
+    }
+
     func testSGDStepIsPlainGradientDescent() throws {
         let (poems, model) = setup(8)
         var o = options(steps: 1)
