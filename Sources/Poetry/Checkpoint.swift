@@ -75,14 +75,17 @@ public struct PoemCheckpoint: Sendable {
             throw mismatch("implausible sizes (layers \(config.layers), hidden \(config.hiddenSize), embedding \(config.embeddingDim))")
         }
         let layout = ParameterLayout(config: config)
-        var parameters = [Float](repeating: 0, count: layout.count)
+        // Check every tensor before allocating: the sizes then come from data the file holds.
         for slice in layout.slices {
             guard let t = f[slice.name] else { throw mismatch("tensor '\(slice.name)' is missing") }
             guard t.dtype == .f32 else { throw mismatch("tensor '\(slice.name)' is \(t.dtype.rawValue), expected F32") }
             guard t.shape == slice.shape else {
                 throw mismatch("tensor '\(slice.name)' has shape \(t.shape), expected \(slice.shape)")
             }
-            let values = t.floats
+        }
+        var parameters = [Float](repeating: 0, count: layout.count)
+        for slice in layout.slices {
+            let values = f[slice.name]!.floats
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
                 throw mismatch("tensor '\(slice.name)' holds a non-finite value at flat index \(bad)")
             }

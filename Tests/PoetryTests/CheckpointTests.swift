@@ -1,6 +1,7 @@
 // CheckpointTests.swift — safetensors round trips and clear errors for damaged files.
 
 import XCTest
+import Numerics
 @testable import Poetry
 
 final class CheckpointTests: XCTestCase {
@@ -79,6 +80,46 @@ final class CheckpointTests: XCTestCase {
         try expectError(f.encoded(), "non-finite")
         XCTAssertThrowsError(try PoemCheckpoint.read(path: dir.appendingPathComponent("none").path)) { e in
             XCTAssertTrue("\(e)".contains("no such file"))
+        }
+    }
+
+    func testRandomDamageNeverCrashesTheReader() {
+        let good = tinyCheckpoint().file().encoded()
+        var rng = SeededGenerator(seed: 17)
+        for trial in 0..<300 {
+            var bytes = good
+            if trial % 3 == 0 {
+                bytes = Array(bytes.prefix(rng.int(below: bytes.count)))
+            } else {
+                for _ in 0..<(1 + rng.int(below: 4)) {
+                    let i = rng.int(below: min(bytes.count, 8 + 600))   // mostly the header
+                    bytes[i] = UInt8(truncatingIfNeeded: rng.next())
+                }
+            }
+            do {
+                _ = try SafetensorsFile.decode(bytes, path: "fuzz")
+            } catch {
+                XCTAssertTrue(error is CheckpointError, "trial \(trial): \(error)")
+            }
+            if trial % 10 == 0 {
+                // The whole model reader too (shapes, metadata, values).
+                let url = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(getpid())-\(trial).safetensors")
+                try? Data(bytes).write(to: url)
+                do { _ = try PoemCheckpoint.read(path: url.path) } catch { XCTAssertTrue(error is CheckpointError, "trial \(trial): \(error)") }
+                try? FileManager.default.removeItem(at: url)
+            }
+        }
+    }
+
+    func testImplausibleSizesInMetadataAreRejectedBeforeAllocating() throws {
+        let dir = try scratchDirectory(self)
+        var f = tinyCheckpoint().file()
+        f.metadata["hidden_size"] = "16384"
+        f.metadata["layers"] = "16"
+        let path = dir.appendingPathComponent("big.safetensors").path
+        try f.write(to: path)
+        XCTAssertThrowsError(try PoemCheckpoint.read(path: path)) { e in
+            XCTAssertTrue("\(e)".contains("has shape"), "\(e)")
         }
     }
 
