@@ -52,6 +52,6 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "PoetryTests", dependencies: ["Numerics", "Autodiff", "Recurrent", "Poetry"]),
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises"]),
-        .testTarget(name: "WorkbenchCLITests", dependencies: ["WorkbenchCLI"]),
+        .testTarget(name: "WorkbenchCLITests", dependencies: ["WorkbenchCLI", "Poetry"]),
     ]
 )
