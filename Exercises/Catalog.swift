@@ -5,6 +5,7 @@ public enum ExerciseCatalog {
     public static let all: [any Exercise] = [
         Lab5Formulas640And641(),
         Lab5Formula631(),
+        Lab5PoemModel(),
         CS224nGradients(),
         CS224nIdentities(),
         Homework5Jacobian(),

@@ -83,6 +83,13 @@ final class ExerciseTests: XCTestCase {
         XCTAssertEqual(documents, ["000/001", "002", "003", "004"])
     }
 
+    func testLab5PoemModelShapes() {
+        let r = assertVerifies(Lab5PoemModel())
+        XCTAssertTrue(r.checks.contains { $0.name.contains("state_dict") && $0.status == .pass })
+        // With the corpus the shapes are checked; without it that check skips, never fails.
+        XCTAssertTrue(r.checks.filter { $0.name.contains("12,842") }.allSatisfy { $0.status != .fail })
+    }
+
     func testCatalogIdsAreUniqueAndFindable() {
         let ids = ExerciseCatalog.all.map(\.id)
         XCTAssertEqual(Set(ids).count, ids.count)
