@@ -71,9 +71,8 @@ public struct Homework5DoubleSum: Exercise {
         // here, so the homework's k = 0 term is NNDL's k = 1 term δ_{t,1} h_{-1}ᵀ, where h_{-1}
         // (the seed calls it h_f) is the state before h_0.
         func problem(previousState: Bool) -> (VanillaRNN, RNNSequence) {
-            var config = RNNCheckConfiguration(activation: .sigmoid, loss: .squared, steps: 5, hidden: 3, input: 2, seed: 15,
+            let config = RNNCheckConfiguration(activation: .sigmoid, loss: .squared, steps: 5, hidden: 3, input: 2, seed: 15,
                                                nonzeroInitialState: previousState)
-            config.nonzeroInitialState = previousState
             var (model, sequence) = config.makeProblem()
             model.bias = .zeros(3, 1)
             sequence.targetVectors = sequence.targetVectors.map { $0.map { $0 + 0.5 } }
@@ -137,8 +136,7 @@ public struct Homework5Expansion: Exercise {
     public let notation = Notation.homework5
 
     public func run() -> ExerciseReport {
-        var config = RNNCheckConfiguration(activation: .sigmoid, loss: .squared, steps: 4, hidden: 3, input: 2, seed: 23)
-        config.nonzeroInitialState = true
+        let config = RNNCheckConfiguration(activation: .sigmoid, loss: .squared, steps: 4, hidden: 3, input: 2, seed: 23)
         var (model, sequence) = config.makeProblem()
         model.recurrentWeight = model.recurrentWeight * 3        // strong enough that σ′ varies between steps
         let fwd = model.forward(sequence)

@@ -320,7 +320,7 @@ private struct LagProbeRNN {
     var weightIH: Matrix<Double>  // (H, D)
     var weightHH: Matrix<Double>  // (H, H)
     var bias: Matrix<Double>      // (1, H)
-    var sigmoid: Bool
+    var activation: Activation
 
     /// ‖∂L_T/∂h_k‖_F for k = 0 … T, with ∂L_T/∂h_T = u (every row).
     func lagNorms(inputs: [Matrix<Double>], u: Matrix<Double>) -> [Double] {
@@ -331,8 +331,8 @@ private struct LagProbeRNN {
             var z = matmul(x, .none, weightIH, .transpose)
             gemm(h, .none, weightHH, .transpose, into: &z, beta: 1)
             for r in 0..<b { for j in 0..<hs { z[r, j] += bias.storage[j] } }
-            h = z.map { sigmoid ? Double.sigmoid($0) : Double.tanh($0) }
-            derivatives.append(h.map { sigmoid ? $0 * (1 - $0) : 1 - $0 * $0 })
+            h = z.map { activation.value($0) }
+            derivatives.append(z.map { activation.derivative($0) })
         }
         var dh = Matrix<Double>(rows: b, cols: hs)
         for r in 0..<b { for j in 0..<hs { dh[r, j] = u.storage[j] } }
@@ -368,10 +368,10 @@ public func lagExperiment(steps: Int = 50, hidden: Int = 32, batch: Int = 8, see
     let wih = Matrix<Double>.random(hidden, d, in: -k...k, using: &rnnRng)
     let whh = Matrix<Double>.random(hidden, hidden, in: -k...k, using: &rnnRng)
     let bias = Matrix<Double>.random(1, hidden, in: -k...k, using: &rnnRng)
-    for sigmoid in [false, true] {
-        let rnn = LagProbeRNN(weightIH: wih, weightHH: whh, bias: bias, sigmoid: sigmoid)
+    for activation in [Activation.tanh, .sigmoid] {
+        let rnn = LagProbeRNN(weightIH: wih, weightHH: whh, bias: bias, activation: activation)
         let norms = rnn.lagNorms(inputs: inputs, u: u)
-        models.append(.init(name: sigmoid ? "sigmoid RNN" : "tanh RNN", state: "h_k", norms: norms, decayRate: decay(norms), meanForget: nil))
+        models.append(.init(name: "\(activation.rawValue) RNN", state: "h_k", norms: norms, decayRate: decay(norms), meanForget: nil))
     }
     var lstmRng = SeededGenerator(seed: seed &+ 2)
     let base = LSTMLayerParameters<Double>.random(inputSize: d, hiddenSize: hidden, using: &lstmRng)

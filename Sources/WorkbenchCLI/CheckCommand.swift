@@ -133,7 +133,6 @@ enum CheckCommand {
                 let stencil = try args.choice("--stencil", Stencil.allCases.map(\.rawValue), default: options.stencil.rawValue)
                 options.stencil = Stencil(rawValue: stencil)!
                 options.epsilon = try args.double("--epsilon", default: options.stencil == .central ? 1e-6 : 1e-4, range: 1e-12...1)
-                if options.stencil == .central && !args.has("--epsilon") { options.epsilon = 1e-6 }
                 let delta = try deltaOption(args, steps: config.steps)
                 let report = checkRNN(config, options: options)
                 var directional: DirectionalCheckReport?
