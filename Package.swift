@@ -1,22 +1,30 @@
-// swift-tools-version:5.10
+// swift-tools-version:6.0
 //
 // RNN Workbench: gradient checks, spectral experiments and the poem LSTM, with no
 // package dependencies (toolchain only).
+//
+// Build flags: the verification libraries (WorkbenchNumerics, Autodiff, GradCheck, Recurrent,
+// Spectral, Worksheet) build with the toolchain's safe defaults, so their shape preconditions
+// always hold and another package can depend on them by version. Only `PoemEngine`, the fast
+// Float32 kernels of the poem trainer, drops bounds and overflow checks and compiles for the
+// building machine's CPU (`-target-cpu native`: AVX-512 where the builder has it, AVX2 or NEON
+// elsewhere). Set WORKBENCH_TARGET_CPU (e.g. `x86-64-v3` for AVX2 + FMA) to build the kernels
+// for another CPU than the one that builds them.
+import Foundation
 import PackageDescription
 
-/// Release builds of the numeric kernels drop bounds and overflow checks. The target CPU is
-/// the machine that builds the package (`-target-cpu native`), so the binary uses AVX-512
-/// where the builder has it and still builds and runs on a machine without it.
+let targetCPU = ProcessInfo.processInfo.environment["WORKBENCH_TARGET_CPU"] ?? "native"
 let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-    .unsafeFlags(["-Xcc", "-march=native", "-target-cpu", "native"], .when(configuration: .release)),
+    .unsafeFlags(["-Xcc", "-march=\(targetCPU)", "-target-cpu", targetCPU], .when(configuration: .release)),
 ]
 
 let package = Package(
     name: "RNNWorkbench",
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "workbench", targets: ["workbench"]),
-        .library(name: "Numerics", targets: ["Numerics"]),
+        .library(name: "WorkbenchNumerics", targets: ["WorkbenchNumerics"]),
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .library(name: "GradCheck", targets: ["GradCheck"]),
         .library(name: "Recurrent", targets: ["Recurrent"]),
@@ -26,32 +34,38 @@ let package = Package(
         .library(name: "Exercises", targets: ["Exercises"]),
     ],
     targets: [
-        .target(name: "Numerics", swiftSettings: kernelFlags),
+        .target(name: "WorkbenchNumerics"),
         .target(name: "Plotting"),
-        .target(name: "Spectral", dependencies: ["Numerics"], swiftSettings: kernelFlags),
-        .target(name: "Autodiff", dependencies: ["Numerics"], swiftSettings: kernelFlags),
-        .target(name: "GradCheck", dependencies: ["Numerics", "Autodiff"]),
-        .target(name: "Recurrent", dependencies: ["Numerics", "Autodiff", "GradCheck"], swiftSettings: kernelFlags),
-        .target(name: "Poetry", dependencies: ["Numerics", "Recurrent", "Plotting"], swiftSettings: kernelFlags),
+        .target(name: "Spectral", dependencies: ["WorkbenchNumerics"]),
+        .target(name: "Autodiff", dependencies: ["WorkbenchNumerics"]),
+        .target(name: "GradCheck", dependencies: ["WorkbenchNumerics", "Autodiff"]),
+        .target(name: "Recurrent", dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck"]),
+        .target(name: "PoemEngine", dependencies: ["WorkbenchNumerics"], swiftSettings: kernelFlags),
+        .target(name: "Poetry", dependencies: ["WorkbenchNumerics", "PoemEngine", "Plotting"]),
         .target(
             name: "Exercises",
-            dependencies: ["Numerics", "Autodiff", "GradCheck", "Recurrent", "Spectral", "Poetry"],
+            dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck", "Recurrent", "Spectral", "Poetry"],
             path: "Exercises"
         ),
         .target(
             name: "WorkbenchCLI",
-            dependencies: ["Numerics", "Autodiff", "GradCheck", "Recurrent", "Spectral", "Poetry", "Plotting", "Exercises"]
+            dependencies: [
+                "WorkbenchNumerics", "Autodiff", "GradCheck", "Recurrent", "Spectral", "Poetry", "Plotting", "Exercises",
+            ]
         ),
         .executableTarget(name: "workbench", dependencies: ["WorkbenchCLI"]),
 
-        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
-        .testTarget(name: "AutodiffTests", dependencies: ["Numerics", "Autodiff", "GradCheck"]),
-        .testTarget(name: "GradCheckTests", dependencies: ["Numerics", "Autodiff", "GradCheck"]),
-        .testTarget(name: "RecurrentTests", dependencies: ["Numerics", "Autodiff", "GradCheck", "Recurrent"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SpectralTests", dependencies: ["Numerics", "Spectral"]),
+        .testTarget(name: "WorkbenchNumericsTests", dependencies: ["WorkbenchNumerics"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck"]),
+        .testTarget(name: "GradCheckTests", dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck"]),
+        .testTarget(
+            name: "RecurrentTests", dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck", "Recurrent"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "SpectralTests", dependencies: ["WorkbenchNumerics", "Spectral"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "PoetryTests", dependencies: ["Numerics", "Autodiff", "Recurrent", "Poetry"]),
+        .testTarget(name: "PoetryTests", dependencies: ["WorkbenchNumerics", "Autodiff", "Recurrent", "PoemEngine", "Poetry"]),
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises"]),
         .testTarget(name: "WorkbenchCLITests", dependencies: ["WorkbenchCLI", "Poetry"]),
-    ]
+    ],
+    swiftLanguageModes: [.v5]
 )

@@ -11,7 +11,7 @@
 // step to a gradient of a shared weight. Autodiff measures them exactly by untying the weight:
 // each step gets its own copy W_h^(i), and ∂J^(t)/∂W_h^(i) is the contribution of step i.
 
-import Numerics
+import WorkbenchNumerics
 import Autodiff
 import GradCheck
 

@@ -7,7 +7,7 @@
 // show it.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 import GradCheck
 
 /// The notation an exercise is written in.

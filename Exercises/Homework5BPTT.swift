@@ -4,7 +4,7 @@
 // weight (NNDL's U) and its U the input weight (NNDL's W). The code maps it onto the NNDL
 // implementation with b = 0 and says which name is which.
 
-import Numerics
+import WorkbenchNumerics
 import Autodiff
 import GradCheck
 import Recurrent

@@ -5,7 +5,7 @@
 // Everything is computed by the Spectral module; the printed numbers of the exercise and its
 // worked solution are in `HomeworkClaims` (Sources/Spectral/HomeworkClaims.swift).
 
-import Numerics
+import WorkbenchNumerics
 import GradCheck
 import Spectral
 

@@ -4,7 +4,7 @@
 // experiments use `Recurrent`'s LSTM with gates forced to constants where a question asks
 // "what if f = 1 and i = 0".
 
-import Numerics
+import WorkbenchNumerics
 import GradCheck
 import Recurrent
 

@@ -5,6 +5,7 @@
 // workbench's own reader and model layout; training and sampling are `workbench poem …`.
 
 import Foundation
+import PoemEngine
 import Poetry
 
 public struct Lab5PoemModel: Exercise {

@@ -4,7 +4,7 @@
 // Question 2 asks to verify that in (6.31) the direct partial ∂⁺z_k/∂u_ij, summed over k, gives
 // the same gradient as differentiating recursively through h_{k-1}.
 
-import Numerics
+import WorkbenchNumerics
 import GradCheck
 import Recurrent
 

@@ -6,7 +6,7 @@
 // f open; this exercise uses the squared error f(o, y) = ½‖o − y‖². W_H is NNDL's U and W_X
 // is NNDL's W.
 
-import Numerics
+import WorkbenchNumerics
 import Autodiff
 import GradCheck
 import Spectral

@@ -4,7 +4,7 @@
 // Notation: G is the upstream gradient ∂L/∂Y of the op's output Y; the pullback adds ∂L/∂X
 // for each input X. Shapes are written (rows, cols).
 
-import Numerics
+import WorkbenchNumerics
 
 extension Variable {
     // MARK: - Linear algebra
@@ -14,8 +14,8 @@ extension Variable {
         let a = self, b = other
         precondition(a.cols == b.rows, "matmul shape mismatch: (\(a.rows), \(a.cols)) · (\(b.rows), \(b.cols))")
         return tape.record(a.value * b.value, inputs: [a, b]) { g, tape in
-            tape.accumulate(Numerics.matmul(g, .none, b.value, .transpose), into: a)
-            tape.accumulate(Numerics.matmul(a.value, .transpose, g, .none), into: b)
+            tape.accumulate(WorkbenchNumerics.matmul(g, .none, b.value, .transpose), into: a)
+            tape.accumulate(WorkbenchNumerics.matmul(a.value, .transpose, g, .none), into: b)
         }
     }
 

@@ -9,7 +9,7 @@
 //
 // Only primitive operations have derivatives (Ops.swift); anything else is built from them.
 
-import Numerics
+import WorkbenchNumerics
 
 /// A recording of matrix computations that can be differentiated in reverse mode.
 public final class Tape<Scalar: RealScalar> {

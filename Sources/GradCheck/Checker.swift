@@ -7,7 +7,7 @@
 // max with a tie), the entry is reported as a non-differentiable point, and it passes if the
 // analytic value is a subgradient (lies between them) instead of being a false failure.
 
-import Numerics
+import WorkbenchNumerics
 
 /// A named parameter and its analytic gradient.
 public struct NamedGradient {

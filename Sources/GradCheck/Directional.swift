@@ -5,7 +5,7 @@
 // analytic directional derivative ⟨g, v⟩ with (L(θ + εv) − L(θ − εv)) / 2ε: a wrong gradient
 // is caught with probability one by a random direction.
 
-import Numerics
+import WorkbenchNumerics
 
 /// One random direction of a directional check.
 public struct DirectionalComparison: Codable, Sendable {

@@ -1,7 +1,7 @@
 // Report.swift — gradient comparison reports: values that print as a table or as JSON.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// How an entry or a parameter fared.
 public enum Verdict: String, Codable, Sendable {

@@ -8,7 +8,7 @@
 // order, loss history) goes in a sibling file `<name>.state.safetensors`, read by `--resume`.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// A model together with its vocabulary: everything needed to sample or evaluate.
 public struct PoemCheckpoint: Sendable {

@@ -9,7 +9,7 @@
 // beam search over quatrains, and two ways to discourage repeats.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// The shape of the poem to write.
 public enum PoemForm: String, Sendable, Codable, CaseIterable {

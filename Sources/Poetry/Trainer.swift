@@ -11,7 +11,8 @@
 // state continues exactly where it stopped.
 
 import Foundation
-import Numerics
+import PoemEngine
+import WorkbenchNumerics
 
 /// The optimizer.
 public enum OptimizerKind: String, Sendable, Codable, CaseIterable { case adam, sgd }
@@ -253,20 +254,6 @@ public final class PoemTrainer {
     private var lastLoss: Float = .nan
     private lazy var backup = [Float](repeating: 0, count: model.parameters.count)
 
-    /// Whether every entry is finite (x·0 is 0 for finite x, NaN otherwise).
-    static func allFinite(_ x: [Float]) -> Bool {
-        x.withUnsafeBufferPointer { p in
-            var acc = SIMD16<Float>()
-            var i = 0
-            while i < p.count {
-                let k = min(16, p.count - i)
-                acc += Kernels.load(p.baseAddress! + i, k) * 0
-                i += 16
-            }
-            return acc.sum() == 0
-        }
-    }
-
     /// One optimizer step on `batch`; nil (and no update) when the loss or gradient is not finite.
     func step(_ batch: PoemBatch) -> Float? {
         let loss = model.parameters.withUnsafeBufferPointer { p in
@@ -280,7 +267,7 @@ public final class PoemTrainer {
         let t0 = now()
         defer { network.timings.otherSeconds += now() - t0 }
         guard loss.isFinite else { return nil }
-        let norm = Self.norm(gradient, threads: options.threads, pool: network.workspace.pool)
+        let norm = OptimizerKernels.norm(gradient, threads: options.threads, pool: network.workspace.pool)
         guard norm.isFinite else { lastLoss = .infinity; return nil }
         var coefficient: Float = 1
         if options.clip > 0 { coefficient = min(1, options.clip / (norm + 1e-6)) }
@@ -290,62 +277,19 @@ public final class PoemTrainer {
             // most) stay finite, so no copy of the weights is needed; clipping is folded in.
             adamStep(gradientScale: coefficient)
         case .sgd:
-            if coefficient < 1 { Self.scale(&gradient, by: coefficient) }
+            if coefficient < 1 { OptimizerKernels.scale(&gradient, by: coefficient) }
             // Keep the weights before the update: if it overflows, the run stops on them.
             backup.withUnsafeMutableBufferPointer { b in
                 model.parameters.withUnsafeBufferPointer { b.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
             }
-            Self.axpy(&model.parameters, gradient, -options.learningRate)
-            if !Self.allFinite(model.parameters) {
+            OptimizerKernels.axpy(&model.parameters, gradient, -options.learningRate)
+            if !OptimizerKernels.allFinite(model.parameters) {
                 swap(&backup, &model.parameters)
                 lastLoss = .infinity
                 return nil
             }
         }
         return loss
-    }
-
-    /// ‖g‖₂ in a fixed order whatever the thread count: sums of squares of 4,096-entry chunks
-    /// (16 lanes each, lanes added in order), then the chunk sums added in order.
-    static func norm(_ g: [Float], threads: Int = 1, pool: WorkerPool? = nil) -> Float {
-        let chunk = 4096
-        let chunks = (g.count + chunk - 1) / chunk
-        var partial = [Float](repeating: 0, count: chunks)
-        g.withUnsafeBufferPointer { p in
-            partial.withUnsafeMutableBufferPointer { out in
-                let used = max(1, min(threads, chunks))
-                parallelFor(used, pool: pool) { th in
-                    var q = th
-                    while q < chunks {
-                        let base = p.baseAddress! + q * chunk
-                        let n = min(chunk, p.count - q * chunk)
-                        var acc = SIMD16<Float>()
-                        var i = 0
-                        while i < n { let v = Kernels.load(base + i, min(16, n - i)); acc = acc.addingProduct(v, v); i += 16 }
-                        out[q] = acc.sum()
-                        q += used
-                    }
-                }
-            }
-        }
-        var s: Float = 0
-        for x in partial { s += x }
-        return s.squareRoot()
-    }
-
-    static func scale(_ g: inout [Float], by c: Float) {
-        g.withUnsafeMutableBufferPointer { p in
-            var i = 0
-            while i < p.count {
-                let k = min(16, p.count - i)
-                Kernels.store(Kernels.load(p.baseAddress! + i, k) * SIMD16(repeating: c), p.baseAddress! + i, k)
-                i += 16
-            }
-        }
-    }
-
-    static func axpy(_ y: inout [Float], _ x: [Float], _ a: Float) {
-        for i in y.indices { y[i] += a * x[i] }
     }
 
     private func adamStep(gradientScale: Float) {
@@ -375,34 +319,13 @@ public final class PoemTrainer {
                             var q = th
                             while q < chunks {
                                 let lo = q * 4096, hi = min(n, lo + 4096)
-                                Self.adamChunk(pp + lo, gp + lo, mp + lo, vp + lo, hi - lo, stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
+                                OptimizerKernels.adamChunk(pp + lo, gp + lo, mp + lo, vp + lo, hi - lo, stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
                                 q += min(threads, chunks)
                             }
                         }
                     }
                 }
             }
-        }
-    }
-
-    /// Adam on `count` entries, 16 lanes at a time (the same operations as the scalar formula).
-    @inline(__always)
-    static func adamChunk(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                          _ v: UnsafeMutablePointer<Float>, _ count: Int, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
-        typealias V = SIMD16<Float>
-        let b1 = V(repeating: 0.9), c1 = V(repeating: 1 - 0.9 as Float)
-        let b2 = V(repeating: 0.999), c2 = V(repeating: 1 - 0.999 as Float)
-        let eps = V(repeating: 1e-8), lr = V(repeating: stepSize), bc = V(repeating: bc2Sqrt)
-        var i = 0
-        while i < count {
-            let k = min(16, count - i)
-            let gi = Kernels.load(g + i, k) * V(repeating: gradientScale)
-            let mi = b1 * Kernels.load(m + i, k) + c1 * gi
-            let vi = b2 * Kernels.load(v + i, k) + c2 * gi * gi
-            Kernels.store(mi, m + i, k)
-            Kernels.store(vi, v + i, k)
-            Kernels.store(Kernels.load(p + i, k) - lr * (mi / (vi.squareRoot() / bc + eps)), p + i, k)
-            i += 16
         }
     }
 

@@ -1,6 +1,6 @@
 // Activation.swift — the element-wise nonlinearities f of a vanilla RNN and their derivatives.
 
-import Numerics
+import WorkbenchNumerics
 
 /// The activation f in h_k = f(z_k).
 public enum Activation: String, CaseIterable, Codable, Sendable {

@@ -10,7 +10,7 @@
 // Layer l > 0 reads the hidden states of layer l − 1 (so its D is H).
 // Leaves out: bidirectional layers, dropout between layers, packed sequences.
 
-import Numerics
+import WorkbenchNumerics
 
 /// The state (h, c) of every layer: `hidden[l]` and `cell[l]` are (B, H).
 /// PyTorch's `(h_0, c_0)` tensors of shape (L, B, H) correspond to `hidden[l] = h_0[l]`.

@@ -6,7 +6,7 @@
 // with its own vector-Jacobian products (Sources/Autodiff/Ops.swift).
 
 import Autodiff
-import Numerics
+import WorkbenchNumerics
 
 extension LSTMProblem {
     /// The loss and the gradient of every named tensor, by reverse-mode autodiff on the tape.

@@ -14,7 +14,7 @@
 // for the cell-state experiments; a forced gate has no derivative.
 // Leaves out: peepholes, projections (`proj_size`), dropout between layers.
 
-import Numerics
+import WorkbenchNumerics
 
 // MARK: - Parameters
 

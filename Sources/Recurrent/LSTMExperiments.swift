@@ -12,7 +12,7 @@
 //     with forget-gate bias 0, 1, 3.
 // Leaves out: trained networks (all weights here are random, seeded).
 
-import Numerics
+import WorkbenchNumerics
 
 /// Invalid settings for an experiment.
 public enum LSTMExperimentError: Error, CustomStringConvertible, Equatable {

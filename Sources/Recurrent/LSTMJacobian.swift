@@ -20,7 +20,7 @@
 // backward pass accumulates in ∂L/∂c_t (B1), which the tests use to cross-check.
 // Leaves out: multi-layer Jacobians (the experiments use one layer).
 
-import Numerics
+import WorkbenchNumerics
 
 /// ∂C_t/∂C_k for every 0 ≤ k ≤ t ≤ T of one LSTM layer, and the forget-gate products.
 public struct LSTMCellStateJacobians<Scalar: RealScalar>: Sendable {

@@ -11,7 +11,7 @@
 // `fc.bias` (1, V) and the initial states `h0_l{l}`, `c0_l{l}` (B, H) — PyTorch's `h0[l]`.
 // Leaves out: padding / ignored targets, label smoothing.
 
-import Numerics
+import WorkbenchNumerics
 
 /// The loss on top of the output layer.
 public enum LSTMLossKind: Codable, Equatable, Sendable {

@@ -9,7 +9,7 @@
 // fixtures are test resources, not part of the command-line tool.
 
 import GradCheck
-import Numerics
+import WorkbenchNumerics
 
 /// One LSTM gradient-check setting.
 public struct LSTMCheckConfiguration: Codable, Sendable, Equatable {

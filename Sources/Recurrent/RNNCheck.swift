@@ -9,7 +9,7 @@
 // plus formula (6.31) against forward recursion, and truncated BPTT (only k = t), which is
 // wrong and must be flagged.
 
-import Numerics
+import WorkbenchNumerics
 import GradCheck
 
 /// What to check.

@@ -1,6 +1,6 @@
 // RNNSuite.swift — the vanilla-RNN rows of `workbench check` and the formula reports.
 
-import Numerics
+import WorkbenchNumerics
 import GradCheck
 
 // MARK: - Suite

@@ -3,7 +3,7 @@
 // Nothing here knows a derivative: the tape differentiates the forward computation, which is
 // what makes it an independent check of the textbook formulas.
 
-import Numerics
+import WorkbenchNumerics
 import Autodiff
 
 extension VanillaRNN {

@@ -15,7 +15,7 @@
 // memory, so a learner can print any of them), and the usual O(T) accumulation propagates
 // δ_k = Σ_{t≥k} δ_{t,k} = f'(z_k) ⊙ (∂L_k/∂h_k + Uᵀ δ_{k+1}) once backwards.
 
-import Numerics
+import WorkbenchNumerics
 
 /// All error terms δ_{t,k} of one sequence: `deltas[t][k]` for 1 ≤ k ≤ t ≤ T (H, 1).
 /// Index 0 and k > t are empty placeholders.

@@ -15,7 +15,7 @@
 // The two agree: expanding the recursion gives Σ_k (Π U diag f') ∂⁺z_k/∂u_ij, and
 // multiplying by δ_{t,t}ᵀ turns each product into δ_{t,k}ᵀ. This is the homework's claim.
 
-import Numerics
+import WorkbenchNumerics
 import GradCheck
 
 /// Formula (6.31) against the forward recursion, for one entry u_ij, at every step t.

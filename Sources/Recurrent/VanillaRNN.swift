@@ -13,7 +13,7 @@
 //   squared:  L_t = ½ ‖h_t − y_t‖²                              (y_t (H, 1) a target vector)
 //   softmax:  o_t = V h_t + c,  L_t = −log softmax(o_t)[y_t]    (y_t a class index, V (C, H))
 
-import Numerics
+import WorkbenchNumerics
 
 /// The loss L_t applied at every step.
 public enum RNNLossKind: String, CaseIterable, Codable, Sendable {

@@ -7,7 +7,7 @@
 // beyond what powers need, Float.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// A complex number re + i·im in Double precision.
 public struct Complex: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {

@@ -6,7 +6,7 @@
 // complex when W has complex eigenvalues). Leaves out: generalized eigenproblems.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// W = Q Λ Q⁻¹ and how well the computed factors satisfy it.
 public struct EigReport: Codable, Sendable {

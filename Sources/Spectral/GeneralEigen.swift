@@ -17,7 +17,7 @@
 // eigenvalues.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// The eigen-decomposition A V = V Λ of a real square matrix.
 ///

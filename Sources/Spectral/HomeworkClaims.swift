@@ -4,7 +4,7 @@
 // Nothing here is a result of the workbench: these are the document's claims. Every value
 // the reports compare them with is computed (EigReport.swift, PowerReport.swift).
 
-import Numerics
+import WorkbenchNumerics
 
 /// The printed numbers of homework 5, exercise 2(c), labelled by where they appear.
 public enum HomeworkClaims {

@@ -8,7 +8,7 @@
 // does not hold: the report shows how far it is off. Leaves out: non-integer powers.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// Wⁿ by binary exponentiation (repeated squaring); `multiplications` counts the products.
 public func matrixPowerBySquaring(_ w: Matrix<Double>, _ n: Int) -> (power: Matrix<Double>, multiplications: Int) {

@@ -8,7 +8,7 @@
 // matrix must be square (the spectral commands need that). Errors name the row (and the
 // file line) and the offending text.
 
-import Numerics
+import WorkbenchNumerics
 
 /// A matrix that could not be read: where (source, file line, matrix row) and what.
 public struct MatrixInputError: Error, CustomStringConvertible, Equatable {

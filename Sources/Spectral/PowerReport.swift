@@ -5,7 +5,7 @@
 // Dimension letters: N, the order of W. Notation of homework 5, exercise 2(b)–(c).
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// One entry of Wⁿ compared with a printed claim.
 public struct EntryComparison: Codable, Sendable, Equatable {

@@ -13,7 +13,7 @@
 // Leaves out: the loss; only the state-to-state Jacobians are measured.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// The activation of the recurrent layer.
 public enum RecurrentActivation: String, Codable, Sendable {

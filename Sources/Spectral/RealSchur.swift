@@ -21,7 +21,7 @@
 // deflation, multishift sweeps — this is the textbook algorithm, for N up to a few hundred.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// The real Schur form A = Z T Zᵀ.
 public struct RealSchurForm: Sendable {

@@ -7,7 +7,7 @@
 // computed here; the solution's statements are paraphrased, not quoted.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// One matrix and the behaviour of its powers.
 public struct RegimeCase: Codable, Sendable {

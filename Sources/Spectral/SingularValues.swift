@@ -10,7 +10,7 @@
 // accurate, which matters for κ₂(V) = σ_max / σ_min. Leaves out: singular vectors.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// The singular values of `a`, descending (min(M, N) of them; empty for an empty matrix).
 public func singularValues(_ a: Matrix<Double>) -> [Double] {

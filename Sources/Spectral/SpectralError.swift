@@ -38,4 +38,4 @@ func validateSquare(_ a: Matrix<Double>) throws {
     }
 }
 
-import Numerics
+import WorkbenchNumerics

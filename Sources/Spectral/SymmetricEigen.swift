@@ -8,7 +8,7 @@
 // sorting refinements of LAPACK's dsyevj; N is at most a few hundred here.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 
 /// The eigen-decomposition A = Q Λ Qᵀ of a real symmetric matrix.
 ///

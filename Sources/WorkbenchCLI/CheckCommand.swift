@@ -7,7 +7,7 @@
 //   workbench check formula 6.40 | 6.41   both sides of (6.40) / (6.41)
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 import GradCheck
 import Recurrent
 

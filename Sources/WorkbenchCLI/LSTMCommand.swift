@@ -8,7 +8,7 @@
 
 import Foundation
 import GradCheck
-import Numerics
+import WorkbenchNumerics
 import Plotting
 import Recurrent
 

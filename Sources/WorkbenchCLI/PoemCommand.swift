@@ -6,6 +6,7 @@
 
 import Dispatch
 import Foundation
+import PoemEngine
 import Poetry
 
 /// A flag set from a signal handler and read by the training loop.

@@ -6,7 +6,7 @@
 // as text or JSON; `--plot` draws ‖Wⁿ‖₂ (or ‖∂h_T/∂h_k‖₂) against n with the Plotting module.
 
 import Foundation
-import Numerics
+import WorkbenchNumerics
 import Plotting
 import Spectral
 

@@ -4,7 +4,7 @@
 // cotangent R, so the whole pullback (not just its sum) is exercised.
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 import Autodiff
 import GradCheck
 

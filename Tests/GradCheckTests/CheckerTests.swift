@@ -1,5 +1,5 @@
 import XCTest
-import Numerics
+import WorkbenchNumerics
 import Autodiff
 import GradCheck
 

@@ -2,7 +2,7 @@
 // engine: the same poem model built from tape ops in Double, on the same weights and batch.
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 import Autodiff
 @testable import Poetry
 

@@ -1,7 +1,7 @@
 // CheckpointTests.swift — safetensors round trips and clear errors for damaged files.
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 @testable import Poetry
 
 final class CheckpointTests: XCTestCase {

@@ -3,7 +3,7 @@
 // bit-identical results for every thread count.
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 @testable import Poetry
 
 /// The poem model's loss in Double, written as plainly as possible (an independent reference).

@@ -1,7 +1,7 @@
 // SamplerTests.swift — the sampler's forms and controls on a small trained model.
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 @testable import Poetry
 
 final class SamplerTests: XCTestCase {

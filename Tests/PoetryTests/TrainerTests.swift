@@ -2,7 +2,7 @@
 // interruption, divergence, and that it learns — all on tiny synthetic corpora.
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 @testable import Poetry
 
 /// A synthetic corpus of quatrains over a small set of characters (no real poems).

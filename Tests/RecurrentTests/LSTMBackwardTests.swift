@@ -4,7 +4,7 @@
 // is LSTMReferenceTests.swift.)
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 import GradCheck
 @testable import Recurrent
 

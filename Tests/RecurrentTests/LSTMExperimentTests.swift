@@ -3,7 +3,7 @@
 // forget-gate bias grows, and the vanilla RNNs' decay fastest.
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 @testable import Recurrent
 
 final class LSTMExperimentTests: XCTestCase {

@@ -3,7 +3,7 @@
 // the homework's exercise 3(c): f = 1, i = 0 gives ∂C_t/∂C_k = I.
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 @testable import Recurrent
 
 final class LSTMJacobianTests: XCTestCase {

@@ -2,7 +2,7 @@
 // agrees with the Double one to Float precision (forward, loss, every hand-derived gradient).
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 @testable import Recurrent
 
 final class LSTMPrecisionTests: XCTestCase {

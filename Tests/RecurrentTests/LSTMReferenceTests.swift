@@ -4,7 +4,7 @@
 
 import Foundation
 import XCTest
-import Numerics
+import WorkbenchNumerics
 @testable import Recurrent
 
 /// One fixture file (see Fixtures/README.md).

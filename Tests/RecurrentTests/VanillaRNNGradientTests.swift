@@ -1,7 +1,7 @@
 // The vanilla RNN's BPTT formulas against autodiff, finite differences and forward recursion.
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 import GradCheck
 @testable import Recurrent
 

@@ -3,7 +3,7 @@
 // 2×2 example, repeated and complex eigenvalues, and the defective (Jordan block) case.
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 @testable import Spectral
 
 /// ‖A V − V Λ‖_F / ‖A‖_F for a complex eigen-decomposition.

@@ -3,7 +3,7 @@
 // bound, and the matrix text parser's errors.
 
 import XCTest
-import Numerics
+import WorkbenchNumerics
 @testable import Spectral
 
 final class MatrixPowerTests: XCTestCase {

@@ -2,6 +2,7 @@
 
 import XCTest
 @testable import WorkbenchCLI
+import PoemEngine
 import Poetry
 
 final class PoemCommandTests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Numerics
+@testable import WorkbenchNumerics
 
 final class MatrixTests: XCTestCase {
     func testMatmulMatchesHandComputedProduct() {

@@ -11,7 +11,7 @@ import Dispatch
 import Foundation
 import Synchronization
 
-final class WorkerPool: @unchecked Sendable {
+package final class WorkerPool: @unchecked Sendable {
     /// State shared with the helper threads (they keep it alive, not the pool).
     private final class Shared: @unchecked Sendable {
         let generation = Atomic<Int>(0)
@@ -24,12 +24,12 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Number of threads taking part, the caller included.
-    let threads: Int
+    package let threads: Int
     private let shared = Shared()
     /// Spins before a helper goes to sleep (~50 µs).
     private static let spinLimit = 4_000
 
-    init(threads: Int) {
+    package init(threads: Int) {
         self.threads = max(1, threads)
         for index in 1..<self.threads {
             let shared = self.shared
@@ -69,7 +69,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Runs body(0) … body(threads − 1), one per thread, and returns when all are done.
-    func run(_ body: (Int) -> Void) {
+    package func run(_ body: (Int) -> Void) {
         if threads == 1 { body(0); return }
         withoutActuallyEscaping(body) { escaping in
             shared.body = escaping

@@ -72,7 +72,7 @@ public struct PhaseTimings: Equatable, Sendable, Codable {
     }
 }
 
-@inline(__always) func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+@inline(__always) package func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
 /// A batch of poems, padded to a common length. Tokens are (B, S) batch-major with S = T + 1.
 public struct PoemBatch {
@@ -102,7 +102,7 @@ public final class PoemNetwork {
     public let layout: ParameterLayout
     public let threads: Int
     public var timings = PhaseTimings()
-    let workspace: Kernels.Workspace
+    package let workspace: Kernels.Workspace
 
     // Saved by forward, used by backward. Time-major rows.
     private var layerInput: [FloatBuffer]   // l: (T·B, in_l); layer 0 holds the embeddings

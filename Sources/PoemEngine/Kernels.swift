@@ -39,7 +39,7 @@ public struct StridedMatrix {
 /// Runs `body(t)` for t in 0..<threads, in parallel when threads > 1 (on `pool` when given
 /// and large enough, else with Dispatch).
 @inline(__always)
-func parallelFor(_ threads: Int, pool: WorkerPool? = nil, _ body: (Int) -> Void) {
+package func parallelFor(_ threads: Int, pool: WorkerPool? = nil, _ body: (Int) -> Void) {
     if threads <= 1 {
         body(0)
     } else if let pool, pool.threads >= threads {
@@ -85,7 +85,7 @@ public enum Kernels {
     /// A reusable workspace: packing buffers grow on demand and are kept between calls.
     public final class Workspace: @unchecked Sendable {
         public let threads: Int
-        let pool: WorkerPool
+        package let pool: WorkerPool
         var packedA: [UnsafeMutablePointer<Float>]
         var packedACapacity: Int
         var tileBuffers: [UnsafeMutablePointer<Float>]
@@ -392,7 +392,7 @@ public enum Kernels {
 
     /// Loads 16 lanes, or the first `count` (< 16) with zeros after them.
     @inline(__always)
-    static func load(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD16<Float> {
+    package static func load(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD16<Float> {
         if count >= 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
         var v = SIMD16<Float>()
         for i in 0..<count { v[i] = p[i] }
@@ -401,7 +401,7 @@ public enum Kernels {
 
     /// Stores 16 lanes, or the first `count` (< 16).
     @inline(__always)
-    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    package static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
         if count >= 16 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self); return }
         for i in 0..<count { p[i] = v[i] }
     }

@@ -9,7 +9,7 @@
 // All parameters live in one flat Float32 buffer; `ParameterLayout` names the slices, so the
 // optimizer, clipping and checkpoints treat the model as one vector.
 
-import Numerics
+import WorkbenchNumerics
 
 /// The hyper-parameters that fix the model's shapes.
 public struct PoemModelConfig: Equatable, Sendable, Codable {
@@ -84,13 +84,13 @@ public struct ParameterLayout: Equatable, Sendable {
     }
 
     /// Offsets of the parameters used by the kernels.
-    var embedding: ParameterSlice { slices[0] }
-    func weightIH(_ l: Int) -> ParameterSlice { slices[1 + 4 * l] }
-    func weightHH(_ l: Int) -> ParameterSlice { slices[2 + 4 * l] }
-    func biasIH(_ l: Int) -> ParameterSlice { slices[3 + 4 * l] }
-    func biasHH(_ l: Int) -> ParameterSlice { slices[4 + 4 * l] }
-    var fcWeight: ParameterSlice { slices[1 + 4 * config.layers] }
-    var fcBias: ParameterSlice { slices[2 + 4 * config.layers] }
+    package var embedding: ParameterSlice { slices[0] }
+    package func weightIH(_ l: Int) -> ParameterSlice { slices[1 + 4 * l] }
+    package func weightHH(_ l: Int) -> ParameterSlice { slices[2 + 4 * l] }
+    package func biasIH(_ l: Int) -> ParameterSlice { slices[3 + 4 * l] }
+    package func biasHH(_ l: Int) -> ParameterSlice { slices[4 + 4 * l] }
+    package var fcWeight: ParameterSlice { slices[1 + 4 * config.layers] }
+    package var fcBias: ParameterSlice { slices[2 + 4 * config.layers] }
 }
 
 /// The poem model: its layout and its parameter values. (P = layout.count)
