@@ -81,6 +81,15 @@ public struct GradCheckOptions: Codable, Sendable, Equatable {
     public static let exact = GradCheckOptions(epsilon: 0, stencil: .central, absoluteTolerance: 1e-13, relativeTolerance: 1e-10,
                                                relativeFloor: 1e-6, absoluteFloor: 1e-14, maxRelativeError: 1e-10)
 
+    /// The relative error of one entry, |a − n| / max(|a|, |n|, floor), where the floor is
+    /// `relativeFloor · scale` and at least `absoluteFloor` (`scale`: the largest |entry| of the
+    /// quantity the entry belongs to). NaN in either value gives an infinite error.
+    public func relativeError(_ a: Double, _ n: Double, scale: Double) -> Double {
+        if a.isNaN || n.isNaN { return .infinity }
+        if a == n { return 0 }
+        return abs(a - n) / max(abs(a), abs(n), relativeFloor * scale, absoluteFloor)
+    }
+
     /// Whether an entry passes the rule |a − n| ≤ atol + rtol·|n|.
     public func passes(analytic a: Double, reference n: Double) -> Bool {
         if a.isNaN || n.isNaN { return false }

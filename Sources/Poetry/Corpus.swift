@@ -13,7 +13,7 @@
 import Foundation
 
 /// Why a corpus could not be read.
-public enum CorpusError: Error, CustomStringConvertible, Equatable {
+public enum CorpusError: WorkbenchError, Equatable {
     case unreadable(path: String, reason: String)
     case notUTF8(path: String)
     case empty(path: String)

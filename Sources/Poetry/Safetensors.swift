@@ -11,7 +11,7 @@
 import Foundation
 
 /// Why a checkpoint could not be read or written.
-public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+public enum CheckpointError: WorkbenchError, Equatable {
     case unreadable(path: String, reason: String)
     case corrupt(path: String, reason: String)
     case mismatch(path: String, reason: String)

@@ -40,7 +40,10 @@ public struct SamplingOptions: Equatable, Sendable {
 }
 
 /// Why sampling could not start.
-public enum SamplingError: Error, CustomStringConvertible, Equatable {
+public enum SamplingError: WorkbenchError, Equatable {
+    /// A start word, acrostic or option the model cannot honour is a malformed request.
+    public var exitStatus: Int32 { 2 }
+
     case unknownCharacters([Character], option: String)
     case badAcrostic(String)
 

@@ -29,11 +29,15 @@ public struct TrainingOptions: Equatable, Sendable {
     public var shuffle = true
     /// Stop after this many optimizer steps in total (nil: run all epochs).
     public var maxSteps: Int?
-    public var threads = 2
+    /// Worker threads; results do not depend on it. Default: the number of cores.
+    public var threads = TrainingOptions.defaultThreads
     /// Fraction of the poems held out for validation (0: train on all, as the homework).
     public var validationFraction = 0.0
 
     public init() {}
+
+    /// The number of cores this process may use.
+    public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// The options that must match when a run is resumed.
     var fingerprint: [String: String] {
@@ -95,7 +99,7 @@ public struct TrainingReport: Sendable, Codable {
 }
 
 /// Errors of the training loop.
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
+public enum TrainingError: WorkbenchError, Equatable {
     case resumeMismatch(String)
     case modelMismatch(String)
     case emptyTrainingSet(poems: Int, validationFraction: Double)

@@ -15,7 +15,10 @@
 import WorkbenchNumerics
 
 /// Invalid settings for an experiment.
-public enum LSTMExperimentError: Error, CustomStringConvertible, Equatable {
+public enum LSTMExperimentError: WorkbenchError, Equatable {
+    /// Invalid settings are a malformed request.
+    public var exitStatus: Int32 { 2 }
+
     case invalid(String)
 
     public var description: String {

@@ -49,6 +49,18 @@ public struct Formula631Report: Codable, Sendable {
     public let maxRelativeDifference: Double
     /// max over t of the relative difference to finite differences.
     public let maxFiniteDifferenceError: Double
+    /// The bound on `maxRelativeDifference` (two exact methods).
+    public var exactBound: Double { GradCheckOptions.exact.maxRelativeError! }
+    /// The bound on `maxFiniteDifferenceError`.
+    public var finiteDifferenceBound: Double { GradCheckOptions.finiteDifferencesStrict.maxRelativeError! }
+    /// Whether both sides agree and finite differences confirm them.
+    public var passed: Bool { maxRelativeDifference <= exactBound && maxFiniteDifferenceError <= finiteDifferenceBound }
+
+    /// The relative difference of the two exact sides at step `s`, measured as `maxRelativeDifference` is.
+    public func relativeDifference(_ s: Step) -> Double {
+        let scale = steps.reduce(0.0) { max($0, abs($1.directPartialSum), abs($1.forwardRecursion), abs($1.finiteDifference)) }
+        return GradCheckOptions.exact.relativeError(s.directPartialSum, s.forwardRecursion, scale: scale)
+    }
 }
 
 extension VanillaRNN {
@@ -91,8 +103,8 @@ extension VanillaRNN {
         // the floor rule of GradCheckOptions, so values at rounding level do not dominate.
         let scale = steps.reduce(0.0) { max($0, abs($1.directPartialSum), abs($1.forwardRecursion), abs($1.finiteDifference)) }
         for s in steps {
-            maxRel = max(maxRel, abs(s.directPartialSum - s.forwardRecursion) / max(abs(s.directPartialSum), abs(s.forwardRecursion), 1e-6 * scale, 1e-14))
-            maxFD = max(maxFD, abs(s.directPartialSum - s.finiteDifference) / max(abs(s.directPartialSum), abs(s.finiteDifference), 1e-3 * scale, 1e-5))
+            maxRel = max(maxRel, GradCheckOptions.exact.relativeError(s.directPartialSum, s.forwardRecursion, scale: scale))
+            maxFD = max(maxFD, GradCheckOptions.finiteDifferencesStrict.relativeError(s.directPartialSum, s.finiteDifference, scale: scale))
         }
         let T = fwd.length
         let lastTerms = T == 0 ? [] : (1...T).map { k in

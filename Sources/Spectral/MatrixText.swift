@@ -11,7 +11,9 @@
 import WorkbenchNumerics
 
 /// A matrix that could not be read: where (source, file line, matrix row) and what.
-public struct MatrixInputError: Error, CustomStringConvertible, Equatable {
+public struct MatrixInputError: WorkbenchError, Equatable {
+    public var exitStatus: Int32 { 2 }
+
     /// "--matrix" or the file path.
     public var source: String
     /// The 1-based line of the file, when reading a file.

@@ -1,7 +1,13 @@
 // SpectralError.swift — what can go wrong in the spectral routines, in words a student can act on.
 
 /// An error from the eigenvalue, singular value or matrix-power routines.
-public enum SpectralError: Error, CustomStringConvertible, Equatable {
+public enum SpectralError: WorkbenchError, Equatable {
+    /// A matrix the routine cannot take is a malformed request (2); a failed iteration is 1.
+    public var exitStatus: Int32 {
+        if case .noConvergence = self { return 1 }
+        return 2
+    }
+
     /// The routine needs a square matrix.
     case notSquare(rows: Int, cols: Int)
     /// The matrix has no entries.

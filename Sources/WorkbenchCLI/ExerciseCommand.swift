@@ -4,69 +4,72 @@ import Foundation
 import GradCheck
 import Exercises
 
-enum ExerciseCommand {
-    static var spec: CommandSpec {
-        CommandSpec(
-            name: "exercise",
-            abstract: "Reproduce the homework exercises: computed quantities, checks, errata.",
-            subcommands: [listSpec, runSpec])
+struct ExerciseCommand: CommandGroup {
+    static let configuration = CommandConfiguration(
+        name: "exercise",
+        abstract: "Reproduce the homework exercises: computed quantities, checks, errata.",
+        subcommands: [List.self, Run.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            name: "list", abstract: "List the exercises: id, title, source and verdict (runs each one).")
+
+        @OptionGroup var output: OutputOptions
+
+        func run(_ console: Console) throws -> Int32 {
+            let reports = ExerciseCatalog.all.map { $0.run() }
+            if output.json {
+                struct Row: Encodable { let id, title, source, notation, verdict: String }
+                console.print(try jsonString(reports.map {
+                    Row(id: $0.id, title: $0.title, source: $0.source.description, notation: $0.notation.rawValue, verdict: $0.verdict)
+                }))
+            } else {
+                var rows = [["id", "title", "source", "verdict"]]
+                for r in reports { rows.append([r.id, r.title, r.source.description, r.verdict]) }
+                console.print(renderTable(rows))
+            }
+            return reports.allSatisfy(\.verified) ? 0 : 1
+        }
     }
 
-    static var listSpec: CommandSpec {
-        CommandSpec(
-            name: "list", abstract: "List the exercises: id, title, source and verdict (runs each one).",
-            options: [.json],
-            run: { args, console in
-                try args.expectPositional(max: 0)
-                let reports = ExerciseCatalog.all.map { $0.run() }
-                if args.flag("--json") {
-                    struct Row: Encodable { let id, title, source, notation, verdict: String }
-                    console.print(try jsonString(reports.map {
-                        Row(id: $0.id, title: $0.title, source: $0.source.description, notation: $0.notation.rawValue, verdict: $0.verdict)
-                    }))
-                } else {
-                    var rows = [["id", "title", "source", "verdict"]]
-                    for r in reports { rows.append([r.id, r.title, r.source.description, r.verdict]) }
-                    console.print(renderTable(rows))
-                }
-                return reports.allSatisfy(\.verified) ? 0 : 1
-            })
-    }
-
-    static var runSpec: CommandSpec {
-        CommandSpec(
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
             name: "run", abstract: "Run one exercise (by id) or all of them.",
-            discussion: "Exit status 0 only if every exercise run verifies. Ids: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")).",
-            arguments: [("<id>", "an exercise id, or 'all'")],
-            options: [.json],
-            run: { args, console in
-                try args.expectPositional(max: 1)
-                guard let id = args.positional.first else {
-                    throw UsageError("which exercise? give an id or 'all' (see 'workbench exercise list')")
+            discussion: "Exit status 0 only if every exercise run verifies. Ids: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")).")
+
+        @Argument(placeholder: "<id>", help: "An exercise id, or 'all'.")
+        var id: String?
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard let id else { throw UsageError("which exercise? give an id or 'all' (see 'workbench exercise list')") }
+            let ids = ExerciseCatalog.all.map(\.id)
+            if id != "all" && !ids.contains(id) {
+                var message = "unknown exercise '\(id)'"
+                if let guess = suggestion(for: id, among: ids + ["all"]) { message += " (did you mean '\(guess)'?)" }
+                throw UsageError(message + " — expected one of: \(ids.joined(separator: ", ")), all")
+            }
+        }
+
+        func run(_ console: Console) throws -> Int32 {
+            let exercises = id == "all" ? ExerciseCatalog.all : ExerciseCatalog.all.filter { $0.id == id }
+            let reports = exercises.map { $0.run() }
+            if output.json {
+                console.print(try jsonString(id == "all" ? AnyEncodableReports.many(reports) : .one(reports[0])))
+            } else {
+                console.print(reports.map(ExerciseCommand.text).joined(separator: "\n\n" + String(repeating: "=", count: 80) + "\n\n"))
+                if reports.count > 1 {
+                    let errata = reports.flatMap(\.findings).filter { $0.kind == .erratum }.count
+                    let confirmations = reports.flatMap(\.findings).filter { $0.kind == .confirmation }.count
+                    let verified = reports.filter(\.verified).count
+                    console.print("\n\(verified) of \(reports.count) exercises verified; \(errata) errata and \(confirmations) confirmations, each with numbers.")
                 }
-                let exercises: [any Exercise]
-                if id == "all" {
-                    exercises = ExerciseCatalog.all
-                } else if let e = ExerciseCatalog.exercise(id: id) {
-                    exercises = [e]
-                } else {
-                    throw UsageError("unknown exercise '\(id)' (expected one of: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")), all)")
-                }
-                let reports = exercises.map { $0.run() }
-                if args.flag("--json") {
-                    console.print(try jsonString(id == "all" ? AnyEncodableReports.many(reports) : .one(reports[0])))
-                } else {
-                    console.print(reports.map(text).joined(separator: "\n\n" + String(repeating: "=", count: 80) + "\n\n"))
-                    if reports.count > 1 {
-                        let errata = reports.flatMap(\.findings).filter { $0.kind == .erratum }.count
-                        let confirmations = reports.flatMap(\.findings).filter { $0.kind == .confirmation }.count
-                        let verified = reports.filter(\.verified).count
-                        console.print("\n\(verified) of \(reports.count) exercises verified; \(errata) errata and \(confirmations) confirmations, each with numbers.")
-                    }
-                }
-                return reports.allSatisfy(\.verified) ? 0 : 1
-            })
+            }
+            return reports.allSatisfy(\.verified) ? 0 : 1
+        }
     }
+
+    init() {}
 
     enum AnyEncodableReports: Encodable {
         case one(ExerciseReport), many([ExerciseReport])

@@ -10,213 +10,168 @@ import WorkbenchNumerics
 import Plotting
 import Spectral
 
-enum SpectralCommand {
-    static var spec: CommandSpec {
-        CommandSpec(
-            name: "spectral",
-            abstract: "Eigenvalues, matrix powers and why RNN gradients vanish or explode.",
-            discussion: """
-            Matrices are given inline, rows separated by ';' and entries by ',' (quote them):
-              --matrix "0.58,0.24;0.24,0.72"
-            or in a file with one row per line (spaces or commas; blank lines and # comments
-            ignored): --matrix-file W.txt. Without either, the homework's W is used.
-            """,
-            subcommands: [eig, power, regimes, rnn]
-        )
-    }
+struct SpectralCommand: CommandGroup {
+    static let configuration = CommandConfiguration(
+        name: "spectral",
+        abstract: "Eigenvalues, matrix powers and why RNN gradients vanish or explode.",
+        discussion: """
+        Matrices are given inline, rows separated by ';' and entries by ',' (quote them):
+          --matrix "0.58,0.24;0.24,0.72"
+        or in a file with one row per line (spaces or commas; blank lines and # comments
+        ignored): --matrix-file W.txt. Without either, the homework's W is used.
+        """,
+        subcommands: [Eig.self, Power.self, Regimes.self, RNN.self])
+
+    init() {}
 
     // MARK: - Options
 
-    static let matrixOption = OptionSpec("--matrix", value: "ROWS", help: "The matrix inline: rows separated by ';', entries by ',' (e.g. \"0.58,0.24;0.24,0.72\").")
-    static let matrixFileOption = OptionSpec("--matrix-file", value: "PATH", help: "Read the matrix from a file: one row per line, entries separated by spaces or commas, '#' comments.")
-    static let plotOption = OptionSpec("--plot", value: "FILE.svg", help: "Also write an SVG chart of ‖Wⁿ‖₂ against n to FILE.svg.")
-    static let rnnPlotOption = OptionSpec("--plot", value: "FILE.svg", help: "Also write an SVG chart of ‖∂h_T/∂h_k‖₂ against T − k to FILE.svg.")
+    /// `--matrix` or `--matrix-file`, read and checked before any work.
+    struct MatrixInput: ParsableArguments {
+        @Option(placeholder: "ROWS", help: "The matrix inline: rows separated by ';', entries by ',' (e.g. \"0.58,0.24;0.24,0.72\").")
+        var matrix: String?
+        @Option(placeholder: "PATH", help: "Read the matrix from a file: one row per line, entries separated by spaces or commas, '#' comments.")
+        var matrixFile: String?
 
-    static func nOption(_ help: String, default d: Int) -> OptionSpec {
-        OptionSpec("--n", value: "N", help: help, default: String(d))
+        init() {}
+
+        func validate() throws {
+            if matrix != nil && matrixFile != nil { throw UsageError("give either --matrix or --matrix-file, not both") }
+        }
+
+        /// The matrix given, or nil when neither option is. Bad input names the row and the value (exit 2).
+        func load() throws -> Matrix<Double>? {
+            if let text = matrix { return try MatrixText.parseInline(text) }
+            guard let path = matrixFile else { return nil }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw UsageError("option --matrix-file: no such file '\(path)'")
+            }
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw UsageError("option --matrix-file: cannot read '\(path)' as UTF-8 text")
+            }
+            return try MatrixText.parseFile(contents: text, path: path)
+        }
     }
 
     // MARK: - Subcommands
 
-    static var eig: CommandSpec {
-        CommandSpec(
+    struct Eig: ParsableCommand {
+        static let configuration = CommandConfiguration(
             name: "eig",
             abstract: "Decompose W = Q Λ Q⁻¹ and report the residual ‖WQ − QΛ‖.",
-            discussion: "Symmetric W: cyclic Jacobi. Any other square W: Hessenberg reduction + Francis double-shift QR, complex eigenvalues and eigenvectors, and the condition number κ₂(Q) (a Jordan block is reported as nearly defective).",
-            options: [matrixOption, matrixFileOption, nOption("Largest power in the ‖Wⁿ‖₂ chart and sparkline.", default: 30), plotOption, .json],
-            run: { args, console in
-                try args.expectPositional(max: 0)
-                let w = try loadMatrix(args) ?? HomeworkClaims.matrix
-                let n = try args.int("--n", default: 30, range: 0...100_000)
-                let plot = try plotPath(args)
-                let report = try library { try eigReport(w) }
-                let norms = powerNorms(w, maxN: n, spectralRadius: report.spectralRadius)
-                if let path = plot { try writePlot(normsChart(title: "‖Wⁿ‖₂ against n", norms: norms), to: path) }
-                if args.flag("--json") {
-                    console.print(try jsonString(report))
-                } else {
-                    console.print(formatEig(report, norms: norms))
-                }
-                return 0
-            }
-        )
+            discussion: "Symmetric W: cyclic Jacobi. Any other square W: Hessenberg reduction + Francis double-shift QR, complex eigenvalues and eigenvectors, and the condition number κ₂(Q) (a Jordan block is reported as nearly defective).")
+
+        @OptionGroup var input: MatrixInput
+        @Option(placeholder: "N", help: "Largest power in the ‖Wⁿ‖₂ chart and sparkline.", range: 0...100_000)
+        var n = 30
+        @Option(placeholder: "FILE.svg", help: "Also write an SVG chart of ‖Wⁿ‖₂ against n (replaces the file).")
+        var plot: String?
+        @OptionGroup var output: OutputOptions
+
+        init() {}
+        func validate() throws { try checkPlotPath(plot) }
+
+        func run(_ console: Console) throws -> Int32 {
+            let w = try input.load() ?? HomeworkClaims.matrix
+            let report = try eigReport(w)
+            let norms = powerNorms(w, maxN: n, spectralRadius: report.spectralRadius)
+            if let path = plot { try writePlot(normsChart(title: "‖Wⁿ‖₂ against n", norms: norms), to: path) }
+            console.print(output.json ? try jsonString(report) : formatEig(report, norms: norms))
+            return 0
+        }
     }
 
-    static var power: CommandSpec {
-        CommandSpec(
+    struct Power: ParsableCommand {
+        static let configuration = CommandConfiguration(
             name: "power",
             abstract: "Compute Wⁿ by Q Λⁿ Q⁻¹ and by multiplication, and compare (homework 2(c)).",
-            discussion: "For the homework's W and n = 30 the result is also compared, entry by entry, with the W³⁰ printed in the worked solution.",
-            options: [matrixOption, matrixFileOption, nOption("The power n.", default: 30), plotOption, .json],
-            run: { args, console in
-                try args.expectPositional(max: 0)
-                let w = try loadMatrix(args) ?? HomeworkClaims.matrix
-                let n = try args.int("--n", default: 30, range: 0...1_000_000)
-                let plot = try plotPath(args)
-                let report = try library { try powerReport(w, n: n) }
-                if let path = plot { try writePlot(normsChart(title: "‖Wⁿ‖₂ against n", norms: report.norms), to: path) }
-                if args.flag("--json") {
-                    console.print(try jsonString(report))
-                } else {
-                    console.print(formatPower(report))
-                }
-                return 0
-            }
-        )
+            discussion: "For the homework's W and n = 30 the result is also compared, entry by entry, with the W³⁰ printed in the worked solution.")
+
+        @OptionGroup var input: MatrixInput
+        @Option(placeholder: "N", help: "The power n.", range: 0...1_000_000)
+        var n = 30
+        @Option(placeholder: "FILE.svg", help: "Also write an SVG chart of ‖Wⁿ‖₂ against n (replaces the file).")
+        var plot: String?
+        @OptionGroup var output: OutputOptions
+
+        init() {}
+        func validate() throws { try checkPlotPath(plot) }
+
+        func run(_ console: Console) throws -> Int32 {
+            let w = try input.load() ?? HomeworkClaims.matrix
+            let report = try powerReport(w, n: n)
+            if let path = plot { try writePlot(normsChart(title: "‖Wⁿ‖₂ against n", norms: report.norms), to: path) }
+            console.print(output.json ? try jsonString(report) : formatPower(report))
+            return 0
+        }
     }
 
-    static var regimes: CommandSpec {
-        CommandSpec(
+    struct Regimes: ParsableCommand {
+        static let configuration = CommandConfiguration(
             name: "regimes",
             abstract: "Wⁿ when all |λ| < 1, some |λ| > 1, |λ| = 1 — with counterexamples and verdicts.",
-            discussion: "Built-in cases: the homework's W, a non-normal contraction, one eigenvalue above 1, the identity, a rotation, a reflection and the Jordan block [[1,1],[0,1]]. --matrix adds your own.",
-            options: [matrixOption, matrixFileOption, nOption("Largest power examined.", default: 30), plotOption, .json],
-            run: { args, console in
-                try args.expectPositional(max: 0)
-                let extra = try loadMatrix(args)
-                let n = try args.int("--n", default: 30, range: 1...100_000)
-                let plot = try plotPath(args)
-                let report = try library { try regimesReport(n: n, extra: extra) }
-                if let path = plot {
-                    let chart = LineChart(title: "‖Wⁿ‖₂ against n in each regime", xLabel: "n", yLabel: "‖Wⁿ‖₂", logY: true,
-                                          series: report.cases.map { c in .init(name: c.name, points: c.norms.map { (Double($0.n), $0.norm) }) })
-                    try writePlot(chart, to: path)
-                }
-                if args.flag("--json") {
-                    console.print(try jsonString(report))
-                } else {
-                    console.print(formatRegimes(report))
-                }
-                return 0
+            discussion: "Built-in cases: the homework's W, a non-normal contraction, one eigenvalue above 1, the identity, a rotation, a reflection and the Jordan block [[1,1],[0,1]]. --matrix adds your own.")
+
+        @OptionGroup var input: MatrixInput
+        @Option(placeholder: "N", help: "Largest power examined.", range: 1...100_000)
+        var n = 30
+        @Option(placeholder: "FILE.svg", help: "Also write an SVG chart of ‖Wⁿ‖₂ in each regime (replaces the file).")
+        var plot: String?
+        @OptionGroup var output: OutputOptions
+
+        init() {}
+        func validate() throws { try checkPlotPath(plot) }
+
+        func run(_ console: Console) throws -> Int32 {
+            let report = try regimesReport(n: n, extra: try input.load())
+            if let path = plot {
+                let chart = LineChart(title: "‖Wⁿ‖₂ against n in each regime", xLabel: "n", yLabel: "‖Wⁿ‖₂", logY: true,
+                                      series: report.cases.map { c in .init(name: c.name, points: c.norms.map { (Double($0.n), $0.norm) }) })
+                try writePlot(chart, to: path, height: 480 + 16 * max(0, chart.series.count - 2))
             }
-        )
+            console.print(output.json ? try jsonString(report) : formatRegimes(report))
+            return 0
+        }
     }
 
-    static var rnn: CommandSpec {
-        CommandSpec(
+    struct RNN: ParsableCommand {
+        static let configuration = CommandConfiguration(
             name: "rnn",
             abstract: "Measure ‖∂h_T/∂h_k‖ in seeded RNN runs against the bound (σ_max γ)^(T−k).",
-            discussion: "The backpropagated product is Π diag(f'(z_j)) W, not Wⁿ. The cases show a W with spectral radius > 1 whose gradient still vanishes, and the sufficient condition σ_max(W) < 1/γ (Pascanu, Mikolov & Bengio 2013). --matrix adds a tanh run with your own W.",
-            options: [matrixOption, matrixFileOption, nOption("Time steps T.", default: 40),
-                      OptionSpec("--hidden", value: "H", help: "Hidden units H of the built-in cases.", default: "8"),
-                      OptionSpec("--seed", value: "SEED", help: "Seed of the weights and inputs.", default: "1"),
-                      rnnPlotOption, .json],
-            run: { args, console in
-                try args.expectPositional(max: 0)
-                let custom = try loadMatrix(args)
-                if let w = custom, w.rows > 32 {
-                    throw UsageError("--matrix: rnn takes a recurrent W of at most 32×32, got \(w.rows)×\(w.cols)")
-                }
-                let steps = try args.int("--n", default: 40, range: 1...1_000)
-                let hidden = try args.int("--hidden", default: 8, range: 1...32)
-                let seed = try args.seed(default: 1)
-                let plot = try plotPath(args)
-                let report = try library { try rnnGradientReport(seed: seed, hidden: hidden, steps: steps, customW: custom) }
-                if let path = plot {
-                    var series = report.cases.map { c in
-                        LineChart.Series(name: "\(c.name): measured", points: c.points.map { (Double($0.distance), $0.measured) })
-                    }
-                    for c in report.cases where c.pascanuConditionHolds {
-                        series.append(.init(name: "\(c.name): bound (σ_max γ)^(T−k)", points: c.points.map { (Double($0.distance), $0.bound) }))
-                    }
-                    try writePlot(LineChart(title: "‖∂h_T/∂h_k‖₂ against T − k", xLabel: "T − k", yLabel: "‖∂h_T/∂h_k‖₂", logY: true, series: series), to: path)
-                }
-                if args.flag("--json") {
-                    console.print(try jsonString(report))
-                } else {
-                    console.print(formatRNN(report))
-                }
-                return 0
+            discussion: "The backpropagated product is Π diag(f'(z_j)) W, not Wⁿ. The cases show a W with spectral radius > 1 whose gradient still vanishes, and the sufficient condition σ_max(W) < 1/γ (Pascanu, Mikolov & Bengio 2013). --matrix adds a tanh run with your own W (at most 32×32).")
+
+        @OptionGroup var input: MatrixInput
+        @Option(placeholder: "T", help: "Time steps T.", range: 1...1_000)
+        var n = 40
+        @Option(placeholder: "H", help: "Hidden units H of the built-in cases.", range: 1...32)
+        var hidden = 8
+        @Option(help: "Seed of the weights and inputs.")
+        var seed: UInt64 = 1
+        @Option(placeholder: "FILE.svg", help: "Also write an SVG chart of ‖∂h_T/∂h_k‖₂ against T − k (replaces the file).")
+        var plot: String?
+        @OptionGroup var output: OutputOptions
+
+        init() {}
+        func validate() throws { try checkPlotPath(plot) }
+
+        func run(_ console: Console) throws -> Int32 {
+            let custom = try input.load()
+            if let w = custom, w.rows > 32 {
+                throw UsageError("option --matrix: rnn takes a recurrent W of at most 32×32, got \(w.rows)×\(w.cols)")
             }
-        )
-    }
-
-    // MARK: - Input
-
-    /// The matrix from --matrix or --matrix-file (nil when neither is given). Bad input is a
-    /// usage error (exit 2) naming the row and the value.
-    static func loadMatrix(_ args: ParsedArguments) throws -> Matrix<Double>? {
-        let inline = args.string("--matrix"), file = args.string("--matrix-file")
-        if inline != nil && file != nil { throw UsageError("give either --matrix or --matrix-file, not both") }
-        do {
-            if let text = inline { return try MatrixText.parseInline(text) }
-            if let path = file {
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                    throw UsageError("--matrix-file: no such file '\(path)'")
+            let report = try rnnGradientReport(seed: seed, hidden: hidden, steps: n, customW: custom)
+            if let path = plot {
+                var series = report.cases.map { c in
+                    LineChart.Series(name: "\(c.name): measured", points: c.points.map { (Double($0.distance), $0.measured) })
                 }
-                guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                    throw UsageError("--matrix-file: cannot read '\(path)' as UTF-8 text")
+                for c in report.cases where c.pascanuConditionHolds {
+                    series.append(.init(name: "\(c.name): bound (σ_max γ)^(T−k)", points: c.points.map { (Double($0.distance), $0.bound) }))
                 }
-                return try MatrixText.parseFile(contents: text, path: path)
+                try writePlot(LineChart(title: "‖∂h_T/∂h_k‖₂ against T − k", xLabel: "T − k", yLabel: "‖∂h_T/∂h_k‖₂", logY: true, series: series), to: path)
             }
-        } catch let error as MatrixInputError {
-            throw UsageError(error.description)
-        }
-        return nil
-    }
-
-    /// The --plot path, checked before any work: it must end in .svg and its folder must exist.
-    static func plotPath(_ args: ParsedArguments) throws -> String? {
-        guard let path = args.string("--plot") else { return nil }
-        guard path.lowercased().hasSuffix(".svg") else { throw UsageError("--plot: '\(path)' must end in .svg") }
-        let folder = (path as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        if !folder.isEmpty, !(FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue) {
-            throw UsageError("--plot: folder '\(folder)' does not exist")
-        }
-        return path
-    }
-
-    /// Runs a library call, turning its typed errors into CLI errors.
-    static func library<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as SpectralError {
-            switch error {
-            case .noConvergence: throw RuntimeError(error.description)
-            default: throw UsageError(error.description)
-            }
-        }
-    }
-
-    /// Writes the chart to a temporary file beside `path`, then renames it into place, so
-    /// that `path` is either the old file or the complete new one.
-    static func writePlot(_ chart: LineChart, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try Data(chart.svg(width: 760, height: 480 + 16 * max(0, chart.series.count - 2)).utf8).write(to: temp)
-            if rename(temp.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temp)
-                throw RuntimeError("--plot: cannot move the chart into '\(path)': \(reason)")
-            }
-        } catch let error as RuntimeError {
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw RuntimeError("--plot: cannot write '\(path)': \(error.localizedDescription)")
+            console.print(output.json ? try jsonString(report) : formatRNN(report))
+            return 0
         }
     }
 

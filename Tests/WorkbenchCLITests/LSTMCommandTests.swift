@@ -65,11 +65,25 @@ final class LSTMCommandTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["lag.svg"])
     }
 
-    func testPlotIntoMissingFolderFailsWithOneLineAndWritesNothing() {
+    /// The README's command works every time, not every second time: an existing plot is replaced.
+    func testPlotOverAnExistingFileReplacesIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lstm-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("again.svg").path
+        try Data("old".utf8).write(to: URL(fileURLWithPath: path))
+        for _ in 0..<2 {
+            let (status, _, err) = run(["lstm", "lag", "--steps", "3", "--hidden", "2", "--batch", "1", "--plot", path])
+            XCTAssertEqual(status, 0, err)
+            XCTAssertTrue(try String(contentsOfFile: path, encoding: .utf8).contains("<svg"))
+        }
+    }
+
+    func testPlotIntoMissingFolderFailsBeforeAnyWorkWithOneLine() {
         let (status, out, err) = run(["lstm", "lag", "--steps", "3", "--plot", "/nonexistent-folder-xyz/lag.svg"])
-        XCTAssertEqual(status, 1)
+        XCTAssertEqual(status, 2)
         XCTAssertEqual(out, "")
-        XCTAssertTrue(err.hasPrefix("error: cannot write /nonexistent-folder-xyz/lag.svg"), err)
+        XCTAssertTrue(err.hasPrefix("error: option --plot: folder '/nonexistent-folder-xyz' does not exist"), err)
         XCTAssertEqual(err.filter { $0 == "\n" }.count, 1)
     }
 

@@ -38,7 +38,10 @@ final class PoemCommandTests: XCTestCase {
 
     var corpus: URL { dir.appendingPathComponent("corpus.txt") }
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-    var small: [String] { ["--corpus", corpus.path, "--embedding-dim", "6", "--hidden-size", "8", "--batch-size", "4", "--quiet"] }
+    var shape: [String] { ["--embedding-dim", "6", "--hidden-size", "8"] }
+    var small: [String] { ["--corpus", corpus.path, "--batch-size", "4", "--quiet"] + shape }
+    /// The options of a resumed run: the model's shape comes from the checkpoint.
+    var resumed: [String] { ["--corpus", corpus.path, "--batch-size", "4", "--quiet"] }
 
     func testTrainWritesCheckpointStateAndLossCurve() throws {
         let (code, out, _) = run(["poem", "train"] + small + ["--epochs", "2", "--out", path("run")])
@@ -55,7 +58,7 @@ final class PoemCommandTests: XCTestCase {
     func testResumeAfterAStepLimitMatchesAStraightRun() throws {
         XCTAssertEqual(run(["poem", "train"] + small + ["--steps", "9", "--out", path("straight")]).0, 0)
         XCTAssertEqual(run(["poem", "train"] + small + ["--steps", "4", "--out", path("split")]).0, 0)
-        let (code, out, err) = run(["poem", "train"] + small + ["--steps", "9", "--resume", path("split/poem.safetensors"), "--out", path("split")])
+        let (code, out, err) = run(["poem", "train"] + resumed + ["--steps", "9", "--resume", path("split/poem.safetensors"), "--out", path("split")])
         XCTAssertEqual(code, 0, out + err)
         let a = try PoemCheckpoint.read(path: path("straight/poem.safetensors")).model.parameters
         let b = try PoemCheckpoint.read(path: path("split/poem.safetensors")).model.parameters
@@ -102,7 +105,7 @@ final class PoemCommandTests: XCTestCase {
         (code, _, err) = run(["poem", "sample"])
         XCTAssertEqual(code, 2)
         XCTAssertTrue(err.contains("--checkpoint"), err)
-        (code, _, err) = run(["poem", "train"] + small + ["--resume", path("nothing.safetensors")])
+        (code, _, err) = run(["poem", "train"] + resumed + ["--resume", path("nothing.safetensors")])
         XCTAssertEqual(code, 1)
         XCTAssertEqual(err.split(separator: "\n").count, 1, err)
     }

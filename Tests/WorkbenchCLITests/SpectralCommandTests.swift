@@ -96,7 +96,7 @@ final class SpectralCommandTests: XCTestCase {
     func testConflictingAndOutOfRangeOptionsAreUsageErrors() {
         assertUsageError(["spectral", "eig", "--matrix", "1", "--matrix-file", "w.txt"], mentions: "not both")
         assertUsageError(["spectral", "power", "--n", "-1"], mentions: "--n")
-        assertUsageError(["spectral", "power", "--plot", "out.png"], mentions: "must end in .svg")
+        assertUsageError(["spectral", "power", "--plot", "out.png"], mentions: "ending in .svg")
         assertUsageError(["spectral", "power", "--plot", "/nonexistent-folder-xyz/out.svg"], mentions: "does not exist")
         let big = Array(repeating: Array(repeating: "0", count: 33).joined(separator: ","), count: 33).joined(separator: ";")
         assertUsageError(["spectral", "rnn", "--matrix", big], mentions: "at most 32×32")
