@@ -5,7 +5,10 @@
 // `model.load_state_dict(safetensors.torch.load_file(path), strict=True)`. Its
 // `__metadata__` holds the vocabulary (one string, index order) and the hyper-parameters.
 // The training state (Adam moments, step, epoch, position in the epoch, RNG state, shuffle
-// order, loss history) goes in a sibling file `<name>.state.safetensors`, read by `--resume`.
+// order, loss history, the options and a fingerprint of the corpus) goes in a sibling file
+// `<name>.state.safetensors`; a training run (TrainingRun.swift) adds the weights, the run's
+// configuration and the weights file's checksum to that file (SavedRun.swift), which makes it
+// the single commit point of a save.
 
 import Foundation
 import WorkbenchNumerics
@@ -41,13 +44,17 @@ public struct PoemCheckpoint: Sendable {
         return SafetensorsFile(tensors: tensors, metadata: meta)
     }
 
-    /// Writes the checkpoint atomically.
+    /// Writes the checkpoint atomically (`AtomicFile`).
     public func write(to path: String) throws { try file().write(to: path) }
 
     /// Reads and checks a checkpoint: every expected tensor present with its shape, no others,
     /// the vocabulary consistent with the shapes, and all values finite.
     public static func read(path: String) throws -> PoemCheckpoint {
-        let f = try SafetensorsFile.read(path: path)
+        try PoemCheckpoint(file: try SafetensorsFile.read(path: path), path: path)
+    }
+
+    /// Checks and decodes the contents of a checkpoint file; `path` is only used in messages.
+    public init(file f: SafetensorsFile, path: String) throws {
         func mismatch(_ r: String) -> CheckpointError { .mismatch(path: path, reason: r) }
         let meta = f.metadata
         guard let vocabText = meta["vocabulary"] else {
@@ -97,12 +104,17 @@ public struct PoemCheckpoint: Sendable {
         }
         var info = meta
         for k in ["format", "vocabulary", "rows", "embedding_dim", "hidden_size", "layers"] { info[k] = nil }
-        return PoemCheckpoint(model: PoemModel(layout: layout, parameters: parameters), vocabulary: vocabulary, info: info)
+        self.init(model: PoemModel(layout: layout, parameters: parameters), vocabulary: vocabulary, info: info)
     }
 }
 
 /// Everything besides the weights that a resumed run needs to continue bit for bit.
 public struct TrainingState: Equatable, Sendable {
+    /// The format of a state file (the run's options and the corpus fingerprint are part of it).
+    public static let format = "rnn-workbench-poem-state-2"
+    /// The names of the state's tensors.
+    static let tensorNames: Set<String> = ["adam.exp_avg", "adam.exp_avg_sq", "order", "step_losses"]
+
     /// Optimizer steps taken so far.
     public var step: Int
     /// The epoch in progress (0-based).
@@ -124,12 +136,15 @@ public struct TrainingState: Equatable, Sendable {
     public var validationLosses: [Double]
     /// Loss of every step so far (for the loss curve).
     public var stepLosses: [Float]
-    /// Options the run was started with (checked on resume).
+    /// Options the run was started with (checked on resume; `TrainingOptions.fingerprint`).
     public var options: [String: String]
+    /// The encoded corpus the run trains on (checked on resume; nil only in hand-made states).
+    public var corpus: CorpusFingerprint?
 
     public init(step: Int = 0, epoch: Int = 0, batch: Int = 0, firstMoment: [Float] = [], secondMoment: [Float] = [],
                 rngState: [UInt64] = [], order: [Int32] = [], epochLossSum: Double = 0, epochLosses: [Double] = [],
-                validationLosses: [Double] = [], stepLosses: [Float] = [], options: [String: String] = [:]) {
+                validationLosses: [Double] = [], stepLosses: [Float] = [], options: [String: String] = [:],
+                corpus: CorpusFingerprint? = nil) {
         self.step = step
         self.epoch = epoch
         self.batch = batch
@@ -142,6 +157,7 @@ public struct TrainingState: Equatable, Sendable {
         self.validationLosses = validationLosses
         self.stepLosses = stepLosses
         self.options = options
+        self.corpus = corpus
     }
 
     /// The sibling path of a model checkpoint: `x.safetensors` → `x.state.safetensors`.
@@ -150,9 +166,11 @@ public struct TrainingState: Equatable, Sendable {
         return path + ".state.safetensors"
     }
 
+    /// The safetensors contents: the arrays as tensors, the rest as metadata (Doubles as bit patterns).
     public func file() -> SafetensorsFile {
-        var meta = options
-        meta["format"] = PoemCheckpoint.format + "-state"
+        var meta: [String: String] = [:]
+        for (k, v) in options { meta["option." + k] = v }
+        meta["format"] = Self.format
         meta["step"] = String(step)
         meta["epoch"] = String(epoch)
         meta["batch"] = String(batch)
@@ -160,6 +178,7 @@ public struct TrainingState: Equatable, Sendable {
         meta["epoch_loss_sum"] = String(epochLossSum.bitPattern)
         meta["epoch_losses"] = epochLosses.map { String($0.bitPattern) }.joined(separator: ",")
         meta["validation_losses"] = validationLosses.map { String($0.bitPattern) }.joined(separator: ",")
+        if let corpus { meta.merge(corpus.metadata) { $1 } }
         return SafetensorsFile(tensors: [
             SafeTensor(name: "adam.exp_avg", floats: firstMoment, shape: [firstMoment.count]),
             SafeTensor(name: "adam.exp_avg_sq", floats: secondMoment, shape: [secondMoment.count]),
@@ -168,13 +187,24 @@ public struct TrainingState: Equatable, Sendable {
         ], metadata: meta)
     }
 
+    /// Writes the state atomically (`AtomicFile`).
     public func write(to path: String) throws { try file().write(to: path) }
 
     public static func read(path: String) throws -> TrainingState {
-        let f = try SafetensorsFile.read(path: path)
+        try TrainingState(file: try SafetensorsFile.read(path: path), path: path)
+    }
+
+    /// Checks and decodes a state file's contents (other tensors and metadata keys are ignored);
+    /// `path` is only used in messages.
+    public init(file f: SafetensorsFile, path: String) throws {
         func bad(_ r: String) -> CheckpointError { .mismatch(path: path, reason: r) }
         let m = f.metadata
-        guard m["format"] == PoemCheckpoint.format + "-state" else { throw bad("not a training-state file (format '\(m["format"] ?? "none")')") }
+        guard m["format"] == Self.format else {
+            if m["format"] == PoemCheckpoint.format + "-state" {
+                throw bad("it was written by an older workbench and lacks the run configuration and the corpus fingerprint that resuming checks; start a new run from its weights with --init-from")
+            }
+            throw bad("not a training-state file (format '\(m["format"] ?? "none")')")
+        }
         func int(_ k: String) throws -> Int {
             guard let s = m[k], let v = Int(s), v >= 0 else { throw bad("metadata \(k) is missing or not a count") }
             return v
@@ -194,12 +224,16 @@ public struct TrainingState: Equatable, Sendable {
               m1.dtype == .f32, m2.dtype == .f32, order.dtype == .i32, losses.dtype == .f32, m1.count == m2.count else {
             throw bad("tensors adam.exp_avg, adam.exp_avg_sq, order or step_losses are missing or mis-typed")
         }
-        var options = m
-        for k in ["format", "step", "epoch", "batch", "rng_state", "epoch_loss_sum", "epoch_losses", "validation_losses"] { options[k] = nil }
-        return TrainingState(step: try int("step"), epoch: try int("epoch"), batch: try int("batch"),
-                             firstMoment: m1.floats, secondMoment: m2.floats, rngState: rng,
-                             order: order.ints.map { Int32($0) }, epochLossSum: Double(bitPattern: sumBits),
-                             epochLosses: try doubles("epoch_losses"), validationLosses: try doubles("validation_losses"),
-                             stepLosses: losses.floats, options: options)
+        var options: [String: String] = [:]
+        for (k, v) in m where k.hasPrefix("option.") { options[String(k.dropFirst("option.".count))] = v }
+        let corpus: CorpusFingerprint?
+        do { corpus = try CorpusFingerprint(metadata: m) } catch let reason as CorpusFingerprint.Malformed {
+            throw bad(reason.description)
+        }
+        self.init(step: try int("step"), epoch: try int("epoch"), batch: try int("batch"),
+                  firstMoment: m1.floats, secondMoment: m2.floats, rngState: rng,
+                  order: order.ints.map { Int32($0) }, epochLossSum: Double(bitPattern: sumBits),
+                  epochLosses: try doubles("epoch_losses"), validationLosses: try doubles("validation_losses"),
+                  stepLosses: losses.floats, options: options, corpus: corpus)
     }
 }

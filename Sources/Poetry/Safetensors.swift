@@ -5,24 +5,24 @@
 // (offsets relative to the start of the data), plus an optional "__metadata__" map of
 // strings to strings. Tensors are little-endian. Only F32, I32 and I64 are handled.
 // Every read is validated (sizes, offsets, shapes) so that a truncated or corrupt file gives
-// a `CheckpointError`, never a crash. Writes go to a temporary file that is then renamed
-// over the target, so an interrupted write never leaves a half-written checkpoint.
+// a `CheckpointError`, never a crash. Writes go through `AtomicFile` (a flushed temporary
+// sibling renamed over the target), so an interrupted write never leaves a half-written
+// checkpoint, and a full disk is reported as a full disk.
 
 import Foundation
+import WorkbenchNumerics
 
 /// Why a checkpoint could not be read or written.
 public enum CheckpointError: WorkbenchError, Equatable {
     case unreadable(path: String, reason: String)
     case corrupt(path: String, reason: String)
     case mismatch(path: String, reason: String)
-    case writeFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "cannot read checkpoint '\(path)': \(reason)"
         case let .corrupt(path, reason): return "checkpoint '\(path)' is corrupt or truncated: \(reason)"
         case let .mismatch(path, reason): return "checkpoint '\(path)' does not fit: \(reason)"
-        case let .writeFailed(path, reason): return "cannot write checkpoint '\(path)': \(reason)"
         }
     }
 }
@@ -145,25 +145,9 @@ public struct SafetensorsFile: Sendable {
         return out
     }
 
-    /// Writes the file atomically: a temporary sibling, then a rename over `path`.
+    /// Writes the file atomically (`AtomicFile.write`): the old file or the new one, never half of one.
     public func write(to path: String) throws {
-        try Self.atomicWrite(Data(encoded()), to: path)
-    }
-
-    /// Writes `data` to a temporary sibling of `path` and renames it over `path`.
-    public static func atomicWrite(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try data.write(to: tmp)
-        } catch {
-            throw CheckpointError.writeFailed(path: path, reason: "cannot create a file in \(url.deletingLastPathComponent().path)")
-        }
-        if rename(tmp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: tmp)
-            throw CheckpointError.writeFailed(path: path, reason: reason)
-        }
+        try AtomicFile.write(Data(encoded()), to: path)
     }
 
     static func jsonQuote(_ s: String) -> String {

@@ -8,7 +8,9 @@
 // epoch with the run's seeded generator.
 // Everything a run needs to continue bit for bit is in `TrainingState`; `run` can stop after
 // any step (a step limit, an interrupt) and a new trainer built from the saved model and
-// state continues exactly where it stopped.
+// state continues exactly where it stopped — with the same options and the same corpus, in
+// the same order (both are recorded in the state and checked). The workflow around the loop
+// (files, saving policy, locking, resuming a run) is TrainingRun.swift.
 
 import Foundation
 import PoemEngine
@@ -39,11 +41,31 @@ public struct TrainingOptions: Equatable, Sendable {
     /// The number of cores this process may use.
     public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-    /// The options that must match when a run is resumed.
+    /// The options that must match when a run is resumed (each value prints its exact bits:
+    /// Swift's shortest round-trip decimal for Float and Double).
     var fingerprint: [String: String] {
         ["batch_size": String(batchSize), "lr": String(learningRate), "optimizer": optimizer.rawValue,
          "clip": String(clip), "seed": String(seed), "shuffle": String(shuffle),
          "validation": String(validationFraction)]
+    }
+
+    /// The options a fingerprint was made from (`epochs`, `maxSteps` and `threads` keep their
+    /// defaults); nil when a value is missing or malformed.
+    init?(fingerprint f: [String: String]) {
+        guard let batchSize = f["batch_size"].flatMap({ Int($0) }), batchSize > 0,
+              let lr = f["lr"].flatMap({ Float($0) }), let optimizer = f["optimizer"].flatMap(OptimizerKind.init(rawValue:)),
+              let clip = f["clip"].flatMap({ Float($0) }), let seed = f["seed"].flatMap({ UInt64($0) }),
+              let shuffle = f["shuffle"].flatMap({ Bool($0) }), let validation = f["validation"].flatMap({ Double($0) }) else {
+            return nil
+        }
+        self.init()
+        self.batchSize = batchSize
+        self.learningRate = lr
+        self.optimizer = optimizer
+        self.clip = clip
+        self.seed = seed
+        self.shuffle = shuffle
+        self.validationFraction = validation
     }
 }
 
@@ -101,6 +123,8 @@ public struct TrainingReport: Sendable, Codable {
 /// Errors of the training loop.
 public enum TrainingError: WorkbenchError, Equatable {
     case resumeMismatch(String)
+    /// The corpus is not the one the saved run trained on (`CorpusFingerprint.difference`).
+    case corpusMismatch(String)
     case modelMismatch(String)
     case emptyTrainingSet(poems: Int, validationFraction: Double)
 
@@ -109,6 +133,7 @@ public enum TrainingError: WorkbenchError, Equatable {
         case let .emptyTrainingSet(n, f):
             return "no poem is left for training (\(n) poem(s), validation fraction \(f)); lower --validation"
         case let .resumeMismatch(s): return "cannot resume: \(s)"
+        case let .corpusMismatch(s): return "cannot resume on this corpus: \(s)"
         case let .modelMismatch(s): return "model does not fit the corpus: \(s)"
         }
     }
@@ -151,9 +176,13 @@ public final class PoemTrainer {
         }
         network = PoemNetwork(layout: model.layout, threads: options.threads)
         gradient = [Float](repeating: 0, count: model.layout.count)
+        let corpus = CorpusFingerprint(poems: poems)
         if var s = state {
             for (k, v) in options.fingerprint where s.options[k] != v {
                 throw TrainingError.resumeMismatch("option \(k) was \(s.options[k] ?? "unset") in the saved run, now \(v)")
+            }
+            if let saved = s.corpus, let difference = corpus.difference(fromSaved: saved) {
+                throw TrainingError.corpusMismatch(difference)
             }
             guard s.order.count == trainingPoems.count else {
                 throw TrainingError.resumeMismatch("the saved run had \(s.order.count) training poems, this corpus gives \(trainingPoems.count)")
@@ -164,6 +193,7 @@ public final class PoemTrainer {
                 }
             }
             s.options = options.fingerprint
+            s.corpus = corpus
             self.state = s
         } else {
             var s = TrainingState()
@@ -174,6 +204,7 @@ public final class PoemTrainer {
                 s.secondMoment = [Float](repeating: 0, count: model.layout.count)
             }
             s.options = options.fingerprint
+            s.corpus = corpus
             self.state = s
         }
     }
@@ -183,7 +214,8 @@ public final class PoemTrainer {
     public var batchesPerEpoch: Int { max(1, trainingPoems.count / effectiveBatchSize) }
 
     /// Trains until the epochs are done, the step limit is reached, `shouldStop` returns true
-    /// (checked after every step) or the loss stops being finite.
+    /// (checked before every step, so a stop requested during a step takes effect when that
+    /// step is done) or the loss stops being finite.
     public func run(progress: (TrainingProgress) -> Void = { _ in }, shouldStop: () -> Bool = { false }) -> TrainingReport {
         let start = now()
         let nb = batchesPerEpoch, bs = effectiveBatchSize
@@ -199,6 +231,7 @@ public final class PoemTrainer {
         network.timings = PhaseTimings()
         outer: while state.epoch < options.epochs {
             if state.step >= totalSteps { stop = .stepLimit; break }
+            if shouldStop() { stop = .interrupted; break }
             if state.batch == 0 {
                 if options.shuffle {
                     var rng = SeededGenerator(state: state.rngState)!
@@ -240,10 +273,6 @@ public final class PoemTrainer {
                                       step: state.step, loss: loss, poemsPerSecond: rate,
                                       secondsLeft: Double(totalSteps - state.step) * elapsed / Double(max(done, 1)),
                                       epochSummary: summary))
-            if shouldStop() {
-                stop = state.epoch >= options.epochs ? .finished : .interrupted
-                break
-            }
         }
         if stop == .finished && state.epoch < options.epochs && state.step >= totalSteps { stop = .stepLimit }
         let elapsed = now() - start

@@ -1,21 +1,60 @@
-// PoemTrainCommand.swift — `workbench poem train`: train the poem model, save after every epoch,
-// save and stop on Ctrl-C, resume bit for bit.
+// PoemTrainCommand.swift — `workbench poem train`: options, progress and the final report over
+// Poetry's `TrainingRun`, which owns the workflow (new / --init-from / --resume, saving after
+// every epoch and at the end, the folder lock, stop requests, the loss curve).
+//
+// Signals: SIGINT (Ctrl-C) and SIGTERM both ask the run to stop after the step in progress; it
+// saves and the command exits with 128 + the signal (130, 143), as a shell reports a process
+// ended by that signal, after printing the command that continues the run. Progress goes to
+// standard error, the report to standard output; a failed standard output never stops a save.
 
 import Dispatch
 import Foundation
 import Poetry
 
-/// A flag set from a signal handler and read by the training loop.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var raised = false
-    func raise() { lock.lock(); raised = true; lock.unlock() }
-    var isRaised: Bool { lock.lock(); defer { lock.unlock() }; return raised }
+/// SIGINT and SIGTERM raise a stop request instead of ending the process, until `cancel`.
+final class StopSignals {
+    static let handled: [Int32] = [SIGINT, SIGTERM]
+    private var sources: [DispatchSourceSignal] = []
+    /// Puts back the dispositions found at start (the handler type differs between platforms).
+    private var restore: [() -> Void] = []
+
+    init(raising stop: StopRequest) {
+        for number in Self.handled {
+            let previous = signal(number, SIG_IGN)
+            restore.append { _ = signal(number, previous) }
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.request(signal: number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+        for put in restore { put() }
+        sources = []
+        restore = []
+    }
+
+    /// The name of a signal in messages.
+    static func name(_ number: Int32) -> String {
+        switch number {
+        case SIGINT: return "SIGINT (Ctrl-C)"
+        case SIGTERM: return "SIGTERM"
+        default: return "signal \(number)"
+        }
+    }
 }
 
 struct PoemTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "train", abstract: "Train the poem model (defaults: the homework's hyper-parameters).")
+        name: "train", abstract: "Train the poem model (defaults: the homework's hyper-parameters).",
+        discussion: """
+        Saves after every epoch and at the end. Ctrl-C (SIGINT) or SIGTERM: the step in progress
+        finishes, the run saves and exits with status 130 or 143, printing the command that
+        continues it (`--resume FILE` alone: the corpus, folder and settings are in the state).
+        One trainer at a time per --out folder.
+        """)
     static let defaults = TrainingOptions()
     static let defaultModel = PoemModelConfig.homework(vocabularyCount: 0)
 
@@ -41,10 +80,11 @@ struct PoemTrainCommand: ParsableCommand {
     var validation = defaults.validationFraction
     @Option(placeholder: "FILE", help: "Start from the weights (and vocabulary) of this checkpoint.")
     var initFrom: String?
-    @Option(placeholder: "FILE", help: "Continue the run saved in this checkpoint and its .state file.")
+    @Option(placeholder: "FILE", help: "Continue the run saved with this checkpoint (or in this folder): its corpus, folder and settings are stored in its .state file; --epochs or --steps given here extend it.")
     var resume: String?
-    @Option(placeholder: "DIR", help: "Where poem.safetensors, its .state file and loss.svg go.")
-    var out = "poem-run"
+    @Option(placeholder: "DIR", help: "Where poem.safetensors, its .state file and loss.svg go.",
+            defaultText: "\(TrainingRunRequest.defaultOutFolder); with --resume, the run's own folder")
+    var out: String?
     @Flag(help: "Print only the final report.")
     var quiet: Bool
     @Option(placeholder: "E", help: "Embedding width of a new model.", range: 1...4096)
@@ -65,95 +105,58 @@ struct PoemTrainCommand: ParsableCommand {
                 throw UsageError("option \(state.name) does not apply with \(source): the model's shape comes from the checkpoint")
             }
         }
-        if out.isEmpty { throw UsageError("option --out needs a folder name") }
+        if out?.isEmpty == true { throw UsageError("option --out needs a folder name") }
     }
 
-    var options: TrainingOptions {
-        var o = TrainingOptions()
-        o.epochs = epochs
-        o.batchSize = batchSize
-        o.learningRate = lr
-        o.optimizer = optimizer
-        o.clip = clip
-        o.seed = seed
-        o.shuffle = !noShuffle
-        o.maxSteps = steps
-        o.threads = threads.threads
-        o.validationFraction = validation
-        return o
+    /// The settings given on the command line (nil where an option was left out).
+    var settings: TrainingSettings {
+        TrainingSettings(
+            epochs: $epochs.isSet ? epochs : nil, batchSize: $batchSize.isSet ? batchSize : nil,
+            learningRate: $lr.isSet ? lr : nil, optimizer: $optimizer.isSet ? optimizer : nil,
+            clip: $clip.isSet ? clip : nil, seed: $seed.isSet ? seed : nil, shuffle: noShuffle ? false : nil,
+            maxSteps: steps, validationFraction: $validation.isSet ? validation : nil)
+    }
+
+    var request: TrainingRunRequest {
+        let start: TrainingRunRequest.Start
+        if let resume { start = .resume(resume) } else if let initFrom { start = .initFrom(initFrom) } else {
+            start = .new(embeddingDim: embeddingDim, hiddenSize: hiddenSize, layers: layers)
+        }
+        return TrainingRunRequest(start: start, corpus: corpus.corpus, outFolder: out, settings: settings, threads: threads.threads)
     }
 
     func run(_ console: Console) throws -> Int32 {
-        let options = self.options
-        let outDir = out
-        let corpus = try self.corpus.load()
+        // Signals first: a stop asked for while the run opens takes effect before its first step.
+        let stop = StopRequest()
+        let signals = StopSignals(raising: stop)
+        defer { signals.cancel() }
+        let training = try TrainingRun.open(request)
         let quiet = self.quiet || output.json
-
-        var vocabulary: Vocabulary
-        var model: PoemModel
-        var state: TrainingState?
-        if let path = resume {
-            let ck = try PoemCheckpoint.read(path: path)
-            let statePath = TrainingState.path(forCheckpoint: path)
-            do { state = try TrainingState.read(path: statePath) } catch let e as CheckpointError {
-                throw RuntimeError("\(e.description) (a resumable run keeps it next to the checkpoint)")
-            }
-            vocabulary = ck.vocabulary
-            model = ck.model
-        } else if let path = initFrom {
-            let ck = try PoemCheckpoint.read(path: path)
-            vocabulary = ck.vocabulary
-            model = ck.model
-        } else {
-            vocabulary = Vocabulary(poems: corpus.poems)
-            var config = PoemModelConfig.homework(vocabularyCount: vocabulary.count)
-            config.embeddingDim = embeddingDim
-            config.hiddenSize = hiddenSize
-            config.layers = layers
-            model = PoemModel(config: config, seed: options.seed)
+        let trainer = training.trainer, corpus = training.corpus
+        if !output.json {
+            for note in training.notes { console.printError("note: \(note)") }
         }
-        let poems = try PoemCommand.encode(corpus, vocabulary, checkpoint: resume ?? initFrom ?? corpus.source)
-        let trainer = try PoemTrainer(poems: poems, model: model, options: options, state: state)
-        do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
-            throw RuntimeError("cannot create output directory '\(outDir)'")
-        }
-        let checkpointPath = (outDir as NSString).appendingPathComponent("poem.safetensors")
         if !quiet {
-            console.printError("corpus \(corpus.source): \(corpus.poems.count) poems, \(corpus.skipped.count) skipped, vocabulary \(vocabulary.count); training on \(trainer.trainingPoems.count), validation \(trainer.validationPoems.count); \(trainer.batchesPerEpoch) batches/epoch, \(options.threads) thread(s)")
+            console.printError("corpus \(corpus.source): \(corpus.poems.count) poems, \(corpus.skipped.count) skipped, vocabulary \(training.vocabulary.count); training on \(trainer.trainingPoems.count), validation \(trainer.validationPoems.count); \(trainer.batchesPerEpoch) batches/epoch, \(trainer.options.threads) thread(s)")
             for s in corpus.skipped.prefix(5) { console.printError("  skipped line \(s.line): \(s.reason)") }
             if corpus.skipped.count > 5 { console.printError("  … and \(corpus.skipped.count - 5) more skipped lines") }
+            if trainer.state.step > 0 {
+                console.printError("resuming at step \(trainer.state.step), epoch \(trainer.state.epoch + 1)/\(trainer.options.epochs), into \((training.checkpointPath as NSString).deletingLastPathComponent)")
+            }
         }
 
-        func save() throws {
-            var info = ["corpus": corpus.source, "step": String(trainer.state.step), "epoch": String(trainer.state.epoch)]
-            if let last = trainer.state.epochLosses.last { info["train_loss"] = String(last) }
-            try trainer.state.write(to: TrainingState.path(forCheckpoint: checkpointPath))
-            try PoemCheckpoint(model: trainer.model, vocabulary: vocabulary, info: info).write(to: checkpointPath)
-        }
-
-        // Ctrl-C: finish the current step, save a resumable checkpoint, exit 130.
-        let stopFlag = StopFlag()
-        let previous = signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { stopFlag.raise() }
-        source.resume()
-        defer { source.cancel(); signal(SIGINT, previous) }
-
-        var saveError: Error?
         var lastDraw: UInt64 = 0
         let fmt = PoemCommand.fmt
-        let report = trainer.run(progress: { p in
+        let result = try training.run(progress: { p in
             if let summary = p.epochSummary {
-                do { try save() } catch { saveError = error; stopFlag.raise() }
-                if !quiet {
-                    if console.isTerminal { console.writeError("\r\u{1B}[K") }
-                    var line = "epoch \(summary.epoch + 1)/\(p.epochs)  loss \(fmt(summary.meanLoss, 4))"
-                    if let v = summary.validationLoss, let ppl = summary.validationPerplexity {
-                        line += "  validation loss \(fmt(v, 4))  perplexity \(fmt(ppl, 2))"
-                    }
-                    line += "  \(fmt(summary.seconds, 1)) s  \(Int(p.poemsPerSecond)) poems/s"
-                    console.printError(line)
+                guard !quiet else { return }
+                if console.isTerminal { console.writeError("\r\u{1B}[K") }
+                var line = "epoch \(summary.epoch + 1)/\(p.epochs)  loss \(fmt(summary.meanLoss, 4))"
+                if let v = summary.validationLoss, let ppl = summary.validationPerplexity {
+                    line += "  validation loss \(fmt(v, 4))  perplexity \(fmt(ppl, 2))"
                 }
+                line += "  \(fmt(summary.seconds, 1)) s  \(Int(p.poemsPerSecond)) poems/s"
+                console.printError(line)
             } else if !quiet && console.isTerminal {
                 // At most ten redraws a second.
                 let tick = DispatchTime.now().uptimeNanoseconds
@@ -164,42 +167,46 @@ struct PoemTrainCommand: ParsableCommand {
                 let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
                 console.writeError("\r\u{1B}[Kepoch \(p.epoch + 1)/\(p.epochs) [\(bar)] \(p.batch)/\(p.batchesPerEpoch)  loss \(fmt(Double(p.loss), 4))  \(Int(p.poemsPerSecond)) poems/s  ETA \(PoemCommand.duration(p.secondsLeft))")
             }
-        }, shouldStop: { stopFlag.isRaised })
-        if let saveError { throw saveError }
+        }, stop: stop)
         if !quiet && console.isTerminal { console.writeError("\r\u{1B}[K") }
 
         var exit: Int32 = 0
+        let report = result.report
         switch report.stop {
-        case .finished, .stepLimit, .interrupted:
-            try save()
-            if report.stop == .interrupted {
-                console.printError("interrupted at step \(trainer.state.step); resume with: workbench poem train --resume \(checkpointPath)\(self.corpus.corpus.map { " --corpus \($0)" } ?? "")")
-                exit = 130
-            }
+        case .finished, .stepLimit:
+            break
+        case .interrupted:
+            let signal = result.stopSignal ?? SIGINT
+            console.printError("stopped by \(StopSignals.name(signal)) at step \(result.step) and saved; continue the run with: workbench poem train --resume \(Self.shellQuoted(result.checkpoint))")
+            exit = 128 + signal
         case let .diverged(step, loss):
-            let kept = FileManager.default.fileExists(atPath: checkpointPath) ? "the last good checkpoint is kept at \(checkpointPath)" : "no checkpoint was written"
+            let kept = result.savedStep.map { "the checkpoint of step \($0) is kept at \(result.checkpoint)" } ?? "no checkpoint was written"
             console.printError("error: the loss became \(loss) at step \(step); stopped without applying that step (\(kept)). Try a smaller --lr or --clip 1.")
             exit = 1
         }
-        var svgPath: String?
-        if !trainer.state.stepLosses.isEmpty {
-            let path = (outDir as NSString).appendingPathComponent("loss.svg")
-            let svg = LossCurve.svg(stepLosses: trainer.state.stepLosses, epochLosses: trainer.state.epochLosses,
-                                    validationLosses: trainer.state.validationLosses, batchesPerEpoch: trainer.batchesPerEpoch)
-            if (try? AtomicFile.write(svg, to: path)) != nil { svgPath = path }
-        }
         if output.json {
-            struct Out: Encodable { let report: TrainingReport; let checkpoint: String; let lossCurve: String? }
-            console.print(try jsonString(Out(report: report, checkpoint: checkpointPath, lossCurve: svgPath)))
+            console.print(try jsonString(result))
         } else {
-            console.print("steps \(trainer.state.step) (this run \(report.stepsTaken)), epochs done \(trainer.state.epoch), \(fmt(report.seconds, 1)) s, \(Int(report.poemsPerSecond)) poems/s")
+            console.print("steps \(result.step) (this run \(report.stepsTaken)), epochs done \(result.epochsDone), \(fmt(report.seconds, 1)) s, \(Int(report.poemsPerSecond)) poems/s")
+            if report.stop == .stepLimit, let limit = result.maxSteps, result.epochsDone < result.epochs {
+                console.print("stopped at the step limit \(limit) (--steps); give --steps N or --epochs N with --resume to go on")
+            }
             if let last = report.epochs.last {
                 console.print("final epoch mean loss \(fmt(last.meanLoss, 4))" + (last.validationLoss.map { "  validation \(fmt($0, 4))  perplexity \(fmt(Foundation.exp($0), 2))" } ?? ""))
-            } else if let l = trainer.state.stepLosses.last {
+            } else if let l = result.lastBatchLoss {
                 console.print("last batch loss \(fmt(Double(l), 4))")
             }
-            console.print("checkpoint \(checkpointPath)" + (svgPath.map { ", loss curve \($0)" } ?? ""))
+            if result.savedStep != nil {
+                console.print("checkpoint \(result.checkpoint)" + (result.lossCurve.map { ", loss curve \($0)" } ?? ""))
+            }
         }
         return exit
+    }
+
+    /// `path` as one shell word (single-quoted when it holds anything but safe characters).
+    static func shellQuoted(_ path: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./+:@%,=")
+        if !path.isEmpty && path.allSatisfy({ safe.contains($0) }) { return path }
+        return "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

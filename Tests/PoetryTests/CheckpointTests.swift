@@ -1,7 +1,7 @@
 // CheckpointTests.swift — safetensors round trips and clear errors for damaged files.
 
 import XCTest
-import WorkbenchNumerics
+@testable import WorkbenchNumerics   // FileWriteError(path:code:operation:)
 @testable import Poetry
 
 final class CheckpointTests: XCTestCase {
@@ -129,6 +129,28 @@ final class CheckpointTests: XCTestCase {
         try tinyCheckpoint().write(to: path)
         try tinyCheckpoint().write(to: path)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["m.safetensors"])
-        XCTAssertThrowsError(try tinyCheckpoint().write(to: dir.appendingPathComponent("no/dir/m.safetensors").path))
+        // The one atomic writer of the workbench (AtomicFile), with its errors: not a helper of its own.
+        let missing = dir.appendingPathComponent("no/dir/m.safetensors").path
+        XCTAssertThrowsError(try tinyCheckpoint().write(to: missing)) { e in
+            XCTAssertEqual(e as? FileWriteError, FileWriteError(path: missing, code: ENOENT, operation: "create a temporary file"))
+            XCTAssertTrue("\(e)".contains("its folder does not exist"), "\(e)")
+        }
+    }
+
+    func testTrainingStateRoundTripsItsCorpusFingerprintAndRefusesTheOlderFormat() throws {
+        let dir = try scratchDirectory(self)
+        let path = dir.appendingPathComponent("s.safetensors").path
+        let corpus = CorpusFingerprint(poems: [[0, 3, 4, 1], [0, 5, 1]])
+        let s = TrainingState(rngState: [1, 2, 3, 4], order: [1, 0], options: ["lr": "0.003"], corpus: corpus)
+        try s.write(to: path)
+        XCTAssertEqual(try TrainingState.read(path: path), s)
+        XCTAssertEqual(CorpusFingerprint(poems: [[0, 5, 1], [0, 3, 4, 1]]).unordered, corpus.unordered)
+        XCTAssertNotEqual(CorpusFingerprint(poems: [[0, 5, 1], [0, 3, 4, 1]]).ordered, corpus.ordered)
+        var old = s.file()
+        old.metadata["format"] = PoemCheckpoint.format + "-state"
+        try old.write(to: path)
+        XCTAssertThrowsError(try TrainingState.read(path: path)) { e in
+            XCTAssertTrue("\(e)".contains("older workbench") && "\(e)".contains("--init-from"), "\(e)")
+        }
     }
 }

@@ -87,10 +87,36 @@ final class TrainerTests: XCTestCase {
     func testInterruptStopsAfterTheCurrentStep() throws {
         let (poems, model) = setup()
         let t = try PoemTrainer(poems: poems, model: model, options: options(steps: 50))
-        var calls = 0
-        let report = t.run(shouldStop: { calls += 1; return calls == 3 })
+        // A stop raised while step 3 runs (its progress report is the last thing it does).
+        var stop = false
+        let report = t.run(progress: { if $0.step == 3 { stop = true } }, shouldStop: { stop })
         XCTAssertEqual(report.stop, .interrupted)
         XCTAssertEqual(t.state.step, 3)
+        // A stop raised before the run starts: no step at all.
+        let idle = try PoemTrainer(poems: poems, model: model, options: options(steps: 50))
+        XCTAssertEqual(idle.run(shouldStop: { true }).stop, .interrupted)
+        XCTAssertEqual(idle.state.step, 0)
+        XCTAssertTrue(idle.model.parameters == model.parameters)
+    }
+
+    func testResumeRefusesAReorderedOrDifferentCorpus() throws {
+        let (poems, model) = setup()
+        let first = try PoemTrainer(poems: poems, model: model, options: options(steps: 3))
+        _ = first.run()
+        XCTAssertNoThrow(try PoemTrainer(poems: poems, model: first.model, options: options(steps: 6), state: first.state))
+        // The same poems, two swapped: the shuffles would draw other batches.
+        var reordered = poems
+        reordered.swapAt(0, 7)
+        XCTAssertThrowsError(try PoemTrainer(poems: reordered, model: first.model, options: options(steps: 6), state: first.state)) { e in
+            XCTAssertEqual(e as? TrainingError, .corpusMismatch(CorpusFingerprint(poems: reordered).difference(fromSaved: first.state.corpus!)!))
+            XCTAssertTrue("\(e)".contains("different order"), "\(e)")
+        }
+        // As many poems, one token changed.
+        var other = poems
+        other[5][2] = other[5][3]
+        XCTAssertThrowsError(try PoemTrainer(poems: other, model: first.model, options: options(steps: 6), state: first.state)) { e in
+            XCTAssertTrue("\(e)".contains("other poems"), "\(e)")
+        }
     }
 
     func testDivergingLossStopsWithoutApplyingTheStep() throws {

@@ -110,6 +110,83 @@ final class PoemCommandTests: XCTestCase {
         XCTAssertEqual(err.split(separator: "\n").count, 1, err)
     }
 
+    // MARK: - Signals, the resume hint, the folder lock, standard output (issue 11)
+
+    func testSigintAndSigtermSaveAndTheHintAloneContinuesTheRun() throws {
+        guard let exe = workbenchExecutable() else { throw XCTSkip("workbench executable not built") }
+        for (signal, status) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
+            let out = path("signal-\(signal)")
+            let p = Process()
+            p.executableURL = exe
+            p.arguments = ["poem", "train", "--corpus", corpus.path, "--batch-size", "4", "--epochs", "100000", "--threads", "1", "--out", out] + shape
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            var text = ""
+            while !text.contains("epoch 2/") {   // an epoch saved, the run well under way
+                let chunk = err.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            kill(p.processIdentifier, signal)
+            text += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationReason, .exit, text)
+            XCTAssertEqual(p.terminationStatus, status, text)
+            guard let hint = text.split(separator: "\n").first(where: { $0.contains("continue the run with: ") }),
+                  let at = hint.range(of: "at step "), let step = Int(hint[at.upperBound...].prefix { $0.isNumber }) else {
+                return XCTFail("no resume hint: \(text)")
+            }
+            let command = shellWords(String(hint[hint.range(of: "continue the run with: ")!.upperBound...]))
+            XCTAssertEqual(command, ["workbench", "poem", "train", "--resume", out + "/poem.safetensors"])
+            XCTAssertEqual(try TrainingState.read(path: out + "/poem.state.safetensors").step, step, "the partial epoch is saved")
+            // The hint as printed (a step limit added to end the test) continues the same run into the same folder.
+            let resumed = runCLI(Array(command.dropFirst()) + ["--steps", "\(step + 5)", "--quiet"])
+            XCTAssertEqual(resumed.status, 0, resumed.err)
+            let straight = runCLI(["poem", "train", "--corpus", corpus.path, "--batch-size", "4", "--epochs", "100000", "--quiet",
+                                   "--steps", "\(step + 5)", "--out", path("straight-\(signal)")] + shape)
+            XCTAssertEqual(straight.status, 0, straight.err)
+            let a = try PoemCheckpoint.read(path: out + "/poem.safetensors").model.parameters
+            let b = try PoemCheckpoint.read(path: path("straight-\(signal)/poem.safetensors")).model.parameters
+            XCTAssertTrue(a == b, "signal \(signal): the resumed run differs from the straight run")
+        }
+    }
+
+    func testASecondTrainerOnTheSameFolderIsRefused() throws {
+        try FileManager.default.createDirectory(atPath: path("busy"), withIntermediateDirectories: true)
+        let owner = try RunFolderLock.acquire(folder: path("busy"))
+        let r = runCLI(["poem", "train"] + small + ["--steps", "2", "--out", path("busy")])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+        XCTAssertTrue(r.err.contains("in use by another training run (process \(getpid())"), r.err)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path("busy")), [RunFolderLock.fileName], "nothing written")
+        owner.release()
+        XCTAssertEqual(runCLI(["poem", "train"] + small + ["--steps", "2", "--out", path("busy")]).status, 0)
+    }
+
+    func testResumeRefusesOptionsThatConflictWithTheSavedRun() throws {
+        XCTAssertEqual(run(["poem", "train"] + small + ["--steps", "2", "--out", path("c")]).0, 0)
+        let checkpoint = path("c/poem.safetensors")
+        assertUsageError(["poem", "train", "--resume", checkpoint, "--lr", "0.5"], mentions: "--lr 0.5 conflicts")
+        assertUsageError(["poem", "train", "--resume", checkpoint, "--out", path("d")], mentions: "own folder")
+        assertUsageError(["poem", "train", "--resume", checkpoint, "--steps", "1"], mentions: "give at least 2")
+        // The folder alone names the run too; the same values given again are fine.
+        let r = runCLI(["poem", "train", "--resume", path("c"), "--batch-size", "4", "--steps", "3", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("steps 3 (this run 1)"), r.out)
+    }
+
+    func testAFailedStandardOutputNeverLosesTheCheckpoint() throws {
+        var err = ""
+        let console = Console(failableOut: { _ in false }, err: { err += $0; return true }, isTerminal: false)
+        let code = Workbench.main(arguments: ["poem", "train"] + small + ["--steps", "3", "--out", path("closed")], console: console)
+        XCTAssertEqual(code, 1)
+        XCTAssertTrue(err.hasPrefix("error: cannot write to standard output"), err)
+        XCTAssertEqual(try TrainingState.read(path: path("closed/poem.state.safetensors")).step, 3)
+        XCTAssertNoThrow(try PoemCheckpoint.read(path: path("closed/poem.safetensors")))
+    }
+
     func testHelpListsEveryOption() {
         let (code, out, _) = run(["poem", "train", "--help"])
         XCTAssertEqual(code, 0)
