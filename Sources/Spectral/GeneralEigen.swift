@@ -1,23 +1,51 @@
 // GeneralEigen.swift — eigenvalues and eigenvectors of a general real square matrix.
 //
 // Dimension letters: N, the matrix order. Notation: A V = V Λ, V (N, N) complex with unit
-// columns, Λ = diag(λ_1 … λ_N). Route: real Schur form A = Z T Zᵀ (RealSchur.swift); each
-// 2×2 block of T with a complex pair is turned triangular by a 2×2 unitary rotation, giving a
-// complex Schur form A = X S Xᴴ with S upper triangular; the eigenvector of S for λ_k = s_kk
-// is found by back-substitution in (S − λ_k I) y = 0 with y_k = 1, and v_k = X y / ‖X y‖.
+// columns, Λ = diag(λ_1 … λ_N). Route (LAPACK's dgeev):
+// 1. Scale: if max |a_ij| lies outside [6.7e-139, 1.5e138], A ← 2^k A (exact); the eigenvalues
+//    are scaled back by 2^−k at the end, so entries from ~1e-300 to ~1e300 are handled.
+// 2. Balance: B = D⁻¹ Pᵀ A P D (Balancing.swift).
+// 3. Real Schur form B = Z T Zᵀ (RealSchur.swift).
+// 4. Eigenvectors of T by back-substitution (LAPACK's dtrevc): for a real λ = t_kk, solve
+//    (T₁₁ − λ I) x = −t_{1:k−1,k} with x_k = 1 on the leading quasi-triangular block, 1×1 and
+//    2×2 diagonal blocks at a time; for a complex pair, the same in complex arithmetic, started
+//    from the 2×2 block's own eigenvector. A pivot smaller than max(ε |λ|, N·safmin/ε) is
+//    replaced by that value (a repeated eigenvalue otherwise divides by zero), and the partial
+//    solution is rescaled whenever the next division or update could overflow, so no entry is
+//    ever infinite or NaN. Then v = P D Z x, normalised to unit 2-norm.
 //
 // A defective matrix (a Jordan block) has fewer independent eigenvectors than N: the
-// back-substitution then divides by a tiny s_ii − λ_k and returns nearly parallel columns.
-// This file does not hide that: it reports κ₂(V) = σ_max(V) / σ_min(V) and flags the
-// decomposition as nearly defective when κ₂(V) exceeds a threshold (default 1e6), because
-// anything built on V⁻¹ (such as Q Λⁿ Q⁻¹) then loses about log₁₀ κ₂(V) of its 16 digits.
-// Caveat: κ₂(V) also grows when W is badly scaled (entries spanning many orders of magnitude,
-// W = D B D⁻¹ with D diagonal); the flag then still means "V⁻¹-based results are inaccurate",
-// but not that W lacks eigenvectors. Leaves out: balancing, condition numbers of individual
-// eigenvalues.
+// back-substitution then returns nearly parallel columns. This file does not hide that: it
+// reports κ₂(V) = σ_max(V) / σ_min(V) and classifies the eigenbasis (`EigenbasisCondition`):
+// κ₂(V) above a threshold (default 1e6) means nearly defective, because anything built on V⁻¹
+// (such as Q Λⁿ Q⁻¹) loses about log₁₀ κ₂(V) of its 16 digits; κ₂(V) ≥ 1/ε means V is
+// singular to working precision: W is defective, or within rounding of a defective matrix.
+// Leaves out: left eigenvectors and condition numbers of individual eigenvalues.
 
 import Foundation
 import WorkbenchNumerics
+
+/// How far the computed eigenvectors are from a basis.
+public enum EigenbasisCondition: String, Codable, Sendable {
+    /// κ₂(V) ≤ the threshold: a usable basis of eigenvectors.
+    case diagonalizable
+    /// threshold < κ₂(V) < 1/ε: a basis, but V⁻¹ amplifies rounding by κ₂(V).
+    case nearlyDefective = "nearly defective"
+    /// κ₂(V) ≥ 1/ε (or infinite): the eigenvectors are linearly dependent to working precision;
+    /// W is defective (has a Jordan block) or is within rounding of such a matrix.
+    case defective
+
+    /// The classification of κ₂(V) against `threshold`.
+    public init(conditionNumber kappa: Double, threshold: Double) {
+        if !(kappa < 1 / Double.ulpOfOne) {
+            self = .defective
+        } else if kappa > threshold {
+            self = .nearlyDefective
+        } else {
+            self = .diagonalizable
+        }
+    }
+}
 
 /// The eigen-decomposition A V = V Λ of a real square matrix.
 ///
@@ -37,6 +65,8 @@ public struct EigenDecomposition: Codable, Sendable {
     /// Whether κ₂(V) > `defectiveThreshold`: V is close to singular (a Jordan block or
     /// nearly one), and V Λⁿ V⁻¹ cannot be trusted to more than ~16 − log₁₀ κ digits.
     public var isNearlyDefective: Bool { !(conditionNumber <= defectiveThreshold) }
+    /// Diagonalizable, nearly defective or defective (see `EigenbasisCondition`).
+    public var eigenbasis: EigenbasisCondition { EigenbasisCondition(conditionNumber: conditionNumber, threshold: defectiveThreshold) }
     /// Francis QR steps used.
     public var iterations: Int
 
@@ -50,122 +80,306 @@ public struct EigenDecomposition: Codable, Sendable {
 ///
 /// - Parameter defectiveThreshold: κ₂(V) above which `isNearlyDefective` is true (default 1e6:
 ///   a 2×2 Jordan block perturbed by rounding gives κ₂ ≈ 1e7 – 1e16).
-/// - Throws: `SpectralError` for an empty, non-square or non-finite matrix or no convergence.
+/// - Throws: `SpectralError` for an empty, non-square or non-finite matrix, no convergence, or
+///   an eigenvalue beyond Double's range (entries near 1e308).
 public func eigen(_ a: Matrix<Double>, defectiveThreshold: Double = 1e6) throws -> EigenDecomposition {
-    let schur = try realSchur(a)
+    let factors = try eigenFactors(a)
     let n = a.rows
-    var s = ComplexMatrix(schur.t)              // (N, N) becomes upper triangular
-    var x = ComplexMatrix(schur.z)              // (N, N) unitary, A = X S Xᴴ
-    // Groups of diagonal indices: [i] for a real eigenvalue, [i, i+1] for a complex pair.
+    // Groups of diagonal indices: [k] for a real eigenvalue, [k, k+1] for a complex pair.
     var groups: [[Int]] = []
-    var i = 0
-    while i < n {
-        if i + 1 < n, schur.t[i + 1, i] != 0 {
-            triangularizeComplexBlock(&s, &x, i)
-            groups.append([i, i + 1])
-            i += 2
-        } else {
-            groups.append([i])
-            i += 1
-        }
+    var k = 0
+    while k < n {
+        if factors.pairStarts[k] { groups.append([k, k + 1]); k += 2 } else { groups.append([k]); k += 1 }
     }
-    let vectors = triangularEigenvectors(s, x)
+    let lambda = { (k: Int) in Complex(factors.wr[k], factors.wi[k]) }
     // Order: descending modulus, then descending real part; pairs stay together.
     let sortedGroups = groups.enumerated().sorted { g, h in
-        let a = s[g.element[0], g.element[0]], b = s[h.element[0], h.element[0]]
+        let a = lambda(g.element[0]), b = lambda(h.element[0])
         if a.modulus != b.modulus { return a.modulus > b.modulus }
         if a.re != b.re { return a.re > b.re }
         return g.offset < h.offset
     }.map(\.element)
-    let order = sortedGroups.flatMap { $0 }
     var values: [Complex] = []
     var v = ComplexMatrix(rows: n, cols: n)
-    for (col, src) in order.enumerated() {
-        var lambda = s[src, src]
-        var column = vectors[src]
+    var realForm = Matrix<Double>(rows: n, cols: n)      // (N, N) real columns with the singular values of V
+    var col = 0
+    for group in sortedGroups {
+        let first = group[0]
+        var column = (0..<n).map { r in Complex(factors.vectors[first * n + r], group.count == 2 ? factors.vectors[(first + 1) * n + r] : 0) }
         normalizePhase(&column)
-        if lambda.im == 0 {
-            for r in 0..<n { column[r].im = 0 }
-            lambda.im = 0
+        if group.count == 1 {
+            values.append(Complex(factors.wr[first], 0))
+            for r in 0..<n { v[r, col] = Complex(column[r].re, 0); realForm[r, col] = column[r].re }
+            col += 1
+        } else {
+            // [v, v̄] = [√2 Re v, √2 Im v] U with U unitary: the same singular values.
+            values.append(lambda(first))
+            values.append(lambda(first).conjugate)
+            for r in 0..<n {
+                v[r, col] = column[r]
+                v[r, col + 1] = column[r].conjugate
+                realForm[r, col] = 2.0.squareRoot() * column[r].re
+                realForm[r, col + 1] = 2.0.squareRoot() * column[r].im
+            }
+            col += 2
         }
-        values.append(lambda)
-        for r in 0..<n { v[r, col] = column[r] }
     }
-    let sigma = singularValues(v)
+    let sigma = singularValues(realForm)
     let kappa = sigma.last.map { $0 > 0 ? sigma[0] / $0 : .infinity } ?? .infinity
     return EigenDecomposition(eigenvalues: values, eigenvectors: v, conditionNumber: kappa,
-                              defectiveThreshold: defectiveThreshold, iterations: schur.iterations)
+                              defectiveThreshold: defectiveThreshold, iterations: factors.iterations)
 }
 
-/// Turns the 2×2 block at (p, p + 1) of S, whose eigenvalues are a complex pair λ, λ̄, into
-/// [[λ, *], [0, λ̄]] by the unitary G = [[u₁, −ū₂], [u₂, ū₁]], u = (b, λ − a)/‖·‖ the
-/// eigenvector of the block; S ← Gᴴ S G, X ← X G.
-private func triangularizeComplexBlock(_ s: inout ComplexMatrix, _ x: inout ComplexMatrix, _ p: Int) {
-    let n = s.rows, q = p + 1
-    let a = s[p, p].re, b = s[p, q].re, c = s[q, p].re, d = s[q, q].re
-    let half = 0.5 * (a - d)
-    let lambda = Complex(0.5 * (a + d), (-(half * half + b * c)).squareRoot())
-    var u1 = Complex(b), u2 = lambda - Complex(a)
-    let norm = hypot(u1.modulus, u2.modulus)
-    u1 = (1 / norm) * u1
-    u2 = (1 / norm) * u2
-    for j in p..<n {                            // rows: Gᴴ = [[ū₁, ū₂], [−u₂, u₁]]
-        let sp = s[p, j], sq = s[q, j]
-        s[p, j] = u1.conjugate * sp + u2.conjugate * sq
-        s[q, j] = -(u2 * sp) + u1 * sq
-    }
-    for r in 0...q {                            // columns: [c_p, c_q] G
-        let sp = s[r, p], sq = s[r, q]
-        s[r, p] = sp * u1 + sq * u2
-        s[r, q] = -(sp * u2.conjugate) + sq * u1.conjugate
-    }
-    for r in 0..<n {
-        let xp = x[r, p], xq = x[r, q]
-        x[r, p] = xp * u1 + xq * u2
-        x[r, q] = -(xp * u2.conjugate) + xq * u1.conjugate
-    }
-    s[q, p] = .zero
-    s[p, p] = lambda
-    s[q, q] = lambda.conjugate
+/// Eigenvalues in Schur order and eigenvectors in LAPACK's layout, before sorting.
+struct EigenFactors {
+    /// Real and imaginary parts of λ_k in the order of the Schur form's diagonal (a pair as
+    /// wr ± i|wi|, +|wi| first).
+    var wr: [Double]
+    var wi: [Double]
+    /// Whether k starts a complex pair (k, k + 1) of the Schur form (decided before scaling back,
+    /// so a pair whose imaginary part underflows stays a pair).
+    var pairStarts: [Bool]
+    /// (N, N) column-major: column k is the unit eigenvector of a real λ_k; for a pair (k, k+1)
+    /// columns k and k+1 are the real and imaginary parts of the eigenvector of λ_k (wi_k > 0).
+    var vectors: [Double]
+    var iterations: Int
 }
 
-/// Eigenvectors of A = X S Xᴴ (S upper triangular): for each k, back-substitution in
-/// (S − s_kk I) y = 0 with y_k = 1, then X y normalised. A zero pivot s_ii − s_kk (a repeated
-/// eigenvalue) is replaced by ε·|s_kk| (at least 1e-290), as LAPACK's trevc does; entries are
-/// rescaled on the way to avoid overflow.
-private func triangularEigenvectors(_ s: ComplexMatrix, _ x: ComplexMatrix) -> [[Complex]] {
-    let n = s.rows
-    let eps = Double.ulpOfOne
-    var result: [[Complex]] = []
-    result.reserveCapacity(n)
-    for k in 0..<n {
-        let lambda = s[k, k]
-        let smin = max(eps * (abs(lambda.re) + abs(lambda.im)), 1e-290)
-        var y = [Complex](repeating: .zero, count: k + 1)
-        y[k] = .one
-        var i = k - 1
-        while i >= 0 {
-            var sum = Complex.zero
-            for j in (i + 1)...k where y[j] != .zero { sum += s[i, j] * y[j] }
-            var pivot = s[i, i] - lambda
-            if pivot.modulus < smin { pivot = Complex(smin) }
-            y[i] = -(sum / pivot)
-            if y[i].modulus > 1e100 {
-                for j in i...k { y[j] = 1e-100 * y[j] }
+/// Steps 1–4 of the route in the header.
+func eigenFactors(_ a: Matrix<Double>) throws -> EigenFactors {
+    try validateSquare(a)
+    let n = a.rows
+    let exponent = rangeExponent(maxAbs: a.maxAbs(), lower: SafeRange.lower, upper: SafeRange.upper)
+    var h = a.storage.map { timesPowerOfTwo($0, exponent) }         // (N, N) becomes T
+    let balancing = h.withUnsafeMutableBufferPointer { balance($0, n, scaling: true) }
+    let schur = try schurInPlace(&h, n, ilo: balancing.ilo, ihi: balancing.ihi)
+    var vectors = h.withUnsafeBufferPointer { t in
+        schur.z.withUnsafeBufferPointer { z in schurEigenvectors(t, z, n) }
+    }
+    // v ← P D v, then unit 2-norm (a pair's two columns together).
+    vectors.withUnsafeMutableBufferPointer { V in
+        let base = V.baseAddress!
+        var k = 0
+        while k < n {
+            let width = k + 1 < n && schur.wi[k] > 0 ? 2 : 1
+            var s = ScaledSumOfSquares()
+            for c in k..<(k + width) {
+                balancing.backTransform(base + c * n, n)
+                for r in 0..<n { s.add(base[c * n + r]) }
             }
-            i -= 1
+            let norm = s.norm
+            if norm > 0 && norm.isFinite {
+                for c in k..<(k + width) { for r in 0..<n { base[c * n + r] /= norm } }
+            }
+            k += width
         }
-        // v = X[:, 0...k] y
-        var v = [Complex](repeating: .zero, count: n)
-        for j in 0...k where y[j] != .zero {
-            let yj = y[j]
-            for r in 0..<n { v[r] += x[r, j] * yj }
-        }
-        let norm = v.reduce(0.0) { hypot($0, $1.modulus) }
-        if norm > 0 { v = v.map { (1 / norm) * $0 } }
-        result.append(v)
     }
-    return result
+    let wr = schur.wr.map { timesPowerOfTwo($0, -exponent) }
+    let wi = schur.wi.map { timesPowerOfTwo($0, -exponent) }
+    if !(wr + wi).allSatisfy(\.isFinite) {
+        let largest = zip(schur.wr, schur.wi).map { hypot($0, $1) }.max() ?? 0
+        throw SpectralError.outOfRange(quantity: "an eigenvalue of W", log10Magnitude: log10(largest) - Double(exponent) * log10(2.0))
+    }
+    let pairStarts = (0..<n).map { k in k + 1 < n && schur.wi[k] > 0 }
+    return EigenFactors(wr: wr, wi: wi, pairStarts: pairStarts, vectors: vectors, iterations: schur.iterations)
+}
+
+// MARK: - Step 4: eigenvectors of the quasi-triangular T (LAPACK's dtrevc, right vectors)
+
+/// The right eigenvectors of the row-major quasi-triangular T, multiplied by Z, each scaled
+/// to max |v_i| = 1 (|Re| + |Im| for a pair). Returns (N, N) column-major, LAPACK's layout.
+private func schurEigenvectors(_ t: UnsafeBufferPointer<Double>, _ z: UnsafeBufferPointer<Double>, _ n: Int) -> [Double] {
+    let ulp = Double.ulpOfOne
+    let smlnum = Double.leastNormalMagnitude * (Double(n) / ulp)
+    let bignum = (1 - ulp) / smlnum
+    // Tᵀ, so that column j of T is contiguous: tc[j·N + i] = T[i, j].
+    var tc = [Double](repeating: 0, count: n * n)
+    for i in 0..<n { for j in 0..<n { tc[j * n + i] = t[i * n + j] } }
+    // colNorm[j] = Σ_{i<j} |T[i, j]|, the bound on how much x_j can grow the right-hand side.
+    var colNorm = [Double](repeating: 0, count: n)
+    for j in 0..<n { var s = 0.0; for i in 0..<j { s += abs(tc[j * n + i]) }; colNorm[j] = s }
+    var out = [Double](repeating: 0, count: n * n)
+    var xr = [Double](repeating: 0, count: n), xi = xr
+    tc.withUnsafeBufferPointer { TC in
+        xr.withUnsafeMutableBufferPointer { XR in
+            xi.withUnsafeMutableBufferPointer { XI in
+                out.withUnsafeMutableBufferPointer { OUT in
+                    let tcp = TC.baseAddress!, xrp = XR.baseAddress!, xip = XI.baseAddress!
+                    var ki = n - 1
+                    while ki >= 0 {
+                        let isPair = ki > 0 && t[ki * n + ki - 1] != 0
+                        if !isPair {
+                            let wr = t[ki * n + ki]
+                            let smin = max(ulp * abs(wr), smlnum)
+                            xrp[ki] = 1
+                            for k in 0..<ki { xrp[k] = -tcp[ki * n + k] }
+                            backSubstitute(t, tcp, n, upTo: ki, wr: wr, wi: 0, smin: smin, bignum: bignum,
+                                           colNorm: colNorm, xr: xrp, xi: nil, length: ki + 1)
+                            // v = Z[:, 0…ki] x[0…ki], scaled to max |v_r| = 1.
+                            let v = OUT.baseAddress! + ki * n
+                            var emax = 0.0
+                            for r in 0..<n {
+                                let zr = z.baseAddress! + r * n
+                                var s = 0.0
+                                for c in 0...ki { s += zr[c] * xrp[c] }
+                                v[r] = s
+                                emax = max(emax, abs(s))
+                            }
+                            if emax > 0 { let f = 1 / emax; for r in 0..<n { v[r] *= f } }
+                            ki -= 1
+                        } else {
+                            // The pair (ki−1, ki): eigenvector of λ = wr + i wi, wi > 0.
+                            let p = ki - 1
+                            let wr = t[ki * n + ki]
+                            let wi = abs(t[ki * n + p]).squareRoot() * abs(t[p * n + ki]).squareRoot()
+                            let smin = max(ulp * (abs(wr) + abs(wi)), smlnum)
+                            if abs(t[p * n + ki]) >= abs(t[ki * n + p]) {
+                                xrp[p] = 1; xip[ki] = wi / t[p * n + ki]
+                            } else {
+                                xrp[p] = -wi / t[ki * n + p]; xip[ki] = 1
+                            }
+                            xrp[ki] = 0; xip[p] = 0
+                            for k in 0..<p {
+                                xrp[k] = -xrp[p] * tcp[p * n + k]
+                                xip[k] = -xip[ki] * tcp[ki * n + k]
+                            }
+                            backSubstitute(t, tcp, n, upTo: p, wr: wr, wi: wi, smin: smin, bignum: bignum,
+                                           colNorm: colNorm, xr: xrp, xi: xip, length: ki + 1)
+                            let vre = OUT.baseAddress! + p * n, vim = OUT.baseAddress! + ki * n
+                            var emax = 0.0
+                            for r in 0..<n {
+                                let zr = z.baseAddress! + r * n
+                                var sr = 0.0, si = 0.0
+                                for c in 0...ki { sr += zr[c] * xrp[c]; si += zr[c] * xip[c] }
+                                vre[r] = sr; vim[r] = si
+                                emax = max(emax, abs(sr) + abs(si))
+                            }
+                            if emax > 0 { let f = 1 / emax; for r in 0..<n { vre[r] *= f; vim[r] *= f } }
+                            ki -= 2
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// Solves (T[0..<m, 0..<m] − (wr + i wi) I) x = scale · rhs in place for m = `upTo`, where x
+/// holds the right-hand side on entry (x = xr + i xi; `xi` nil for a real shift). Whenever a
+/// division or an update could overflow, the whole vector x[0..<length] is scaled down.
+private func backSubstitute(_ t: UnsafeBufferPointer<Double>, _ tc: UnsafePointer<Double>, _ n: Int, upTo m: Int,
+                            wr: Double, wi: Double, smin: Double, bignum: Double, colNorm: [Double],
+                            xr: UnsafeMutablePointer<Double>, xi: UnsafeMutablePointer<Double>?, length: Int) {
+    @inline(__always) func scaleAll(_ s: Double) {
+        for r in 0..<length { xr[r] *= s }
+        if let xi { for r in 0..<length { xi[r] *= s } }
+    }
+    var j = m - 1
+    while j >= 0 {
+        if j > 0 && t[j * n + j - 1] != 0 {
+            // 2×2 diagonal block (j−1, j).
+            let j1 = j - 1
+            let b1 = Complex(xr[j1], xi?[j1] ?? 0), b2 = Complex(xr[j], xi?[j] ?? 0)
+            var sol = solve2x2(t[j1 * n + j1], t[j1 * n + j], t[j * n + j1], t[j * n + j], shift: Complex(wr, wi),
+                               b1, b2, smin: smin)
+            if sol.xnorm > 1 {
+                let beta = max(colNorm[j1], colNorm[j])
+                if beta > bignum / sol.xnorm {
+                    sol.x1 = (1 / sol.xnorm) * sol.x1; sol.x2 = (1 / sol.xnorm) * sol.x2
+                    sol.scale /= sol.xnorm
+                }
+            }
+            if sol.scale != 1 { scaleAll(sol.scale) }
+            xr[j1] = sol.x1.re; xr[j] = sol.x2.re
+            if let xi { xi[j1] = sol.x1.im; xi[j] = sol.x2.im }
+            let c1 = tc + j1 * n, c2 = tc + j * n
+            for r in 0..<j1 { xr[r] -= sol.x1.re * c1[r] + sol.x2.re * c2[r] }
+            if let xi { for r in 0..<j1 { xi[r] -= sol.x1.im * c1[r] + sol.x2.im * c2[r] } }
+            j -= 2
+        } else {
+            var sol = solve1x1(t[j * n + j], shift: Complex(wr, wi), Complex(xr[j], xi?[j] ?? 0), smin: smin)
+            if sol.xnorm > 1 && colNorm[j] > bignum / sol.xnorm {
+                sol.x = (1 / sol.xnorm) * sol.x
+                sol.scale /= sol.xnorm
+            }
+            if sol.scale != 1 { scaleAll(sol.scale) }
+            xr[j] = sol.x.re
+            xi?[j] = sol.x.im
+            let c = tc + j * n, fr = sol.x.re, fi = sol.x.im
+            if fr != 0 { for r in 0..<j { xr[r] -= fr * c[r] } }
+            if let xi, fi != 0 { for r in 0..<j { xi[r] -= fi * c[r] } }
+            j -= 1
+        }
+    }
+}
+
+/// |re| + |im|, the cheap modulus LAPACK's dlaln2 uses.
+@inline(__always) private func norm1(_ z: Complex) -> Double { abs(z.re) + abs(z.im) }
+
+/// The smallest number the small solvers treat as a pivot (LAPACK's dlaln2: 2·safmin) and its inverse.
+private let pivotFloor = 2 * Double.leastNormalMagnitude
+private let pivotCeiling = 1 / pivotFloor
+
+/// x = scale · b / (t − λ) (LAPACK's dlaln2, 1×1): a pivot below `smin` is replaced by `smin`, and
+/// scale < 1 only when the division would overflow.
+private func solve1x1(_ t: Double, shift: Complex, _ b: Complex, smin: Double) -> (x: Complex, scale: Double, xnorm: Double) {
+    let smini = max(smin, pivotFloor)
+    var c = Complex(t - shift.re, -shift.im)
+    var cnorm = norm1(c)
+    if cnorm < smini { c = Complex(smini); cnorm = smini }
+    let bnorm = norm1(b)
+    var scale = 1.0
+    if cnorm < 1 && bnorm > 1 && bnorm > pivotCeiling * cnorm { scale = 1 / bnorm }
+    let x = (scale * b) / c
+    return (x, scale, norm1(x))
+}
+
+/// The 2×2 system ([[t11, t12], [t21, t22]] − λ I) x = scale · b by complete pivoting
+/// (LAPACK's dlaln2, 2×2): pivots below `smin` are replaced by `smin`, scale < 1 only when the
+/// solution would overflow.
+private func solve2x2(_ t11: Double, _ t12: Double, _ t21: Double, _ t22: Double, shift: Complex,
+                      _ b1: Complex, _ b2: Complex, smin: Double) -> (x1: Complex, x2: Complex, scale: Double, xnorm: Double) {
+    let smini = max(smin, pivotFloor)
+    // c[r][s] = (T − λ I)[r, s].
+    let c = [[Complex(t11 - shift.re, -shift.im), Complex(t12)], [Complex(t21), Complex(t22 - shift.re, -shift.im)]]
+    let b = [b1, b2]
+    var cmax = 0.0, pr = 0, pc = 0
+    for r in 0..<2 { for s in 0..<2 where norm1(c[r][s]) > cmax { cmax = norm1(c[r][s]); pr = r; pc = s } }
+    var scale = 1.0
+    if cmax < smini {
+        // The whole block is below the pivot floor: use smin · I.
+        let bnorm = max(norm1(b1), norm1(b2))
+        if smini < 1 && bnorm > 1 && bnorm > pivotCeiling * smini { scale = 1 / bnorm }
+        let f = scale / smini
+        let x1 = f * b1, x2 = f * b2
+        return (x1, x2, scale, max(norm1(x1), norm1(x2)))
+    }
+    let qr = 1 - pr, qc = 1 - pc
+    let u11 = c[pr][pc]
+    let u11r = Complex.one / u11
+    let l21 = c[qr][pc] * u11r
+    let u12 = c[pr][qc]
+    var u22 = c[qr][qc] - u12 * l21
+    if norm1(u22) < smini { u22 = Complex(smini) }
+    let br1 = b[pr]
+    let br2 = b[qr] - l21 * br1
+    let u22abs = norm1(u22)
+    let bbnd = max(norm1(br1) * (u22abs * norm1(u11r)), norm1(br2))
+    if bbnd > 1 && u22abs < 1 && bbnd >= pivotCeiling * u22abs { scale = 1 / bbnd }
+    let xq = (scale * br2) / u22
+    let xp = (scale * br1) * u11r - xq * (u11r * u12)
+    var x = [Complex.zero, Complex.zero]
+    x[pc] = xp
+    x[qc] = xq
+    var xnorm = max(norm1(xp), norm1(xq))
+    if xnorm > 1 && cmax > 1 && xnorm > pivotCeiling / cmax {
+        let f = cmax / pivotCeiling
+        x = x.map { f * $0 }
+        xnorm *= f
+        scale *= f
+    }
+    return (x[0], x[1], scale, xnorm)
 }
 
 /// Multiplies `v` by a unit complex number so that its largest-modulus component (the first
