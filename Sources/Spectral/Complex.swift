@@ -3,8 +3,9 @@
 // A real matrix with complex eigenvalues has complex eigenvectors, so Q, Λ and Q⁻¹ of
 // W = Q Λ Q⁻¹ are complex in general. `Complex` is a plain (re, im) pair; `ComplexMatrix`
 // stores the real and imaginary parts as two row-major arrays (shape (rows, cols)), so that
-// a real matrix is the special case with `im` all zero. Leaves out: elementary functions
-// beyond what powers need, Float.
+// a real matrix is the special case with `im` all zero. Its norms, which propagate NaN and
+// never overflow, are in Norms.swift. Leaves out: elementary functions beyond what powers
+// need, Float.
 
 import Foundation
 import WorkbenchNumerics

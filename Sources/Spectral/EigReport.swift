@@ -36,7 +36,11 @@ public struct EigReport: Codable, Sendable {
     public var orthogonalityError: Double?
     /// κ₂(Q) = σ_max(Q) / σ_min(Q).
     public var conditionNumber: Double
-    /// Whether κ₂(Q) is above the nearly-defective threshold (true for `.defective` too).
+    /// κ₂ of the eigenvectors of the balanced W (equal to κ₂(Q) unless balancing rescaled W):
+    /// not inflated by W's scaling, so it decides `eigenbasis`.
+    public var balancedConditionNumber: Double
+    /// Whether κ₂(Q) is above the nearly-defective threshold: Q⁻¹-based results lose digits
+    /// (W nearly defective, defective, or badly scaled — `eigenbasis` tells which).
     public var isNearlyDefective: Bool
     /// Diagonalizable, nearly defective (κ₂(Q) above the threshold) or defective (κ₂(Q) ≥ 1/ε:
     /// the eigenvectors are dependent to working precision, and Q⁻¹ is rounding noise).
@@ -76,6 +80,7 @@ public func eigReport(_ w: Matrix<Double>) throws -> EigReport {
     let qInverse: ComplexMatrix?
     var orthogonality: Double?
     let kappa: Double
+    var balancedKappa: Double
     let threshold: Double
     if isSymmetric {
         let d = try symmetricEigen(w)
@@ -86,6 +91,7 @@ public func eigReport(_ w: Matrix<Double>) throws -> EigReport {
         orthogonality = frobeniusNormPropagatingNaN(matmul(d.eigenvectors, .transpose, d.eigenvectors) - .identity(n))
         let sigma = singularValues(d.eigenvectors)
         kappa = sigma[n - 1] > 0 ? sigma[0] / sigma[n - 1] : .infinity
+        balancedKappa = kappa
         threshold = 1e6
         notes.append("W is symmetric, so its eigenvalues are real and Q can be chosen orthogonal: Q⁻¹ = Qᵀ.")
     } else {
@@ -94,18 +100,21 @@ public func eigReport(_ w: Matrix<Double>) throws -> EigReport {
         values = d.eigenvalues
         q = d.eigenvectors
         kappa = d.conditionNumber
+        balancedKappa = d.balancedConditionNumber
         threshold = d.defectiveThreshold
         qInverse = inverse(q)
         if !d.eigenvaluesAreReal {
             notes.append("W has complex eigenvalues (conjugate pairs): Q and Λ are complex, and Wⁿ rotates vectors in the plane of each pair while scaling them by |λ|ⁿ.")
         }
     }
-    let eigenbasis = EigenbasisCondition(conditionNumber: kappa, threshold: threshold)
+    let eigenbasis = EigenbasisCondition(conditionNumber: balancedKappa, threshold: threshold)
     switch eigenbasis {
     case .diagonalizable:
-        break
+        if kappa > threshold {
+            notes.append("κ₂(Q) = \(formatScalar(kappa, digits: 3)) is large only because W is badly scaled: after balancing (W → D⁻¹WD, D diagonal) the eigenvectors have κ₂ = \(formatScalar(balancedKappa, digits: 3)). W is diagonalizable, but results built on Q⁻¹ (such as Q Λⁿ Q⁻¹) can still lose \(digitsLost(kappa)) digits relative to ‖W‖.")
+        }
     case .nearlyDefective:
-        notes.append("Q is nearly singular (κ₂(Q) = \(formatScalar(kappa, digits: 3)) > \(formatScalar(threshold, digits: 1))): W is nearly defective (close to a matrix with a Jordan block), and anything computed through Q⁻¹, such as Q Λⁿ Q⁻¹, can lose about \(Int(log10(max(kappa, 1)).rounded())) of its 16 digits.")
+        notes.append("Q is nearly singular (κ₂(Q) = \(formatScalar(kappa, digits: 3)) > \(formatScalar(threshold, digits: 1))): W is nearly defective (close to a matrix with a Jordan block), and anything computed through Q⁻¹, such as Q Λⁿ Q⁻¹, can lose \(digitsLost(kappa)) of its 16 digits.")
     case .defective:
         notes.append("W is defective: its computed eigenvectors are linearly dependent to working precision (κ₂(Q) = \(formatScalar(kappa, digits: 3)) ≥ 1/ε ≈ 4.5e15), so W has a Jordan block, or is within rounding of a matrix that has one. There is no basis of eigenvectors, so W = Q Λ Q⁻¹ cannot hold: Q⁻¹, where it exists at all, is rounding noise amplified by κ₂(Q), as the reconstruction error shows. The eigenvalues are still computed; rounding moves those of a Jordan block of size m by up to about (ε ‖W‖)^(1/m).")
     }
@@ -120,14 +129,25 @@ public func eigReport(_ w: Matrix<Double>) throws -> EigReport {
         reconstruction = .infinity
         notes.append("Q Λ Q⁻¹ overflows (Q⁻¹ has entries near Double's limit): the reconstruction error is reported as infinite.")
     }
+    if !(relativeResidual <= 1e-8) {
+        let magnitudes = w.storage.filter { $0 != 0 }.map { log10(abs($0)) }
+        let span = (magnitudes.max() ?? 0) - (magnitudes.min() ?? 0)
+        notes.append("Some eigenvectors are inaccurate: ‖WQ − QΛ‖_F / ‖W‖_F = \(formatScalar(relativeResidual, digits: 3)), far above rounding level (~1e-16). The non-zero entries of W span \(Int(span.rounded())) orders of magnitude; balancing keeps the eigenvalues accurate, but its scaling can magnify rounding in an eigenvector beyond repair (LAPACK's dgeev behaves the same). Do not trust Q or Q⁻¹ here.")
+    }
     let sigma = singularValues(w)
     if HomeworkClaims.isHomeworkMatrix(w) {
         notes.append(contentsOf: homeworkFactorNotes())
     }
     return EigReport(matrix: w, method: method, eigenvalues: values, q: q, lambda: lambda, qInverse: qInverse,
                      residual: relativeResidual * normW, relativeResidual: relativeResidual, reconstructionError: reconstruction,
-                     orthogonalityError: orthogonality, conditionNumber: kappa, isNearlyDefective: eigenbasis != .diagonalizable,
+                     orthogonalityError: orthogonality, conditionNumber: kappa, balancedConditionNumber: balancedKappa,
+                     isNearlyDefective: !(kappa <= threshold),
                      eigenbasis: eigenbasis, spectralRadius: values.map(\.modulus).max() ?? 0, singularValues: sigma, notes: notes)
+}
+
+/// "about k" digits lost to κ (log₁₀ κ rounded), or "all" from κ ≥ 1e16 (infinite included).
+func digitsLost(_ kappa: Double) -> String {
+    kappa < 1e16 ? "about \(Int(log10(max(kappa, 1)).rounded()))" : "all"
 }
 
 /// Checks of the Q printed in the exercise statement and in the worked solution against W.

@@ -13,6 +13,9 @@
 //    replaced by that value (a repeated eigenvalue otherwise divides by zero), and the partial
 //    solution is rescaled whenever the next division or update could overflow, so no entry is
 //    ever infinite or NaN. Then v = P D Z x, normalised to unit 2-norm.
+// 5. When balancing rescaled A, each v is checked against A itself and, if its residual is
+//    poor (D can magnify components that were rounding-sized in x), improved by inverse
+//    iteration on A.
 //
 // A defective matrix (a Jordan block) has fewer independent eigenvectors than N: the
 // back-substitution then returns nearly parallel columns. This file does not hide that: it
@@ -20,6 +23,8 @@
 // κ₂(V) above a threshold (default 1e6) means nearly defective, because anything built on V⁻¹
 // (such as Q Λⁿ Q⁻¹) loses about log₁₀ κ₂(V) of its 16 digits; κ₂(V) ≥ 1/ε means V is
 // singular to working precision: W is defective, or within rounding of a defective matrix.
+// κ₂(V) also grows when W is merely badly scaled (W = D B D⁻¹, D diagonal), so the
+// classification uses the eigenvectors of the balanced matrix, whose κ₂ does not.
 // Leaves out: left eigenvectors and condition numbers of individual eigenvalues.
 
 import Foundation
@@ -58,15 +63,24 @@ public struct EigenDecomposition: Codable, Sendable {
     public var eigenvalues: [Complex]
     /// V, (N, N): column i is the unit eigenvector of `eigenvalues[i]`.
     public var eigenvectors: ComplexMatrix
-    /// κ₂(V) = σ_max(V) / σ_min(V); infinite when V is singular.
+    /// κ₂(V) = σ_max(V) / σ_min(V); infinite when V is singular. It governs how many digits
+    /// results built on V⁻¹ lose, and it is large both for a (nearly) defective W and for a
+    /// merely badly scaled one (W = D B D⁻¹ with D diagonal and wildly graded).
     public var conditionNumber: Double
+    /// κ₂ of the unit eigenvectors of the balanced matrix D⁻¹PᵀWPD (Balancing.swift): the same
+    /// as `conditionNumber` unless balancing rescaled W; it does not grow with W's scaling, so
+    /// it is what decides `eigenbasis`.
+    public var balancedConditionNumber: Double
     /// The κ₂(V) above which the matrix is reported as nearly defective.
     public var defectiveThreshold: Double
-    /// Whether κ₂(V) > `defectiveThreshold`: V is close to singular (a Jordan block or
-    /// nearly one), and V Λⁿ V⁻¹ cannot be trusted to more than ~16 − log₁₀ κ digits.
+    /// Whether κ₂(V) > `defectiveThreshold`: V is close to singular (a Jordan block or nearly
+    /// one, or a badly scaled W), and V Λⁿ V⁻¹ cannot be trusted to more than ~16 − log₁₀ κ digits.
     public var isNearlyDefective: Bool { !(conditionNumber <= defectiveThreshold) }
-    /// Diagonalizable, nearly defective or defective (see `EigenbasisCondition`).
-    public var eigenbasis: EigenbasisCondition { EigenbasisCondition(conditionNumber: conditionNumber, threshold: defectiveThreshold) }
+    /// Diagonalizable, nearly defective or defective (see `EigenbasisCondition`), decided by
+    /// `balancedConditionNumber`, so that a merely badly scaled W is not called defective.
+    public var eigenbasis: EigenbasisCondition {
+        EigenbasisCondition(conditionNumber: balancedConditionNumber, threshold: defectiveThreshold)
+    }
     /// Francis QR steps used.
     public var iterations: Int
 
@@ -101,7 +115,6 @@ public func eigen(_ a: Matrix<Double>, defectiveThreshold: Double = 1e6) throws 
     }.map(\.element)
     var values: [Complex] = []
     var v = ComplexMatrix(rows: n, cols: n)
-    var realForm = Matrix<Double>(rows: n, cols: n)      // (N, N) real columns with the singular values of V
     var col = 0
     for group in sortedGroups {
         let first = group[0]
@@ -109,25 +122,44 @@ public func eigen(_ a: Matrix<Double>, defectiveThreshold: Double = 1e6) throws 
         normalizePhase(&column)
         if group.count == 1 {
             values.append(Complex(factors.wr[first], 0))
-            for r in 0..<n { v[r, col] = Complex(column[r].re, 0); realForm[r, col] = column[r].re }
+            for r in 0..<n { v[r, col] = Complex(column[r].re, 0) }
             col += 1
         } else {
-            // [v, v̄] = [√2 Re v, √2 Im v] U with U unitary: the same singular values.
             values.append(lambda(first))
             values.append(lambda(first).conjugate)
             for r in 0..<n {
                 v[r, col] = column[r]
                 v[r, col + 1] = column[r].conjugate
-                realForm[r, col] = 2.0.squareRoot() * column[r].re
-                realForm[r, col + 1] = 2.0.squareRoot() * column[r].im
             }
             col += 2
         }
     }
-    let sigma = singularValues(realForm)
-    let kappa = sigma.last.map { $0 > 0 ? sigma[0] / $0 : .infinity } ?? .infinity
+    let kappa = eigenvectorConditionNumber(factors.vectors, pairStarts: factors.pairStarts, n)
+    let balancedKappa = factors.balancedVectors.map { eigenvectorConditionNumber($0, pairStarts: factors.pairStarts, n) } ?? kappa
     return EigenDecomposition(eigenvalues: values, eigenvectors: v, conditionNumber: kappa,
+                              balancedConditionNumber: balancedKappa,
                               defectiveThreshold: defectiveThreshold, iterations: factors.iterations)
+}
+
+/// κ₂ of the unit eigenvectors in LAPACK's layout (see `EigenFactors.vectors`). A pair's
+/// [v, v̄] equals [√2 Re v, √2 Im v] U with U unitary, so the real matrix with those columns has
+/// the singular values of the complex V.
+private func eigenvectorConditionNumber(_ vectors: [Double], pairStarts: [Bool], _ n: Int) -> Double {
+    var realForm = Matrix<Double>(rows: n, cols: n)      // (N, N)
+    var k = 0
+    while k < n {
+        let width = pairStarts[k] ? 2 : 1
+        var s = ScaledSumOfSquares()
+        for c in k..<(k + width) { for r in 0..<n { s.add(vectors[c * n + r]) } }
+        let norm = s.norm
+        guard norm > 0, norm.isFinite else { return .infinity }
+        let f = (width == 2 ? 2.0.squareRoot() : 1) / norm
+        for c in k..<(k + width) { for r in 0..<n { realForm[r, c] = f * vectors[c * n + r] } }
+        k += width
+    }
+    let sigma = singularValues(realForm)
+    guard let smallest = sigma.last, sigma[0].isFinite else { return .infinity }
+    return smallest > 0 ? sigma[0] / smallest : .infinity
 }
 
 /// Eigenvalues in Schur order and eigenvectors in LAPACK's layout, before sorting.
@@ -142,6 +174,9 @@ struct EigenFactors {
     /// (N, N) column-major: column k is the unit eigenvector of a real λ_k; for a pair (k, k+1)
     /// columns k and k+1 are the real and imaginary parts of the eigenvector of λ_k (wi_k > 0).
     var vectors: [Double]
+    /// The same for the balanced matrix (before v ← P D v), when balancing rescaled anything;
+    /// nil when D = I (then the two have the same singular values).
+    var balancedVectors: [Double]?
     var iterations: Int
 }
 
@@ -156,6 +191,8 @@ func eigenFactors(_ a: Matrix<Double>) throws -> EigenFactors {
     var vectors = h.withUnsafeBufferPointer { t in
         schur.z.withUnsafeBufferPointer { z in schurEigenvectors(t, z, n) }
     }
+    let rescaled = balancing.ilo < balancing.ihi && (balancing.ilo...balancing.ihi).contains { balancing.scale[$0] != 1 }
+    let balancedVectors = rescaled ? vectors : nil
     // v ← P D v, then unit 2-norm (a pair's two columns together).
     vectors.withUnsafeMutableBufferPointer { V in
         let base = V.baseAddress!
@@ -174,14 +211,109 @@ func eigenFactors(_ a: Matrix<Double>) throws -> EigenFactors {
             k += width
         }
     }
+    let pairStarts = (0..<n).map { k in k + 1 < n && schur.wi[k] > 0 }
+    if rescaled {
+        let scaledA = a.storage.map { timesPowerOfTwo($0, exponent) }
+        refineEigenvectors(scaledA, n, wr: schur.wr, wi: schur.wi, pairStarts: pairStarts, &vectors)
+    }
     let wr = schur.wr.map { timesPowerOfTwo($0, -exponent) }
     let wi = schur.wi.map { timesPowerOfTwo($0, -exponent) }
     if !(wr + wi).allSatisfy(\.isFinite) {
         let largest = zip(schur.wr, schur.wi).map { hypot($0, $1) }.max() ?? 0
         throw SpectralError.outOfRange(quantity: "an eigenvalue of W", log10Magnitude: log10(largest) - Double(exponent) * log10(2.0))
     }
-    let pairStarts = (0..<n).map { k in k + 1 < n && schur.wi[k] > 0 }
-    return EigenFactors(wr: wr, wi: wi, pairStarts: pairStarts, vectors: vectors, iterations: schur.iterations)
+    return EigenFactors(wr: wr, wi: wi, pairStarts: pairStarts, vectors: vectors, balancedVectors: balancedVectors,
+                        iterations: schur.iterations)
+}
+
+// MARK: - Step 5: inverse iteration where balancing hurt an eigenvector
+
+/// Checks ‖A v − λ v‖₂ ≤ 100 N ε ‖A‖_F for each unit eigenvector (LAPACK's layout, columns
+/// of `vectors`) of the row-major (N, N) matrix `a`, and improves a failing one by up to three
+/// steps of inverse iteration, y ← (A − λ I)⁻¹ v / ‖·‖ (a pivot below ε ‖A‖_F is raised to
+/// it), keeping whichever vector has the smaller residual. Needed only after balancing rescaled
+/// A: an eigenvector that is accurate for B = D⁻¹AD can lose, in v = D x, the components that
+/// D magnifies most (LAPACK's dgeev shares this weakness).
+private func refineEigenvectors(_ a: [Double], _ n: Int, wr: [Double], wi: [Double], pairStarts: [Bool], _ vectors: inout [Double]) {
+    let normA = euclideanNorm(a)
+    guard normA > 0 else { return }
+    let tolerance = 100 * Double(n) * Double.ulpOfOne * normA
+    // Only exact breakdown is avoided: a graded A needs its tiny pivots as they are.
+    let breakdownFloor = Double.leastNormalMagnitude / Double.ulpOfOne
+    /// ‖A v − λ v‖₂ for v = vr + i vi.
+    func residual(_ vr: [Double], _ vi: [Double], _ lambda: Complex) -> Double {
+        var s = ScaledSumOfSquares()
+        for r in 0..<n {
+            var sr = 0.0, si = 0.0
+            for c in 0..<n { sr += a[r * n + c] * vr[c]; si += a[r * n + c] * vi[c] }
+            s.add(sr - (lambda.re * vr[r] - lambda.im * vi[r]))
+            s.add(si - (lambda.re * vi[r] + lambda.im * vr[r]))
+        }
+        return s.norm
+    }
+    var k = 0
+    while k < n {
+        let isPair = pairStarts[k]
+        let lambda = Complex(wr[k], isPair ? wi[k] : 0)
+        var vr = Array(vectors[(k * n)..<(k * n + n)])
+        var vi = isPair ? Array(vectors[((k + 1) * n)..<((k + 1) * n + n)]) : [Double](repeating: 0, count: n)
+        var best = residual(vr, vi, lambda)
+        var step = 0
+        while !(best <= tolerance) && step < 3 {
+            step += 1
+            guard let y = solveShifted(a, n, shift: lambda, vr, vi, pivotFloor: breakdownFloor) else { break }
+            var s = ScaledSumOfSquares()
+            for r in 0..<n { s.add(y.re[r]); s.add(y.im[r]) }
+            let norm = s.norm
+            guard norm > 0, norm.isFinite else { break }
+            let yr = y.re.map { $0 / norm }, yi = y.im.map { $0 / norm }
+            let r = residual(yr, yi, lambda)
+            if r < best { best = r; vr = yr; vi = yi } else { break }
+        }
+        if step > 0 {
+            for r in 0..<n { vectors[k * n + r] = vr[r] }
+            if isPair { for r in 0..<n { vectors[(k + 1) * n + r] = vi[r] } }
+        }
+        k += isPair ? 2 : 1
+    }
+}
+
+/// y = (A − λ I)⁻¹ (br + i bi) by Gaussian elimination with partial pivoting in complex
+/// arithmetic; pivots smaller than `pivotFloor` are raised to it. nil if y is not finite.
+private func solveShifted(_ a: [Double], _ n: Int, shift: Complex, _ br: [Double], _ bi: [Double], pivotFloor: Double)
+    -> (re: [Double], im: [Double])? {
+    var mr = a, mi = [Double](repeating: 0, count: n * n)     // (N, N) M = A − λ I
+    for i in 0..<n { mr[i * n + i] -= shift.re; mi[i * n + i] = -shift.im }
+    var yr = br, yi = bi
+    for col in 0..<n {
+        var p = col, best = -1.0
+        for r in col..<n { let m = hypot(mr[r * n + col], mi[r * n + col]); if m > best { best = m; p = r } }
+        if p != col {
+            for j in 0..<n { mr.swapAt(col * n + j, p * n + j); mi.swapAt(col * n + j, p * n + j) }
+            yr.swapAt(col, p); yi.swapAt(col, p)
+        }
+        var pivot = Complex(mr[col * n + col], mi[col * n + col])
+        if pivot.modulus < pivotFloor { pivot = Complex(pivotFloor); mr[col * n + col] = pivotFloor; mi[col * n + col] = 0 }
+        for r in (col + 1)..<n {
+            let f = Complex(mr[r * n + col], mi[r * n + col]) / pivot
+            if f == .zero { continue }
+            for j in (col + 1)..<n {
+                let u = Complex(mr[col * n + j], mi[col * n + j])
+                mr[r * n + j] -= f.re * u.re - f.im * u.im
+                mi[r * n + j] -= f.re * u.im + f.im * u.re
+            }
+            yr[r] -= f.re * yr[col] - f.im * yi[col]
+            yi[r] -= f.re * yi[col] + f.im * yr[col]
+        }
+    }
+    for i in stride(from: n - 1, through: 0, by: -1) {
+        var s = Complex(yr[i], yi[i])
+        for j in (i + 1)..<n { s -= Complex(mr[i * n + j], mi[i * n + j]) * Complex(yr[j], yi[j]) }
+        let x = s / Complex(mr[i * n + i], mi[i * n + i])
+        yr[i] = x.re; yi[i] = x.im
+    }
+    guard yr.allSatisfy(\.isFinite), yi.allSatisfy(\.isFinite) else { return nil }
+    return (yr, yi)
 }
 
 // MARK: - Step 4: eigenvectors of the quasi-triangular T (LAPACK's dtrevc, right vectors)

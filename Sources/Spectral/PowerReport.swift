@@ -3,6 +3,9 @@
 // an entry-by-entry comparison with the worked solution's printed W³⁰.
 //
 // Dimension letters: N, the order of W. Notation of homework 5, exercise 2(b)–(c).
+// The size of Wⁿ is stated explicitly (`PowerMagnitude`): an overflowing power keeps ±∞ only in
+// the entries that truly exceed 1.8e308 (MatrixPower.swift), an exactly-zero one says whether
+// W is nilpotent or the entries underflowed, and no difference is formed from ∞ − ∞.
 
 import Foundation
 import WorkbenchNumerics
@@ -119,7 +122,7 @@ public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
     switch magnitude {
     case .overflow:
         let log10Norm = binaryPower(ScaledMatrix(w), n, one: ScaledMatrix(.identity(order)), times: *).power.log10TwoNorm
-        notes.append("Wⁿ overflows Double (largest finite value ≈ 1.8e308): ‖Wⁿ‖₂ ≈ 1e\(Int(log10Norm.rounded(.down))), so the entries beyond the range are shown as ±inf and no difference is computed.")
+        notes.append("Wⁿ overflows Double (largest finite value ≈ 1.8e308): ‖Wⁿ‖₂ ≈ \(log10Norm.isFinite ? "1e\(Int(log10Norm.rounded(.down)))" : "∞"), so the entries beyond the range are shown as ±inf and no difference is computed.")
     case .zero:
         notes.append(d.spectralRadius == 0
             ? "Wⁿ is exactly zero: every eigenvalue of W is 0 (W is nilpotent), so Wᵏ = 0 from some k ≤ N on."

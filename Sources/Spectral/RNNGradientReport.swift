@@ -10,6 +10,9 @@
 // sufficient condition for vanishing gradients (Pascanu, Mikolov & Bengio, "On the
 // difficulty of training recurrent neural networks", ICML 2013). The spectral radius alone
 // decides nothing: the cases below include ρ(W) > 1 with vanishing gradients.
+// Saturation, zero and overflow are explicit: the products are kept as M · 2^e, so a gradient
+// that is exactly zero (units with f' = 0 in Double) or beyond Double's range is named as such
+// (`GradientBehaviour`), and the rate per step comes from log-norms, never from 0/0.
 // Leaves out: the loss; only the state-to-state Jacobians are measured.
 
 import Foundation
@@ -98,6 +101,20 @@ public enum GradientBehaviour: String, Codable, Sendable {
     case notVanishing = "not vanishing"
     /// Beyond Double's range (1.8e308) from some distance on: exploding.
     case overflowed
+
+    /// The verdict from what was measured: an exactly-zero product first (nothing else can be
+    /// said after it), then overflow, then the rate.
+    init(zeroFromDistance: Int?, overflowFromDistance: Int?, measuredRate: Double?) {
+        if zeroFromDistance != nil {
+            self = .vanishedToZero
+        } else if overflowFromDistance != nil {
+            self = .overflowed
+        } else if let r = measuredRate, r < 1 {
+            self = .vanishing
+        } else {
+            self = .notVanishing
+        }
+    }
 }
 
 /// All cases.
@@ -200,16 +217,7 @@ func runCase(name: String, activation: RecurrentActivation, w: Matrix<Double>, i
     if zeroFrom == nil {
         measuredRate = steps > 1 ? pow(10, (log10Last - log10First) / Double(steps - 1)) : pow(10, log10First)
     }
-    let behaviour: GradientBehaviour
-    if zeroFrom != nil {
-        behaviour = .vanishedToZero
-    } else if overflowFrom != nil {
-        behaviour = .overflowed
-    } else if let r = measuredRate, r < 1 {
-        behaviour = .vanishing
-    } else {
-        behaviour = .notVanishing
-    }
+    let behaviour = GradientBehaviour(zeroFromDistance: zeroFrom, overflowFromDistance: overflowFrom, measuredRate: measuredRate)
     let f = { (x: Double) in formatScalar(x, digits: 3) }
     let percent = { (x: Double) in formatScalar(100 * x, digits: 3) + "%" }
     let last = points.last!

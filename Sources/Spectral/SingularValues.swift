@@ -3,8 +3,9 @@
 //
 // Dimension letters: M rows, N columns (M ≥ N after an optional transpose). Route (Golub &
 // Kahan 1965; Golub & Van Loan, "Matrix Computations", §8.6):
-// 1. Scale: A ← 2^k A with max |a_ij| in [1/2, 1) (exact; σ scaled back by 2^−k), so that
-//    matrices with entries from ~1e-300 to ~1e300 have the same relative accuracy.
+// 1. Scale: when max |a_ij| lies outside [6.7e-139, 1.5e138], A ← 2^k A up to that window's
+//    edge (exact; σ scaled back by 2^−k, as LAPACK's dgesvd does), so that matrices with
+//    entries from ~1e-300 to ~1e300 have the same relative accuracy.
 // 2. Bidiagonalize: U₀ᵀ A V₀ = B, upper bidiagonal with diagonal d and superdiagonal e, by
 //    alternating left and right Householder reflectors (column-major storage, so that both
 //    kinds of update run along contiguous columns).
@@ -29,7 +30,7 @@ public func singularValues(_ a: Matrix<Double>) -> [Double] {
     guard a.storage.allSatisfy(\.isFinite) else { return Array(repeating: .nan, count: n) }
     let largest = a.maxAbs()
     guard largest > 0 else { return Array(repeating: 0, count: n) }
-    let exponent = -Int(largest.exponent) - 1                // 2^k max|a_ij| ∈ [1/2, 1)
+    let exponent = rangeExponent(maxAbs: largest, lower: SafeRange.lower, upper: SafeRange.upper)
     // Column-major (M, N): column j at [j·M ..< (j+1)·M].
     var c = [Double](repeating: 0, count: m * n)
     for i in 0..<a.rows {
@@ -152,6 +153,13 @@ func symmetricTridiagonalEigenvalues(_ d: inout [Double], _ e: inout [Double]) {
                 m += 1
             }
             if m == l { break }
+            if m == l + 1 {
+                // A 2×2 block: its eigenvalues in closed form (LAPACK's dlae2), exact for
+                // [[0, b], [b, 0]] and the like.
+                (d[l], d[l + 1]) = symmetric2x2Eigenvalues(d[l], e[l], d[l + 1])
+                e[l] = 0
+                break
+            }
             iterations += 1
             if iterations > 60 { e[l] = 0; break }       // give up on this entry (does not happen in practice)
             var g = (d[l + 1] - d[l]) / (2 * e[l])
@@ -185,6 +193,28 @@ func symmetricTridiagonalEigenvalues(_ d: inout [Double], _ e: inout [Double]) {
             e[m] = 0
         }
     }
+}
+
+/// The eigenvalues (rt1, rt2), |rt1| ≥ |rt2|, of [[a, b], [b, c]] (LAPACK's dlae2).
+func symmetric2x2Eigenvalues(_ a: Double, _ b: Double, _ c: Double) -> (Double, Double) {
+    let sm = a + c, df = a - c, adf = abs(df), tb = b + b, ab = abs(tb)
+    let (acmx, acmn) = abs(a) > abs(c) ? (a, c) : (c, a)
+    let rt: Double
+    if adf > ab {
+        rt = adf * (1 + (ab / adf) * (ab / adf)).squareRoot()
+    } else if adf < ab {
+        rt = ab * (1 + (adf / ab) * (adf / ab)).squareRoot()
+    } else {
+        rt = ab * 2.0.squareRoot()
+    }
+    if sm < 0 {
+        let rt1 = 0.5 * (sm - rt)
+        return (rt1, (acmx / rt1) * acmn - (b / rt1) * b)
+    } else if sm > 0 {
+        let rt1 = 0.5 * (sm + rt)
+        return (rt1, (acmx / rt1) * acmn - (b / rt1) * b)
+    }
+    return (0.5 * rt, -0.5 * rt)
 }
 
 // MARK: - Inverse

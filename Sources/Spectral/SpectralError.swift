@@ -28,7 +28,7 @@ public enum SpectralError: Error, CustomStringConvertible, Equatable {
         case let .noConvergence(name, n):
             return "\(name) did not converge in \(n) iterations; the matrix may be badly scaled"
         case let .outOfRange(what, e):
-            return "\(what) is about 1e\(Int(e.rounded())), beyond the largest Double (1.8e308); divide the matrix by a power of ten and scale the result back"
+            return "\(what) is \(e.isFinite ? "about 1e\(Int(e.rounded()))" : "too large"), beyond the largest Double (1.8e308); divide the matrix by a power of ten and scale the result back"
         }
     }
 }
