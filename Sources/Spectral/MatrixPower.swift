@@ -19,7 +19,7 @@ import WorkbenchNumerics
 /// ∞ · 0 or ∞ − ∞ would give.
 public func matrixPowerBySquaring(_ w: Matrix<Double>, _ n: Int) -> (power: Matrix<Double>, multiplications: Int) {
     precondition(w.rows == w.cols && n >= 0, "matrixPowerBySquaring needs a square matrix and n ≥ 0")
-    let plain = binaryPower(w, n, one: Matrix<Double>.identity(w.rows), times: *)
+    let plain = binaryPower(w, n, one: Matrix<Double>.identity(w.rows), times: denseProduct)
     if plain.power.isFinite || !w.isFinite { return plain }
     let scaled = binaryPower(ScaledMatrix(w), n, one: ScaledMatrix(.identity(w.rows)), times: *)
     return (scaled.power.value, scaled.multiplications)
@@ -66,12 +66,51 @@ struct ScaledMatrix {
     /// ‖M‖₂ · 2^e (+∞ when it exceeds Double's range).
     var twoNorm: Double { timesPowerOfTwo(Spectral.twoNorm(mantissa), exponent) }
 
+    /// Whether the matrix is exactly zero.
+    var isZero: Bool { mantissa.maxAbs() == 0 }
+
+    /// Whether ‖M · 2^e‖₂ exceeds Double's range. max |m_ij| ≤ ‖M‖₂ ≤ N max |m_ij| decides
+    /// without an SVD except in that factor-N band.
+    var exceedsDoubleRange: Bool {
+        let largest = mantissa.maxAbs()
+        guard largest > 0 else { return false }
+        if timesPowerOfTwo(largest, exponent) == .infinity { return true }
+        if timesPowerOfTwo(largest * Double(max(mantissa.rows, mantissa.cols)), exponent).isFinite { return false }
+        return twoNorm == .infinity
+    }
+
     /// log₁₀ ‖M · 2^e‖₂, finite even when the norm itself is not representable (−∞ for 0).
     var log10TwoNorm: Double { log10(Spectral.twoNorm(mantissa)) + Double(exponent) * log10(2.0) }
 
     static func * (a: ScaledMatrix, b: ScaledMatrix) -> ScaledMatrix {
-        ScaledMatrix(a.mantissa * b.mantissa, exponent: a.exponent + b.exponent)
+        ScaledMatrix(denseProduct(a.mantissa, b.mantissa), exponent: a.exponent + b.exponent)
     }
+}
+
+/// A · B for Double matrices ((M, K) · (K, N) → (M, N)), with exactly the loop order of
+/// WorkbenchNumerics' `gemm` (i-k-j, a zero a_ik skipped), hence the same rounding. `gemm` is
+/// generic over the scalar type and is not specialized across the module boundary; the
+/// repeated products of powers and Jacobian chains run several times faster on this copy.
+func denseProduct(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Matrix<Double> {
+    precondition(a.cols == b.rows, "matmul shape mismatch: (\(a.rows), \(a.cols)) · (\(b.rows), \(b.cols))")
+    let m = a.rows, k = a.cols, n = b.cols
+    var c = [Double](repeating: 0, count: m * n)
+    a.storage.withUnsafeBufferPointer { pa in
+        b.storage.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+                for i in 0..<m {
+                    let rowC = pc.baseAddress! + i * n
+                    for p in 0..<k {
+                        let aip = pa[i * k + p]
+                        if aip == 0 { continue }
+                        let rowB = pb.baseAddress! + p * n
+                        for j in 0..<n { rowC[j] += aip * rowB[j] }
+                    }
+                }
+            }
+        }
+    }
+    return Matrix(rows: m, cols: n, storage: c)
 }
 
 /// Wⁿ computed as Q Λⁿ Q⁻¹ from an eigen-decomposition of W.

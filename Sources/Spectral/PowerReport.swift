@@ -101,7 +101,7 @@ public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
     var successive: Matrix<Double>?
     if Double(n) * pow(Double(order), 3) <= 2e8 {
         var p = Matrix<Double>.identity(order)
-        for _ in 0..<n { p = p * w }
+        for _ in 0..<n { p = denseProduct(p, w) }
         if !p.isFinite {
             // Overflowed: redo on the scaled representation so entries are ±∞, not NaN.
             var s = ScaledMatrix(.identity(order))

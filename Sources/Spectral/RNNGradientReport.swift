@@ -198,13 +198,12 @@ func runCase(name: String, activation: RecurrentActivation, w: Matrix<Double>, i
         for i in 0..<h { for j in 0..<h { factor[i, j] *= derivatives[t - 1][i] } }
         jacobian = jacobian * ScaledMatrix(factor)
         wPower = wPower * wFactor
-        let measured = jacobian.twoNorm
-        if measured == 0, zeroFrom == nil { zeroFrom = distance }
-        if measured == .infinity, overflowFrom == nil { overflowFrom = distance }
+        if zeroFrom == nil, jacobian.isZero { zeroFrom = distance }
+        if overflowFrom == nil, jacobian.exceedsDoubleRange { overflowFrom = distance }
         if distance == 1 { log10First = jacobian.log10TwoNorm }
         if distance == steps { log10Last = jacobian.log10TwoNorm }
         guard distance % every == 0 || distance == 1 || distance == steps else { continue }
-        points.append(GradientPoint(distance: distance, measured: measured,
+        points.append(GradientPoint(distance: distance, measured: jacobian.twoNorm,
                                     bound: pow(rate, Double(distance)), wPowerNorm: wPower.twoNorm))
     }
     let allDerivatives = derivatives.flatMap { $0 }
