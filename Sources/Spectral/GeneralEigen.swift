@@ -180,7 +180,7 @@ struct EigenFactors {
     var iterations: Int
 }
 
-/// Steps 1–4 of the route in the header.
+/// Steps 1–5 of the route in the header.
 func eigenFactors(_ a: Matrix<Double>) throws -> EigenFactors {
     try validateSquare(a)
     let n = a.rows

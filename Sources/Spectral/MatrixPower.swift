@@ -187,7 +187,7 @@ func powerTrajectory(_ w: Matrix<Double>, maxN: Int, spectralRadius rho: Double,
     var n = 0
     while true {
         out.append(NormPoint(n: n, norm: p.twoNorm, spectralRadiusPower: pow(rho, Double(n))))
-        if n >= 1 { maxChange = max(maxChange, (p.value - w).maxAbs()) }
+        if n >= 1 { maxChange = max(maxChange, maxAbsPropagatingNaN((p.value - w).storage)) }
         if n + step > maxN { break }
         p = p * stepPower
         n += step

@@ -115,7 +115,7 @@ public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
     let magnitude: PowerMagnitude = !squaring.power.isFinite ? .overflow : largest == 0 ? .zero : .finite
     let finite = magnitude != .overflow && (eigenPower?.power.isFinite ?? true)
     // Differences are meaningless once an entry has overflowed (∞ − ∞ is NaN).
-    let eigenDiff = finite ? eigenPower.map { ($0.power - squaring.power).maxAbs() } : nil
+    let eigenDiff = finite ? eigenPower.map { maxAbsPropagatingNaN(($0.power - squaring.power).storage) } : nil
     // Relative to max |(Wⁿ)_ij|; when Wⁿ = 0 any non-zero difference is infinitely large.
     let relative = { (e: Double) -> Double in largest > 0 ? e / largest : (e == 0 ? 0 : .infinity) }
     var notes: [String] = []
@@ -146,7 +146,7 @@ public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
                        bySuccessiveMultiplication: successive,
                        eigenVersusSquaring: eigenDiff, eigenVersusSquaringRelative: eigenDiff.map(relative),
                        magnitude: magnitude,
-                       successiveVersusSquaring: finite ? successive.map { ($0 - squaring.power).maxAbs() } : nil,
+                       successiveVersusSquaring: finite ? successive.map { maxAbsPropagatingNaN(($0 - squaring.power).storage) } : nil,
                        conditionNumber: d.conditionNumber, isNearlyDefective: d.isNearlyDefective,
                        spectralRadius: d.spectralRadius,
                        norms: powerNorms(w, maxN: n, spectralRadius: d.spectralRadius),
