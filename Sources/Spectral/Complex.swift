@@ -3,8 +3,9 @@
 // A real matrix with complex eigenvalues has complex eigenvectors, so Q, Λ and Q⁻¹ of
 // W = Q Λ Q⁻¹ are complex in general. `Complex` is a plain (re, im) pair; `ComplexMatrix`
 // stores the real and imaginary parts as two row-major arrays (shape (rows, cols)), so that
-// a real matrix is the special case with `im` all zero. Leaves out: elementary functions
-// beyond what powers need, Float.
+// a real matrix is the special case with `im` all zero. Its norms, which propagate NaN and
+// never overflow, are in Norms.swift. Leaves out: elementary functions beyond what powers
+// need, Float.
 
 import Foundation
 import WorkbenchNumerics
@@ -123,9 +124,6 @@ public struct ComplexMatrix: Codable, Equatable, Sendable {
     /// The real part as a real matrix.
     public var realPart: Matrix<Double> { Matrix(rows: rows, cols: cols, storage: re) }
 
-    /// max |im| over all entries: how far the matrix is from real.
-    public var maxAbsImaginary: Double { im.reduce(0) { max($0, abs($1)) } }
-
     /// Whether every imaginary part is exactly zero.
     public var isReal: Bool { im.allSatisfy { $0 == 0 } }
 
@@ -139,22 +137,6 @@ public struct ComplexMatrix: Codable, Equatable, Sendable {
             }
         }
         return out
-    }
-
-    /// √(Σ |a_ij|²), scaled to avoid overflow.
-    public func frobeniusNorm() -> Double {
-        let scale = max(re.reduce(0) { max($0, abs($1)) }, maxAbsImaginary)
-        guard scale > 0, scale.isFinite else { return scale }
-        var s = 0.0
-        for k in 0..<re.count { let a = re[k] / scale, b = im[k] / scale; s += a * a + b * b }
-        return scale * s.squareRoot()
-    }
-
-    /// max |a_ij|.
-    public func maxModulus() -> Double {
-        var m = 0.0
-        for k in 0..<re.count { m = max(m, hypot(re[k], im[k])) }
-        return m
     }
 
     public static func - (a: ComplexMatrix, b: ComplexMatrix) -> ComplexMatrix {

@@ -3,6 +3,9 @@
 // an entry-by-entry comparison with the worked solution's printed W³⁰.
 //
 // Dimension letters: N, the order of W. Notation of homework 5, exercise 2(b)–(c).
+// The size of Wⁿ is stated explicitly (`PowerMagnitude`): an overflowing power keeps ±∞ only in
+// the entries that truly exceed 1.8e308 (MatrixPower.swift), an exactly-zero one says whether
+// W is nilpotent or the entries underflowed, and no difference is formed from ∞ − ∞.
 
 import Foundation
 import WorkbenchNumerics
@@ -36,6 +39,16 @@ public struct PrintedPowerComparison: Codable, Sendable {
     public var summary: String
 }
 
+/// The size of Wⁿ, stated explicitly instead of left to ±∞ or 0 entries.
+public enum PowerMagnitude: String, Codable, Sendable {
+    /// Some entry is non-zero and all are finite.
+    case finite
+    /// Every entry is exactly 0 (W nilpotent, or underflow).
+    case zero
+    /// Some entry exceeds Double's range (shown as ±∞); no differences are computed.
+    case overflow
+}
+
 /// Wⁿ two ways and how they compare.
 public struct PowerReport: Codable, Sendable {
     /// W, (N, N).
@@ -56,8 +69,10 @@ public struct PowerReport: Codable, Sendable {
     public var bySuccessiveMultiplication: Matrix<Double>?
     /// max |(Q Λⁿ Q⁻¹ − W^n by squaring)_ij|.
     public var eigenVersusSquaring: Double?
-    /// That difference relative to max |(Wⁿ)_ij|.
+    /// That difference relative to max |(Wⁿ)_ij| (+∞ for a non-zero difference when Wⁿ = 0).
     public var eigenVersusSquaringRelative: Double?
+    /// Whether Wⁿ is an ordinary finite matrix, exactly zero, or beyond Double's range.
+    public var magnitude: PowerMagnitude
     /// max |(successive − squaring)_ij|.
     public var successiveVersusSquaring: Double?
     /// κ₂(Q) and whether W is nearly defective.
@@ -86,22 +101,40 @@ public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
     var successive: Matrix<Double>?
     if Double(n) * pow(Double(order), 3) <= 2e8 {
         var p = Matrix<Double>.identity(order)
-        for _ in 0..<n { p = p * w }
+        for _ in 0..<n { p = denseProduct(p, w) }
+        if !p.isFinite {
+            // Overflowed: redo on the scaled representation so entries are ±∞, not NaN.
+            var s = ScaledMatrix(.identity(order))
+            let factor = ScaledMatrix(w)
+            for _ in 0..<n { s = s * factor }
+            p = s.value
+        }
         successive = p
     }
-    let scale = max(squaring.power.maxAbs(), .leastNormalMagnitude)
-    let finite = squaring.power.isFinite && (eigenPower?.power.isFinite ?? true)
-    // Differences are meaningless once an entry has overflowed (inf − inf is NaN).
-    let eigenDiff = finite ? eigenPower.map { ($0.power - squaring.power).maxAbs() } : nil
+    let largest = squaring.power.maxAbs()
+    let magnitude: PowerMagnitude = !squaring.power.isFinite ? .overflow : largest == 0 ? .zero : .finite
+    let finite = magnitude != .overflow && (eigenPower?.power.isFinite ?? true)
+    // Differences are meaningless once an entry has overflowed (∞ − ∞ is NaN).
+    let eigenDiff = finite ? eigenPower.map { maxAbsPropagatingNaN(($0.power - squaring.power).storage) } : nil
+    // Relative to max |(Wⁿ)_ij|; when Wⁿ = 0 any non-zero difference is infinitely large.
+    let relative = { (e: Double) -> Double in largest > 0 ? e / largest : (e == 0 ? 0 : .infinity) }
     var notes: [String] = []
-    if !finite {
-        notes.append("Wⁿ overflows Double (largest finite value ≈ 1.8e308): log₁₀ ρⁿ = n log₁₀ ρ = \(formatScalar(Double(n) * log10(d.spectralRadius), digits: 6)), so entries come out infinite or NaN and no comparison is made.")
+    switch magnitude {
+    case .overflow:
+        let log10Norm = binaryPower(ScaledMatrix(w), n, one: ScaledMatrix(.identity(order)), times: *).power.log10TwoNorm
+        notes.append("Wⁿ overflows Double (largest finite value ≈ 1.8e308): ‖Wⁿ‖₂ ≈ \(log10Norm.isFinite ? "1e\(Int(log10Norm.rounded(.down)))" : "∞"), so the entries beyond the range are shown as ±inf and no difference is computed.")
+    case .zero:
+        notes.append(d.spectralRadius == 0
+            ? "Wⁿ is exactly zero: every eigenvalue of W is 0 (W is nilpotent), so Wᵏ = 0 from some k ≤ N on."
+            : "Wⁿ is exactly zero: its entries fell below the smallest Double (≈4.9e-324) although ρ(W) = \(formatScalar(d.spectralRadius, digits: 3)) > 0 (underflow).")
+    case .finite:
+        break
     }
     if d.isNearlyDefective {
-        notes.append("W is nearly defective (κ₂(Q) = \(formatScalar(d.conditionNumber, digits: 3))): Q Λⁿ Q⁻¹ does not represent Wⁿ; trust repeated squaring.")
+        notes.append("W is \(d.eigenbasis == .defective ? "defective" : "nearly defective") (κ₂(Q) = \(formatScalar(d.conditionNumber, digits: 3))): Q Λⁿ Q⁻¹ does not represent Wⁿ; trust repeated squaring.")
     }
     if let e = eigenDiff {
-        notes.append("Q Λⁿ Q⁻¹ and repeated squaring differ by at most \(formatScalar(e, digits: 3)) (relative \(formatScalar(e / scale, digits: 3))).")
+        notes.append("Q Λⁿ Q⁻¹ and repeated squaring differ by at most \(formatScalar(e, digits: 3)) (relative \(formatScalar(relative(e), digits: 3))).")
     }
     var comparison: PrintedPowerComparison?
     if HomeworkClaims.isHomeworkMatrix(w), n == HomeworkClaims.solutionPower {
@@ -111,8 +144,9 @@ public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
                        byEigenDecomposition: eigenPower?.power, eigenImaginaryResidue: eigenPower?.maxImaginaryResidue,
                        byRepeatedSquaring: squaring.power, squaringMultiplications: squaring.multiplications,
                        bySuccessiveMultiplication: successive,
-                       eigenVersusSquaring: eigenDiff, eigenVersusSquaringRelative: eigenDiff.map { $0 / scale },
-                       successiveVersusSquaring: finite ? successive.map { ($0 - squaring.power).maxAbs() } : nil,
+                       eigenVersusSquaring: eigenDiff, eigenVersusSquaringRelative: eigenDiff.map(relative),
+                       magnitude: magnitude,
+                       successiveVersusSquaring: finite ? successive.map { maxAbsPropagatingNaN(($0 - squaring.power).storage) } : nil,
                        conditionNumber: d.conditionNumber, isNearlyDefective: d.isNearlyDefective,
                        spectralRadius: d.spectralRadius,
                        norms: powerNorms(w, maxN: n, spectralRadius: d.spectralRadius),

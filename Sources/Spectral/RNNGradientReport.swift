@@ -10,6 +10,9 @@
 // sufficient condition for vanishing gradients (Pascanu, Mikolov & Bengio, "On the
 // difficulty of training recurrent neural networks", ICML 2013). The spectral radius alone
 // decides nothing: the cases below include ρ(W) > 1 with vanishing gradients.
+// Saturation, zero and overflow are explicit: the products are kept as M · 2^e, so a gradient
+// that is exactly zero (units with f' = 0 in Double) or beyond Double's range is named as such
+// (`GradientBehaviour`), and the rate per step comes from log-norms, never from 0/0.
 // Leaves out: the loss; only the state-to-state Jacobians are measured.
 
 import Foundation
@@ -65,14 +68,53 @@ public struct RNNGradientCase: Codable, Sendable {
     public var pascanuConditionHolds: Bool
     /// The mean of f'(z_t) over all units and steps: how saturated the units are.
     public var meanDerivative: Double
-    /// Distances 1 … T (every ⌊T/200⌋-th distance when T > 400, plus 1 and T).
+    /// The fraction of f'(z_t) (all units and steps) below γ/100: saturated units
+    /// (|z| > 3 for tanh, |z| > 4.6 for the sigmoid).
+    public var saturatedFraction: Double
+    /// Distances 1 … T (every ⌊T/200⌋-th distance when T > 400, plus 1 and T). A measured norm
+    /// beyond Double's range is +∞ (see `overflowFromDistance`), never NaN.
     public var points: [GradientPoint]
     /// Whether every measured norm is ≤ the bound (it must be: a theorem).
     public var boundHolds: Bool
-    /// ‖∂h_T/∂h_0‖₂ / ‖∂h_T/∂h_{T−1}‖₂ per step, geometric mean: < 1 means vanishing.
-    public var measuredRate: Double
+    /// (‖∂h_T/∂h_0‖₂ / ‖∂h_T/∂h_{T−1}‖₂)^(1/(T−1)), the geometric mean rate per step (from
+    /// log-norms, so defined even beyond Double's range; for T = 1 the one factor's norm);
+    /// nil when the product is exactly zero at some distance (`behaviour` says so).
+    public var measuredRate: Double?
+    /// What the gradient does, decided from the measurements (never from a NaN).
+    public var behaviour: GradientBehaviour
+    /// The first distance T − k at which ∂h_T/∂h_k is exactly the zero matrix.
+    public var zeroFromDistance: Int?
+    /// The first distance T − k at which ‖∂h_T/∂h_k‖₂ exceeds Double's range.
+    public var overflowFromDistance: Int?
     /// What the numbers show.
     public var observation: String
+}
+
+/// What the backpropagated gradient does over T steps.
+public enum GradientBehaviour: String, Codable, Sendable {
+    /// Positive and finite at every distance, measured rate < 1.
+    case vanishing
+    /// Exactly zero from some distance on: saturated units (f' = 0 in Double) or factors that
+    /// multiply to the zero matrix.
+    case vanishedToZero = "vanished to zero"
+    /// Finite and positive, measured rate ≥ 1.
+    case notVanishing = "not vanishing"
+    /// Beyond Double's range (1.8e308) from some distance on: exploding.
+    case overflowed
+
+    /// The verdict from what was measured: an exactly-zero product first (nothing else can be
+    /// said after it), then overflow, then the rate.
+    init(zeroFromDistance: Int?, overflowFromDistance: Int?, measuredRate: Double?) {
+        if zeroFromDistance != nil {
+            self = .vanishedToZero
+        } else if overflowFromDistance != nil {
+            self = .overflowed
+        } else if let r = measuredRate, r < 1 {
+            self = .vanishing
+        } else {
+            self = .notVanishing
+        }
+    }
 }
 
 /// All cases.
@@ -127,47 +169,87 @@ func runCase(name: String, activation: RecurrentActivation, w: Matrix<Double>, i
     // Forward: keep f'(z_t) for t = 1 … T (index t − 1), each (H, 1).
     var state = Matrix<Double>(rows: h, cols: 1)                               // h_0 = 0
     var derivatives: [[Double]] = []
+    // W h_{t−1} is formed as 2^e ((2^−e W) h_{t−1}) when W has entries beyond 2^500, so that a sum
+    // of huge terms of both signs gives ±∞ (a saturated unit), never ∞ − ∞ = NaN.
+    let wExponent = rangeExponent(maxAbs: w.maxAbs(), lower: 0, upper: 0x1p500)
+    let wScaled = wExponent == 0 ? w : w.map { timesPowerOfTwo($0, wExponent) }
     for _ in 0..<steps {
         let x = Matrix<Double>.randomNormal(inputSize, 1, std: inputScale, using: &rng)  // (D, 1)
-        let z = w * state + u * x + b
+        let recurrent = (wScaled * state).map { timesPowerOfTwo($0, -wExponent) }
+        let z = recurrent + u * x + b
         state = z.map(activation.value)
         derivatives.append(state.storage.map { activation.derivative(h: $0) })
     }
     let d = try eigen(w)
     let sigmaMax = twoNorm(w)
     let rate = activation.gamma * sigmaMax
-    // Backward accumulation of the Jacobian product and of W^{T−k}.
-    var jacobian = Matrix<Double>.identity(h)                                  // ∂h_T/∂h_T
-    var wPower = Matrix<Double>.identity(h)
+    // Backward accumulation of the Jacobian product and of W^{T−k}, both kept as M · 2^e so that
+    // neither underflows to a spurious 0 nor overflows to NaN; a norm beyond 1.8e308 reads +∞.
+    var jacobian = ScaledMatrix(.identity(h))                                  // ∂h_T/∂h_T
+    var wPower = ScaledMatrix(.identity(h))
+    let wFactor = ScaledMatrix(w)
     var points: [GradientPoint] = []
+    var log10First = 0.0, log10Last = 0.0
+    var zeroFrom: Int?, overflowFrom: Int?
     let every = max(1, steps / 200)                                            // at most ~200 points
     for distance in 1...steps {
         let t = steps - distance + 1                                           // factor j = k + 1
         var factor = w                                                         // diag(f'(z_t)) W
         for i in 0..<h { for j in 0..<h { factor[i, j] *= derivatives[t - 1][i] } }
-        jacobian = jacobian * factor
-        if wPower.isFinite { wPower = wPower * w }                             // stays non-finite once it overflows
+        jacobian = jacobian * ScaledMatrix(factor)
+        wPower = wPower * wFactor
+        if zeroFrom == nil, jacobian.isZero { zeroFrom = distance }
+        if overflowFrom == nil, jacobian.exceedsDoubleRange { overflowFrom = distance }
+        if distance == 1 { log10First = jacobian.log10TwoNorm }
+        if distance == steps { log10Last = jacobian.log10TwoNorm }
         guard distance % every == 0 || distance == 1 || distance == steps else { continue }
-        points.append(GradientPoint(distance: distance, measured: twoNorm(jacobian),
-                                    bound: pow(rate, Double(distance)), wPowerNorm: wPower.isFinite ? twoNorm(wPower) : .infinity))
+        points.append(GradientPoint(distance: distance, measured: jacobian.twoNorm,
+                                    bound: pow(rate, Double(distance)), wPowerNorm: wPower.twoNorm))
     }
     let allDerivatives = derivatives.flatMap { $0 }
     let meanDerivative = allDerivatives.reduce(0, +) / Double(allDerivatives.count)
+    let saturatedFraction = Double(allDerivatives.filter { $0 < activation.gamma / 100 }.count) / Double(allDerivatives.count)
     let boundHolds = points.allSatisfy { $0.measured <= $0.bound * (1 + 1e-10) + 1e-300 }
-    let first = points.first!.measured, last = points.last!.measured
-    let measuredRate = steps > 1 && first > 0 && last > 0 ? pow(last / first, 1 / Double(steps - 1)) : .nan
+    // Rate per step from log-norms (finite even beyond Double's range); undefined once the
+    // product is exactly zero.
+    var measuredRate: Double?
+    if zeroFrom == nil {
+        measuredRate = steps > 1 ? pow(10, (log10Last - log10First) / Double(steps - 1)) : pow(10, log10First)
+    }
+    let behaviour = GradientBehaviour(zeroFromDistance: zeroFrom, overflowFromDistance: overflowFrom, measuredRate: measuredRate)
     let f = { (x: Double) in formatScalar(x, digits: 3) }
-    var observation = "ρ(W) = \(f(d.spectralRadius)), σ_max(W) = \(f(sigmaMax)), mean f' = \(f(meanDerivative)): ‖∂h_T/∂h_{T−\(steps)}‖₂ = \(f(last)) while ‖W^\(steps)‖₂ = \(f(points.last!.wPowerNorm)); measured rate per step \(f(measuredRate))."
+    let percent = { (x: Double) in formatScalar(100 * x, digits: 3) + "%" }
+    let last = points.last!
+    let rateText = measuredRate.map(f) ?? "undefined (the product is exactly 0)"
+    var observation = "ρ(W) = \(f(d.spectralRadius)), σ_max(W) = \(f(sigmaMax)), mean f' = \(f(meanDerivative)), saturated (f' < γ/100): \(percent(saturatedFraction)): ‖∂h_T/∂h_{T−\(steps)}‖₂ = \(f(last.measured)) while ‖W^\(steps)‖₂ = \(f(last.wPowerNorm)); measured rate per step \(rateText)."
+    // Why an exactly-zero product is zero: a step whose every f' is 0, or W's factors themselves.
+    var zeroReason = ""
+    if let z = zeroFrom {
+        let t = steps - z + 1
+        zeroReason = derivatives[t - 1].allSatisfy { $0 == 0 }
+            ? "every unit at step t = \(t) is saturated so hard that f'(z) = 0 in Double"
+            : "the factors diag(f') W multiply to the zero matrix (W itself annihilates it, e.g. W = 0 or nilpotent)"
+    }
     if rate < 1 {
-        observation += " σ_max γ = \(f(rate)) < 1, so the gradient must vanish: bound (σ_max γ)^\(steps) = \(f(points.last!.bound)), \(boundHolds ? "respected at every distance" : "VIOLATED")."
-    } else if measuredRate < 1 {
-        observation += " σ_max γ = \(f(rate)) ≥ 1, so the bound guarantees nothing, yet the gradient vanishes: the saturated units (small f') shrink every factor."
+        observation += " σ_max γ = \(f(rate)) < 1, so the gradient must vanish: bound (σ_max γ)^\(steps) = \(f(last.bound)), \(boundHolds ? "respected at every distance" : "VIOLATED")."
+        if let z = zeroFrom { observation += " It is exactly 0 from T − k = \(z) on: \(zeroReason)." }
     } else {
-        observation += " σ_max γ = \(f(rate)) ≥ 1 and the units are not saturated: the gradient does not vanish."
+        switch behaviour {
+        case .vanishedToZero:
+            observation += " σ_max γ = \(f(rate)) ≥ 1, so the bound guarantees nothing, yet the gradient vanishes completely: it is exactly 0 from T − k = \(zeroFrom!) on, because \(zeroReason)."
+        case .vanishing:
+            observation += " σ_max γ = \(f(rate)) ≥ 1, so the bound guarantees nothing, yet the gradient vanishes: the saturated units (small f') shrink every factor."
+        case .overflowed:
+            observation += " σ_max γ = \(f(rate)) ≥ 1 and the gradient explodes: ‖∂h_T/∂h_k‖₂ exceeds Double's range (1.8e308) from T − k = \(overflowFrom!) on and is shown as inf."
+        case .notVanishing:
+            observation += " σ_max γ = \(f(rate)) ≥ 1 and the measured rate is ≥ 1: the gradient does not vanish."
+        }
     }
     return RNNGradientCase(name: name, activation: activation, gamma: activation.gamma, hidden: h, inputSize: inputSize,
                            steps: steps, seed: seed, inputScale: inputScale, bias: bias, recurrentWeight: w,
                            spectralRadius: d.spectralRadius, sigmaMax: sigmaMax, boundRate: rate,
-                           pascanuConditionHolds: rate < 1, meanDerivative: meanDerivative, points: points,
-                           boundHolds: boundHolds, measuredRate: measuredRate, observation: observation)
+                           pascanuConditionHolds: rate < 1, meanDerivative: meanDerivative,
+                           saturatedFraction: saturatedFraction, points: points,
+                           boundHolds: boundHolds, measuredRate: measuredRate, behaviour: behaviour,
+                           zeroFromDistance: zeroFrom, overflowFromDistance: overflowFrom, observation: observation)
 }

@@ -18,6 +18,8 @@ public enum SpectralError: WorkbenchError, Equatable {
     case notSymmetric(row: Int, col: Int, difference: Double)
     /// An iteration did not converge within its sweep / iteration budget.
     case noConvergence(algorithm: String, iterations: Int)
+    /// A result is beyond Double's range (|x| > 1.8e308) although every entry is finite.
+    case outOfRange(quantity: String, log10Magnitude: Double)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum SpectralError: WorkbenchError, Equatable {
             return "matrix is not symmetric: entries (\(r + 1), \(c + 1)) and (\(c + 1), \(r + 1)) differ by \(d); use the general routine"
         case let .noConvergence(name, n):
             return "\(name) did not converge in \(n) iterations; the matrix may be badly scaled"
+        case let .outOfRange(what, e):
+            return "\(what) is \(e.isFinite ? "about 1e\(Int(e.rounded()))" : "too large"), beyond the largest Double (1.8e308); divide the matrix by a power of ten and scale the result back"
         }
     }
 }

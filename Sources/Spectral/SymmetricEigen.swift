@@ -4,7 +4,10 @@
 // Dimension letters: N, the matrix order. Notation: A = Q Λ Qᵀ with Q orthogonal (N, N) and
 // Λ = diag(λ_1 … λ_N); column i of Q is the eigenvector of λ_i. Each Jacobi rotation
 // J(p, q, θ) zeroes the pair a_pq = a_qp; a sweep visits every pair p < q once, and the
-// off-diagonal mass falls quadratically once it is small. Leaves out: the threshold and
+// off-diagonal mass falls quadratically once it is small. The sweep runs on 2^k A with k chosen
+// so that squares of entries neither overflow nor underflow (the eigenvalues are scaled back
+// exactly); without it, entries beyond ~1e154 overflowed the off-diagonal mass and the sweep
+// stopped at once with wrong eigenvalues. Leaves out: the threshold and
 // sorting refinements of LAPACK's dsyevj; N is at most a few hundred here.
 
 import Foundation
@@ -28,8 +31,10 @@ public struct SymmetricEigenDecomposition: Codable, Sendable {
 ///
 /// - Parameter symmetryTolerance: the largest |a_ij − a_ji| accepted, relative to max |a_ij|
 ///   (default 1e-12); the symmetric part (A + Aᵀ)/2 is decomposed.
+/// A matrix with max |a_ij| outside [2^-300, 2^300] is multiplied by a power of 2 first (exactly)
+/// and the eigenvalues scaled back, as LAPACK's dsyev does.
 /// - Throws: `SpectralError` for an empty, non-square, non-finite or non-symmetric matrix,
-///   or when 60 sweeps do not converge.
+///   when 60 sweeps do not converge, or for an eigenvalue beyond Double's range.
 public func symmetricEigen(_ a: Matrix<Double>, symmetryTolerance: Double = 1e-12) throws -> SymmetricEigenDecomposition {
     try validateSquare(a)
     let n = a.rows
@@ -39,9 +44,11 @@ public func symmetricEigen(_ a: Matrix<Double>, symmetryTolerance: Double = 1e-1
             throw SpectralError.notSymmetric(row: i, col: j, difference: abs(a[i, j] - a[j, i]))
         }
     }
-    // Work on the symmetric part, stored full (N, N); V accumulates the rotations.
-    var m = a.storage
-    for i in 0..<n { for j in (i + 1)..<n { let s = 0.5 * (m[i * n + j] + m[j * n + i]); m[i * n + j] = s; m[j * n + i] = s } }
+    // Work on 2^k times the symmetric part, stored full (N, N), with max |a_ij| in
+    // [2^-300, 2^300]: every sum of squares below stays far from overflow and underflow.
+    let exponent = rangeExponent(maxAbs: scale, lower: 0x1p-300, upper: 0x1p300)
+    var m = a.storage.map { timesPowerOfTwo($0, exponent) }
+    for i in 0..<n { for j in (i + 1)..<n { let s = 0.5 * m[i * n + j] + 0.5 * m[j * n + i]; m[i * n + j] = s; m[j * n + i] = s } }
     var v = Matrix<Double>.identity(n).storage
     let maxSweeps = 60
     var sweeps = 0
@@ -91,7 +98,10 @@ public func symmetricEigen(_ a: Matrix<Double>, symmetryTolerance: Double = 1e-1
             }
         }
     }
-    let lambdas = (0..<n).map { m[$0 * n + $0] }
+    let lambdas = (0..<n).map { timesPowerOfTwo(m[$0 * n + $0], -exponent) }
+    if let k = lambdas.firstIndex(where: { !$0.isFinite }) {
+        throw SpectralError.outOfRange(quantity: "an eigenvalue of W", log10Magnitude: log10(abs(m[k * n + k])) - Double(exponent) * log10(2.0))
+    }
     let order = (0..<n).sorted { i, j in
         abs(lambdas[i]) != abs(lambdas[j]) ? abs(lambdas[i]) > abs(lambdas[j]) : lambdas[i] > lambdas[j]
     }
