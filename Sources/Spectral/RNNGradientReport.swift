@@ -226,9 +226,14 @@ func runCase(name: String, activation: RecurrentActivation, w: Matrix<Double>, i
     var zeroReason = ""
     if let z = zeroFrom {
         let t = steps - z + 1
-        zeroReason = derivatives[t - 1].allSatisfy { $0 == 0 }
-            ? "every unit at step t = \(t) is saturated so hard that f'(z) = 0 in Double"
-            : "the factors diag(f') W multiply to the zero matrix (W itself annihilates it, e.g. W = 0 or nilpotent)"
+        let zeroDerivatives = derivatives.reduce(0) { $0 + $1.filter { $0 == 0 }.count }
+        if derivatives[t - 1].allSatisfy({ $0 == 0 }) {
+            zeroReason = "every unit at step t = \(t) is saturated so hard that f'(z) = 0 in Double"
+        } else if zeroDerivatives > 0 {
+            zeroReason = "saturated units cut every path back in time: f'(z) is exactly 0 in Double for \(zeroDerivatives) unit-steps, and every path from h_k to h_T passes through one of them"
+        } else {
+            zeroReason = "the factors diag(f') W multiply to the zero matrix although no f' is 0 (W itself annihilates them, e.g. W = 0 or nilpotent)"
+        }
     }
     if rate < 1 {
         observation += " σ_max γ = \(f(rate)) < 1, so the gradient must vanish: bound (σ_max γ)^\(steps) = \(f(last.bound)), \(boundHolds ? "respected at every distance" : "VIOLATED")."

@@ -232,7 +232,7 @@ struct SpectralCommand: CommandGroup {
         lines.append("residual ‖WQ − QΛ‖_F = \(g3(r.residual))  (relative to ‖W‖_F: \(g3(r.relativeResidual)))")
         if let e = r.reconstructionError { lines.append("reconstruction ‖W − QΛQ⁻¹‖_F / ‖W‖_F = \(g3(e))") }
         if let o = r.orthogonalityError { lines.append("orthogonality ‖QᵀQ − I‖_F = \(g3(o))") }
-        lines.append("κ₂(Q) = \(g3(r.conditionNumber))\(r.isNearlyDefective ? "  NEARLY DEFECTIVE" : ""); spectral radius ρ = \(g(r.spectralRadius)); ‖W‖₂ = σ_max = \(g(r.singularValues.first ?? 0))")
+        lines.append("κ₂(Q) = \(g3(r.conditionNumber)) (after balancing \(g3(r.balancedConditionNumber))): eigenbasis \(r.eigenbasis == .diagonalizable ? "diagonalizable" : r.eigenbasis.rawValue.uppercased()); spectral radius ρ = \(g(r.spectralRadius)); ‖W‖₂ = σ_max = \(g(r.singularValues.first ?? 0))")
         lines.append("singular values: " + r.singularValues.prefix(12).map(g).joined(separator: ", ") + (r.singularValues.count > 12 ? ", …" : ""))
         lines.append(contentsOf: normLines(norms))
         if !r.notes.isEmpty {
@@ -258,8 +258,15 @@ struct SpectralCommand: CommandGroup {
             lines.append("W^\(r.n) by successive multiplication W·W·…·W: max |difference| from squaring \(r.successiveVersusSquaring.map(g3) ?? "— (overflow)")")
             if r.matrix.rows <= 6 { lines.append(fixed(s)) }
         }
-        if let d = r.eigenVersusSquaring {
-            lines.append("max |Q Λⁿ Q⁻¹ − squaring| = \(g3(d)) (relative \(g3(r.eigenVersusSquaringRelative ?? 0)))")
+        switch r.magnitude {
+        case .finite:
+            if let d = r.eigenVersusSquaring {
+                lines.append("max |Q Λⁿ Q⁻¹ − squaring| = \(g3(d))" + (r.eigenVersusSquaringRelative.map { " (relative \(g3($0)))" } ?? ""))
+            }
+        case .zero:
+            lines.append("W^\(r.n) is exactly the zero matrix (W is nilpotent, or the entries underflowed)")
+        case .overflow:
+            lines.append("W^\(r.n) exceeds Double's range (entries shown as ±inf); no differences are computed")
         }
         lines.append("κ₂(Q) = \(g3(r.conditionNumber))\(r.isNearlyDefective ? "  NEARLY DEFECTIVE" : ""), ρ = \(g(r.spectralRadius))")
         if let c = r.printedComparison {
@@ -311,7 +318,13 @@ struct SpectralCommand: CommandGroup {
                 lines.append("  " + [String(p.distance), g3(p.measured), g3(p.bound), g3(p.wPowerNorm)]
                     .enumerated().map { $0.element.padding(toLength: [8, 15, 18, 12][$0.offset], withPad: " ", startingAt: 0) }.joined())
             }
-            lines.append("  measured: " + logSparkline(c.points.map(\.measured)) + "  (log scale, T−k = 1…\(c.steps))")
+            lines.append("  measured: " + logSparkline(c.points.map(\.measured)) + "  (log scale, T−k = 1…\(c.steps); a gap is an exact 0)")
+            var verdict = "  behaviour: \(c.behaviour.rawValue.uppercased())"
+            if let rate = c.measuredRate { verdict += ", measured rate per step \(g3(rate))" }
+            if let z = c.zeroFromDistance { verdict += ", exactly 0 from T−k = \(z)" }
+            if let o = c.overflowFromDistance { verdict += ", beyond Double's range from T−k = \(o)" }
+            verdict += "; saturated units \(g3(100 * c.saturatedFraction))%"
+            lines.append(verdict)
             lines.append("  " + c.observation)
             lines.append("")
         }

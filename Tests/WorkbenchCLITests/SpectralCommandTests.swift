@@ -21,6 +21,21 @@ final class SpectralCommandTests: XCTestCase {
         XCTAssertTrue(r.out.contains("Q⁻¹:"))
     }
 
+    /// Saturation, nilpotency and defectiveness are stated, never printed as nan or a wrong verdict.
+    func testExplicitStatesReachTheText() {
+        let saturated = runCLI(["spectral", "rnn", "--matrix", "20,0;0,20", "--n", "10"])
+        XCTAssertEqual(saturated.status, 0, saturated.err)
+        XCTAssertTrue(saturated.out.contains("behaviour: VANISHED TO ZERO"), saturated.out)
+        XCTAssertFalse(saturated.out.contains("nan"), saturated.out)
+        let jordan = runCLI(["spectral", "eig", "--matrix", "0,1,0;0,0,1;0,0,0"])
+        XCTAssertTrue(jordan.out.contains("eigenbasis DEFECTIVE"), jordan.out)
+        XCTAssertFalse(jordan.out.lowercased().contains("nan"), jordan.out)
+        let healthy = runCLI(["spectral", "eig", "--matrix", "0.58,0.24;0.24,0.72"])
+        XCTAssertTrue(healthy.out.contains("eigenbasis diagonalizable"), healthy.out)
+        let nilpotent = runCLI(["spectral", "power", "--matrix", "0,1;0,0", "--n", "3"])
+        XCTAssertTrue(nilpotent.out.contains("exactly the zero matrix"), nilpotent.out)
+    }
+
     func testEigJSONDecodesWithTheEigenvalues() throws {
         let r = runCLI(["spectral", "eig", "--matrix", "0,-1;1,0", "--json"])
         XCTAssertEqual(r.status, 0, r.err)
