@@ -241,13 +241,13 @@ public final class PoemSampler {
         var logits = first
         var tokens: [Int] = [], used = Set<Int>()
         var likelihoods: [Double] = [], agreement: [Double] = []
-        while true {
+        writing: while true {
             let rule = plan.constraint.next(after: tokens)
-            if rule == .end { break }
+            guard logits.allSatisfy(\.isFinite) else { throw SamplingError.nonFiniteOutput(position: tokens.count) }
             let logp = Self.logSoftmax(logits)
-            guard logp.allSatisfy({ !$0.isNaN }) else { throw SamplingError.nonFiniteOutput(position: tokens.count) }
-            var next: Int
+            let next: Int
             switch rule {
+            case .end: break writing
             case let .given(t): next = t
             case let .forced(t):
                 next = t
@@ -257,7 +257,6 @@ public final class PoemSampler {
                 agreement.append(Self.mass(logp, allowed, endToken: mayEnd ? endToken : nil))
                 next = choose(penalised(logits, used: used, options: options), allowed: a,
                               end: mayEnd ? endToken : nil, options: options, rng: &rng)
-            case .end: preconditionFailure()
             }
             if next == endToken { break }
             likelihoods.append(logp[next])
@@ -330,9 +329,9 @@ public final class PoemSampler {
             for (b, h) in beams.enumerated() {
                 let rule = plan.constraint.next(after: h.tokens)
                 if rule == .end { complete = true; break }
+                guard h.logits.allSatisfy(\.isFinite) else { throw SamplingError.nonFiniteOutput(position: h.tokens.count) }
                 let raw = Self.logSoftmax(h.logits)
                 raws.append(raw)
-                guard raw.allSatisfy({ !$0.isNaN }) else { throw SamplingError.nonFiniteOutput(position: h.tokens.count) }
                 let logp = options.repetitionPenalty == 1 ? raw : Self.logSoftmax(penalised(h.logits, used: h.used, options: options))
                 switch rule {
                 case let .given(t): children.append((b, t, h.score + logp[t], nil))
