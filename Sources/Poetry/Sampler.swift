@@ -1,12 +1,19 @@
 // Sampler.swift — writing poems with a trained model, one character at a time.
 //
-// Dimension letters: E embedding width, H hidden width, G = 4H, R output rows, L layers.
-// Notation: the same PyTorch LSTM as Network.swift, run for a single sequence (B = 1) with
-// its state (h, c) per layer kept between steps, so each new character costs one step.
-// The homework samples greedily (argmax) from the start characters; the model here is also
-// fed the start token `G` first, as in training. Options: temperature and top-k sampling,
-// acrostics, the quatrain form (five characters, `，` and `。` at fixed places, four lines),
-// beam search over quatrains, and two ways to discourage repeats.
+// Dimension letters: R rows of the model's output (V vocabulary entries + the spare row).
+// Notation: the model runs on its readable reference step (ReferenceStep.swift), for one
+// sequence with its state carried between characters, so each character costs one step. As in
+// training, the start token `G` is fed first (the homework's `gen_poem` starts from the first
+// character instead), then the optional prefix, then the poem.
+// At every position the form (FormConstraint.swift) either fixes the character or names the
+// characters allowed; the decoder chooses among those:
+//   greedy       the most likely allowed character (the homework's behaviour);
+//   temperature  a draw from softmax(logits / T) over the allowed characters;
+//   top-k        the same draw among the k most likely allowed characters;
+//   beam         (quatrains) the `beam` most probable partial poems are kept; a poem's score is
+//                its log-probability under the model, Σ_k log p(x_k | G, x_<k).
+// Repeats can be discouraged (a penalty on the logits of used characters) or banned.
+// Leaves out: rhyme and tone; a beam for the free form (its poems end at different lengths).
 
 import Foundation
 import WorkbenchNumerics
@@ -15,7 +22,8 @@ import WorkbenchNumerics
 public enum PoemForm: String, Sendable, Codable, CaseIterable {
     /// Four lines of five characters: `XXXXX，XXXXX。XXXXX，XXXXX。`
     case quatrain
-    /// Until the end token `E` or the length cap.
+    /// Lines of any length, each closed by punctuation, until the end token `E` (after a
+    /// sentence end) or the length cap.
     case free
 }
 
@@ -23,15 +31,17 @@ public enum PoemForm: String, Sendable, Codable, CaseIterable {
 public struct SamplingOptions: Equatable, Sendable {
     /// 0: greedy (argmax, the homework's behaviour); otherwise softmax(logits / T).
     public var temperature = 0.0
-    /// Sample only among the k most likely characters (0: all).
+    /// Sample only among the k most likely allowed characters (0: all).
     public var topK = 0
     public var seed: UInt64 = 0
     public var form = PoemForm.free
-    /// Longest free-form poem (characters, start included).
+    /// Longest free-form poem (characters, start included; at least 2).
     public var maxLength = 64
     /// Beam width for quatrains (0 or 1: no beam search).
     public var beam = 0
-    /// Never repeat a character (punctuation excepted).
+    /// Never choose a content character the poem already has (characters fixed by the start
+    /// word or the acrostic are written as given); once every character has been used, repeats
+    /// are allowed again rather than breaking the form.
     public var noRepeat = false
     /// Divides the logit of an already used character by this (if positive; multiplies if negative).
     public var repetitionPenalty = 1.0
@@ -39,274 +49,317 @@ public struct SamplingOptions: Equatable, Sendable {
     public init() {}
 }
 
-/// Why sampling could not start.
-public enum SamplingError: WorkbenchError, Equatable {
-    /// A start word, acrostic or option the model cannot honour is a malformed request.
-    public var exitStatus: Int32 { 2 }
-
-    case unknownCharacters([Character], option: String)
-    case badAcrostic(String)
-
-    public var description: String {
-        switch self {
-        case let .unknownCharacters(chars, option):
-            return "\(option): character(s) not in the model's vocabulary: \(chars.map { "'\($0)'" }.joined(separator: " "))"
-        case let .badAcrostic(s): return s
-        }
-    }
+/// One written poem and what the model thought of it.
+public struct SampledPoem: Equatable, Sendable, Codable {
+    /// The poem, punctuation included (no markers).
+    public var text: String
+    /// log p(x_k | G, prefix, x_<k) of each character under the model itself: raw logits, no
+    /// temperature, penalty or form mask. The end token is not counted. (N)
+    public var logLikelihoods: [Double]
+    /// At each position the form decided (its punctuation and the choices, not the start word
+    /// or acrostic): the model's probability of the characters the form allowed there.
+    public var formAgreement: [Double]
 }
 
 /// Writes poems with a fixed model.
 public final class PoemSampler {
     public let checkpoint: PoemCheckpoint
-    let model: PoemModel
+    /// The model's step, on copies of the checkpoint's weights.
+    public let step: PoemReferenceStep
     let vocabulary: Vocabulary
-    /// Tokens that are never emitted inside a line: G, E, the spare row, punctuation.
-    private var isMark: [Bool]
+    /// The kind of every output row. (R)
+    let kinds: [FormConstraint.Kind]
     let comma: Int?
     let period: Int?
+    let endToken: Int?
+    let sentenceEnds: Set<Int>
 
     public init(checkpoint: PoemCheckpoint) {
         self.checkpoint = checkpoint
-        self.model = checkpoint.model
-        self.vocabulary = checkpoint.vocabulary
-        let R = checkpoint.model.config.rows
-        isMark = (0..<R).map { i in
-            guard i < checkpoint.vocabulary.count else { return true }
-            let ch = checkpoint.vocabulary.character(i)
-            return ch == Vocabulary.startToken || ch == Vocabulary.endToken || ch.isPunctuation || ch.isWhitespace
+        step = PoemReferenceStep(model: checkpoint.model)
+        let v = checkpoint.vocabulary
+        let kinds = FormConstraint.kinds(vocabulary: v, rows: checkpoint.model.config.rows)
+        vocabulary = v
+        self.kinds = kinds
+        comma = v.id(of: "，")
+        period = v.id(of: "。")
+        endToken = v.id(of: Vocabulary.endToken)
+        sentenceEnds = Set(FormConstraint.sentenceEndCharacters.compactMap { v.id(of: $0) }.filter { kinds[$0] == .mark })
+    }
+
+    // MARK: - The request
+
+    /// A request that passed every check: the rows to force and the form's rules.
+    struct Plan {
+        let constraint: FormConstraint
+        let prefix: [Int]
+        let options: SamplingOptions
+    }
+
+    /// Checks a request, refusing (with the reason) anything the sampler could not honour as
+    /// asked. See `SamplingError` for the cases.
+    func plan(start: String, acrostic: String, prefix: String, options o: SamplingOptions) throws -> Plan {
+        if !(o.temperature.isFinite && o.temperature >= 0) {
+            throw SamplingError.invalidOption(option: "--temperature", value: "\(o.temperature)", expected: "a finite number ≥ 0 (0 = greedy)")
         }
-        comma = checkpoint.vocabulary.id(of: "，")
-        period = checkpoint.vocabulary.id(of: "。")
-    }
-
-    /// The LSTM state of one sequence. (L, H) each.
-    struct State {
-        var h: [[Float]]
-        var c: [[Float]]
-    }
-
-    func initialState() -> State {
-        let c = model.config
-        let zero = [[Float]](repeating: [Float](repeating: 0, count: c.hiddenSize), count: c.layers)
-        return State(h: zero, c: zero)
-    }
-
-    /// Feeds `token` and returns the next-character logits. (R)
-    func step(_ state: inout State, token: Int) -> [Float] {
-        let cfg = model.config
-        let H = cfg.hiddenSize, G = 4 * H, E = cfg.embeddingDim, R = cfg.rows
-        let layout = model.layout
-        return model.parameters.withUnsafeBufferPointer { pp in
-            let p = pp.baseAddress!
-            var x = Array(UnsafeBufferPointer(start: p + layout.embedding.offset + min(max(token, 0), R - 1) * E, count: E))
-            var z = [Float](repeating: 0, count: G)
-            for l in 0..<cfg.layers {
-                let n = x.count
-                let wih = p + layout.weightIH(l).offset, whh = p + layout.weightHH(l).offset
-                let bih = p + layout.biasIH(l).offset, bhh = p + layout.biasHH(l).offset
-                x.withUnsafeBufferPointer { xp in
-                    state.h[l].withUnsafeBufferPointer { hp in
-                        for g in 0..<G {
-                            z[g] = bih[g] + bhh[g] + Self.dot(wih + g * n, xp.baseAddress!, n) + Self.dot(whh + g * H, hp.baseAddress!, H)
-                        }
-                    }
-                }
-                for j in 0..<H {
-                    let i = 1 / (1 + Foundation.exp(-z[j])), f = 1 / (1 + Foundation.exp(-z[H + j]))
-                    let g = Foundation.tanh(z[2 * H + j]), o = 1 / (1 + Foundation.exp(-z[3 * H + j]))
-                    state.c[l][j] = f * state.c[l][j] + i * g
-                    state.h[l][j] = o * Foundation.tanh(state.c[l][j])
-                }
-                x = state.h[l]
+        if o.topK < 0 { throw SamplingError.invalidOption(option: "--top-k", value: "\(o.topK)", expected: "K ≥ 0 (0 = all)") }
+        if o.beam < 0 { throw SamplingError.invalidOption(option: "--beam", value: "\(o.beam)", expected: "a width ≥ 0") }
+        if !(o.repetitionPenalty.isFinite && o.repetitionPenalty > 0) {
+            throw SamplingError.invalidOption(option: "--repetition-penalty", value: "\(o.repetitionPenalty)", expected: "a finite number > 0 (1 = off)")
+        }
+        if o.form == .free {
+            if o.maxLength < 2 {
+                throw SamplingError.invalidOption(option: "--max-length", value: "\(o.maxLength)", expected: "at least 2 (a character and the closing '。')")
             }
-            var logits = [Float](repeating: 0, count: R)
-            let w = p + layout.fcWeight.offset, b = p + layout.fcBias.offset
-            x.withUnsafeBufferPointer { xp in
-                for r in 0..<R { logits[r] = b[r] + Self.dot(w + r * H, xp.baseAddress!, H) }
+            if o.beam > 1 { throw SamplingError.needsQuatrain(option: "--beam") }
+            if !acrostic.isEmpty { throw SamplingError.needsQuatrain(option: "--acrostic") }
+        }
+        let missing = ([Character("，"), Character("。")]).filter { vocabulary.id(of: $0) == nil }
+        guard missing.isEmpty, let comma, let period else { throw SamplingError.missingFormCharacters(missing, form: o.form) }
+        if !kinds.contains(.content) { throw SamplingError.noContentCharacters }
+
+        let startIds = try contentIds(start, option: "--start")
+        let acrosticIds = try contentIds(acrostic, option: "--acrostic")
+        let unknown = vocabulary.unknownCharacters(in: prefix)
+        if !unknown.isEmpty { throw SamplingError.unknownCharacters(unknown, option: "--prefix") }
+        let markers = Self.unique(prefix.filter { $0 == Vocabulary.startToken || $0 == Vocabulary.endToken })
+        if !markers.isEmpty { throw SamplingError.markerInText(markers, option: "--prefix") }
+        let prefixIds = prefix.map { vocabulary.id(of: $0)! }
+
+        switch o.form {
+        case .quatrain:
+            if acrosticIds.count > 4 { throw SamplingError.acrosticTooLong(acrosticIds.count) }
+            if startIds.count > 5 { throw SamplingError.startTooLong(length: startIds.count, limit: 5, form: .quatrain) }
+        case .free:
+            if startIds.count > o.maxLength - 1 {
+                throw SamplingError.startTooLong(length: startIds.count, limit: o.maxLength - 1, form: .free)
             }
-            return logits
         }
+        if let s = startIds.first, let a = acrosticIds.first, s != a {
+            throw SamplingError.startContradictsAcrostic(start: vocabulary.character(s), acrostic: vocabulary.character(a))
+        }
+        let constraint = FormConstraint(form: o.form, kinds: kinds, comma: comma, period: period, sentenceEnds: sentenceEnds,
+                                        start: startIds, acrostic: acrosticIds, maxLength: o.maxLength)
+        return Plan(constraint: constraint, prefix: prefixIds, options: o)
     }
 
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD16<Float>()
-        var i = 0
-        while i + 16 <= n {
-            acc = acc.addingProduct(UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self),
-                                    UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self))
-            i += 16
-        }
-        var s = acc.sum()
-        while i < n { s += a[i] * b[i]; i += 1 }
-        return s
-    }
-
-    /// Checks that every character of `text` is known.
-    func ids(_ text: String, option: String) throws -> [Int] {
+    /// The rows of `text`, every one a content character of the vocabulary.
+    private func contentIds(_ text: String, option: String) throws -> [Int] {
         let unknown = vocabulary.unknownCharacters(in: text)
         if !unknown.isEmpty { throw SamplingError.unknownCharacters(unknown, option: option) }
-        return text.map { vocabulary.id(of: $0)! }
+        let ids = text.map { vocabulary.id(of: $0)! }
+        let bad = Self.unique(ids.filter { kinds[$0] != .content }.map { vocabulary.character($0) })
+        if !bad.isEmpty { throw SamplingError.notContent(bad, option: option) }
+        return ids
     }
 
-    /// What the quatrain form demands at position `k` (0-based over the 24 characters).
-    func forcedMark(at k: Int) -> Int? {
-        switch k % 12 { case 5: return comma; case 11: return period; default: return nil }
+    private static func unique(_ chars: [Character]) -> [Character] {
+        var seen = Set<Character>()
+        return chars.filter { seen.insert($0).inserted }
     }
+
+    // MARK: - Writing
 
     /// Writes `count` poems.
     /// - Parameters:
-    ///   - start: the poem's first characters.
+    ///   - start: the poem's first characters (content only; at most one line of a quatrain).
     ///   - acrostic: the first character of each line (quatrain form: up to four).
-    ///   - prefix: text fed to the model before the poem (context, not printed).
+    ///   - prefix: text fed to the model after `G` and before the poem (context, not printed;
+    ///     punctuation allowed, the markers `G` / `E` not).
     public func generate(start: String, acrostic: String = "", prefix: String = "", count: Int = 1,
                          options: SamplingOptions) throws -> [String] {
-        let startIds = try ids(start, option: "--start")
-        let acrosticIds = try ids(acrostic, option: "--acrostic")
-        let prefixIds = try ids(prefix, option: "--prefix")
-        if options.form == .quatrain && acrosticIds.count > 4 {
-            throw SamplingError.badAcrostic("--acrostic: a quatrain has four lines, got \(acrosticIds.count) characters")
-        }
-        if options.form == .quatrain && (comma == nil || period == nil) {
-            throw SamplingError.badAcrostic("--form quatrain: the vocabulary lacks '，' or '。'")
-        }
+        try sample(start: start, acrostic: acrostic, prefix: prefix, count: count, options: options).map(\.text)
+    }
+
+    /// Writes `count` poems, with the model's log-likelihood of each character.
+    public func sample(start: String, acrostic: String = "", prefix: String = "", count: Int = 1,
+                       options: SamplingOptions) throws -> [SampledPoem] {
+        let plan = try self.plan(start: start, acrostic: acrostic, prefix: prefix, options: options)
         var rng = SeededGenerator(seed: options.seed)
-        var context = initialState()
-        var logits = step(&context, token: vocabulary.startIndex)
-        for t in prefixIds { logits = step(&context, token: t) }
-        var poems: [String] = []
+        var context = step.initialState()
+        var logits = step(vocabulary.startIndex, &context)
+        for t in plan.prefix { logits = step(t, &context) }
+        var poems: [SampledPoem] = []
         for _ in 0..<max(1, count) {
             if options.form == .quatrain && options.beam > 1 {
-                poems.append(beamQuatrain(context: context, logits: logits, start: startIds, acrostic: acrosticIds, options: options))
+                poems.append(try beamSearch(plan, context: context, logits: logits))
             } else {
-                poems.append(sampleOne(context: context, logits: logits, start: startIds, acrostic: acrosticIds, options: options, rng: &rng))
+                poems.append(try sampleOne(plan, context: context, logits: logits, rng: &rng))
             }
         }
         return poems
     }
 
-    /// The character forced at position k (start text, acrostic, quatrain punctuation), if any.
-    private func forced(at k: Int, start: [Int], acrostic: [Int], form: PoemForm, lineStarts: [Int]) -> Int? {
-        if k < start.count { return start[k] }
-        if form == .quatrain {
-            if let m = forcedMark(at: k) { return m }
-            if k % 6 == 0, k / 6 < acrostic.count { return acrostic[k / 6] }
-        } else if let i = lineStarts.firstIndex(of: k), i < acrostic.count {
-            return acrostic[i]
-        }
-        return nil
-    }
-
-    /// Adjusts logits for the form and the repetition controls; returns log-probabilities.
-    private func scores(_ logits: [Float], position k: Int, used: Set<Int>, options: SamplingOptions, allowEnd: Bool) -> [Double] {
-        var s = logits.map(Double.init)
-        for i in s.indices {
-            // Quatrains: no marks inside a line (the form places the punctuation itself).
-            // Free form: punctuation is allowed; G and the spare row never are; E ends the poem.
-            let banned = options.form == .quatrain ? isMark[i] : isControl(i) && !(allowEnd && i == vocabulary.endIndex)
-            if banned { s[i] = -.infinity }
-            if used.contains(i) && !isMark[i] {
-                if options.noRepeat { s[i] = -.infinity }
-                if options.repetitionPenalty != 1 { s[i] = s[i] > 0 ? s[i] / options.repetitionPenalty : s[i] * options.repetitionPenalty }
+    /// `count` first characters drawn from the model's own distribution after `G`, restricted
+    /// to content characters (temperature 1).
+    public func drawFirstCharacters(count: Int, seed: UInt64) -> [Character] {
+        var state = step.initialState()
+        let logp = Self.logSoftmax(step(vocabulary.startIndex, &state))
+        var rng = SeededGenerator(seed: seed)
+        let rows = kinds.indices.filter { kinds[$0] == .content }
+        guard let lastRow = rows.last else { return [] }
+        let weights = rows.map { Foundation.exp(logp[$0]) }
+        let total = weights.reduce(0, +)
+        return (0..<max(0, count)).map { _ in
+            var u = rng.nextUnit() * total
+            for (r, w) in zip(rows, weights) {
+                u -= w
+                if u < 0 { return vocabulary.character(r) }
             }
+            return vocabulary.character(lastRow)
         }
-        let m = s.max() ?? 0
-        guard m.isFinite else { return s }
-        let lse = m + Foundation.log(s.reduce(0) { $0 + Foundation.exp($1 - m) })
-        return s.map { $0 - lse }
     }
 
-    /// G, E and the spare row (never emitted except E to end a free poem).
-    private func isControl(_ i: Int) -> Bool {
-        i >= vocabulary.count || i == vocabulary.startIndex || i == vocabulary.endIndex
+    /// log softmax(z) in Double. (R)
+    static func logSoftmax(_ z: [Float]) -> [Double] {
+        let m = Double(z.max() ?? 0)
+        let lse = m + Foundation.log(z.reduce(0.0) { $0 + Foundation.exp(Double($1) - m) })
+        return z.map { Double($0) - lse }
     }
 
-    private func sampleOne(context: State, logits first: [Float], start: [Int], acrostic: [Int],
-                           options: SamplingOptions, rng: inout SeededGenerator) -> String {
+    /// The logits after the repetition controls: the penalty applied to used content characters.
+    private func penalised(_ logits: [Float], used: Set<Int>, options: SamplingOptions) -> [Float] {
+        guard options.repetitionPenalty != 1, !used.isEmpty else { return logits }
+        var s = logits
+        let p = Float(options.repetitionPenalty)
+        for i in used where kinds[i] == .content { s[i] = s[i] > 0 ? s[i] / p : s[i] * p }
+        return s
+    }
+
+    /// The allowed rows after `noRepeat` (which yields when it would leave nothing allowed).
+    private func allowedAfterRepeats(_ allowed: [Bool], used: Set<Int>, options: SamplingOptions) -> [Bool] {
+        guard options.noRepeat, !used.isEmpty else { return allowed }
+        var a = allowed
+        for i in used where kinds[i] == .content { a[i] = false }
+        return a.contains(true) ? a : allowed
+    }
+
+    private func sampleOne(_ plan: Plan, context: PoemReferenceStep.State, logits first: [Float],
+                           rng: inout SeededGenerator) throws -> SampledPoem {
+        let options = plan.options
         var state = context
         var logits = first
-        var out: [Int] = []
-        var used = Set<Int>()
-        var lineStarts = [0]
-        let limit = options.form == .quatrain ? 24 : max(options.maxLength, start.count)
-        while out.count < limit {
-            let k = out.count
-            var next: Int
-            if let f = forced(at: k, start: start, acrostic: acrostic, form: options.form, lineStarts: lineStarts) {
-                next = f
-            } else {
-                let s = scores(logits, position: k, used: used, options: options, allowEnd: options.form == .free)
-                next = choose(s, options: options, rng: &rng)
-                if next < 0 { break }
+        var tokens: [Int] = [], used = Set<Int>()
+        var likelihoods: [Double] = [], agreement: [Double] = []
+        writing: while true {
+            let rule = plan.constraint.next(after: tokens)
+            guard logits.allSatisfy(\.isFinite) else { throw SamplingError.nonFiniteOutput(position: tokens.count) }
+            let logp = Self.logSoftmax(logits)
+            let next: Int
+            switch rule {
+            case .end: break writing
+            case let .given(t): next = t
+            case let .forced(t):
+                next = t
+                agreement.append(Foundation.exp(logp[t]))
+            case let .choose(allowed, mayEnd):
+                let a = allowedAfterRepeats(allowed, used: used, options: options)
+                agreement.append(Self.mass(logp, allowed, endToken: mayEnd ? endToken : nil))
+                next = choose(penalised(logits, used: used, options: options), allowed: a,
+                              end: mayEnd ? endToken : nil, options: options, rng: &rng)
             }
-            if options.form == .free && next == vocabulary.endIndex { break }
-            out.append(next)
+            if next == endToken { break }
+            likelihoods.append(logp[next])
+            tokens.append(next)
             used.insert(next)
-            if options.form == .free, next == period || next == comma || vocabulary.character(next) == "？" || vocabulary.character(next) == "！" {
-                lineStarts.append(out.count)
-            }
-            logits = step(&state, token: next)
+            logits = step(next, &state)
         }
-        return String(out.map { vocabulary.character($0) })
+        return SampledPoem(text: String(tokens.map { vocabulary.character($0) }), logLikelihoods: likelihoods, formAgreement: agreement)
     }
 
-    /// Greedy or temperature/top-k choice among finite scores; −1 when none is allowed.
-    private func choose(_ logp: [Double], options: SamplingOptions, rng: inout SeededGenerator) -> Int {
-        var best = -1
-        for i in logp.indices where logp[i].isFinite && (best < 0 || logp[i] > logp[best]) { best = i }
-        guard best >= 0, options.temperature > 0 else { return best }
-        var candidates: [Int]
-        if options.topK > 0 {
-            // The k best in one pass (ties: lower index first), without sorting everything.
-            candidates = []
-            candidates.reserveCapacity(options.topK + 1)
-            for i in logp.indices where logp[i].isFinite {
-                if candidates.count == options.topK, let last = candidates.last, logp[i] <= logp[last] { continue }
-                var at = candidates.count
-                while at > 0 && logp[candidates[at - 1]] < logp[i] { at -= 1 }
-                candidates.insert(i, at: at)
-                if candidates.count > options.topK { candidates.removeLast() }
-            }
-        } else {
-            candidates = logp.indices.filter { logp[$0].isFinite }
+    /// Σ p over the allowed rows (and the end token).
+    private static func mass(_ logp: [Double], _ allowed: [Bool], endToken: Int?) -> Double {
+        var s = 0.0
+        for i in logp.indices where allowed[i] { s += Foundation.exp(logp[i]) }
+        if let e = endToken { s += Foundation.exp(logp[e]) }
+        return s
+    }
+
+    /// Greedy, or temperature/top-k, choice among the allowed rows (and `end`, if given).
+    private func choose(_ logits: [Float], allowed: [Bool], end: Int?, options: SamplingOptions,
+                        rng: inout SeededGenerator) -> Int {
+        var candidates = logits.indices.filter { allowed[$0] }
+        if let end { candidates.append(end) }
+        func better(_ a: Int, _ b: Int) -> Bool { logits[a] > logits[b] || (logits[a] == logits[b] && a < b) }
+        if options.temperature == 0 { return candidates.min(by: better)! }
+        if options.topK > 0 && candidates.count > options.topK {
+            candidates = Self.best(options.topK, of: candidates, scores: logits)
         }
-        let weights = candidates.map { Foundation.exp((logp[$0] - logp[best]) / options.temperature) }
+        let top = candidates.map { Double(logits[$0]) }.max()!
+        let weights = candidates.map { Foundation.exp((Double(logits[$0]) - top) / options.temperature) }
         var u = rng.nextUnit() * weights.reduce(0, +)
         for (c, w) in zip(candidates, weights) {
             u -= w
             if u < 0 { return c }
         }
-        return candidates.last ?? best
+        return candidates.last!
     }
 
-    /// Beam search over quatrains: keeps the `beam` most probable partial poems.
-    private func beamQuatrain(context: State, logits first: [Float], start: [Int], acrostic: [Int], options: SamplingOptions) -> String {
-        struct Hyp { var tokens: [Int]; var score: Double; var state: PoemSampler.State; var logits: [Float] }
-        var beams = [Hyp(tokens: [], score: 0, state: context, logits: first)]
-        for k in 0..<24 {
-            var expanded: [(parent: Int, token: Int, score: Double)] = []
-            for (bi, h) in beams.enumerated() {
-                let s = scores(h.logits, position: k, used: Set(h.tokens), options: options, allowEnd: false)
-                if let f = forced(at: k, start: start, acrostic: acrostic, form: .quatrain, lineStarts: []) {
-                    expanded.append((bi, f, h.score + (s[f].isFinite ? s[f] : 0)))
-                } else {
-                    var top: [(Int, Double)] = []
-                    for i in s.indices where s[i].isFinite { top.append((i, s[i])) }
-                    top.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
-                    for (i, v) in top.prefix(options.beam) { expanded.append((bi, i, h.score + v)) }
+    /// The `k` candidates of highest score, best first (ties: lower row first), in one pass
+    /// that keeps a sorted list of k (k is small: a top-k or a beam width).
+    static func best<S: BinaryFloatingPoint>(_ k: Int, of candidates: [Int], scores: [S]) -> [Int] {
+        var top: [Int] = []
+        top.reserveCapacity(k + 1)
+        for c in candidates {
+            if top.count == k, let last = top.last, !(scores[c] > scores[last]) { continue }
+            var at = top.count
+            while at > 0 && scores[top[at - 1]] < scores[c] { at -= 1 }
+            top.insert(c, at: at)
+            if top.count > k { top.removeLast() }
+        }
+        return top
+    }
+
+    /// Beam search over quatrains: keeps the `beam` most probable partial poems, a poem's score
+    /// being Σ log p(x_k | …) under the model with the repetition penalty applied.
+    private func beamSearch(_ plan: Plan, context: PoemReferenceStep.State, logits first: [Float]) throws -> SampledPoem {
+        struct Hypothesis {
+            var tokens: [Int] = [], used = Set<Int>()
+            var score = 0.0
+            var likelihoods: [Double] = [], agreement: [Double] = []
+            var state: PoemReferenceStep.State
+            var logits: [Float]
+        }
+        let options = plan.options
+        var beams = [Hypothesis(state: context, logits: first)]
+        while true {
+            var children: [(parent: Int, token: Int, score: Double, agreement: Double?)] = []
+            var complete = false
+            var raws: [[Double]] = []   // log p under the model, per hypothesis (R)
+            for (b, h) in beams.enumerated() {
+                let rule = plan.constraint.next(after: h.tokens)
+                if rule == .end { complete = true; break }
+                guard h.logits.allSatisfy(\.isFinite) else { throw SamplingError.nonFiniteOutput(position: h.tokens.count) }
+                let raw = Self.logSoftmax(h.logits)
+                raws.append(raw)
+                let logp = options.repetitionPenalty == 1 ? raw : Self.logSoftmax(penalised(h.logits, used: h.used, options: options))
+                switch rule {
+                case let .given(t): children.append((b, t, h.score + logp[t], nil))
+                case let .forced(t): children.append((b, t, h.score + logp[t], Foundation.exp(raw[t])))
+                case let .choose(allowed, _):
+                    let a = allowedAfterRepeats(allowed, used: h.used, options: options)
+                    let m = Self.mass(raw, allowed, endToken: nil)
+                    for t in Self.best(options.beam, of: logp.indices.filter { a[$0] }, scores: logp) {
+                        children.append((b, t, h.score + logp[t], m))
+                    }
+                case .end: break
                 }
             }
-            expanded.sort { $0.score > $1.score || ($0.score == $1.score && ($0.parent, $0.token) < ($1.parent, $1.token)) }
-            beams = expanded.prefix(options.beam).map { e in
-                var h = beams[e.parent]
-                h.tokens.append(e.token)
-                h.score = e.score
-                h.logits = step(&h.state, token: e.token)
+            if complete { break }
+            children.sort { $0.score > $1.score || ($0.score == $1.score && ($0.parent, $0.token) < ($1.parent, $1.token)) }
+            beams = children.prefix(options.beam).map { child in
+                var h = beams[child.parent]
+                h.likelihoods.append(raws[child.parent][child.token])
+                if let m = child.agreement { h.agreement.append(m) }
+                h.tokens.append(child.token)
+                h.used.insert(child.token)
+                h.score = child.score
+                h.logits = step(child.token, &h.state)
                 return h
             }
-            if beams.isEmpty { break }
         }
-        return String((beams.first?.tokens ?? []).map { vocabulary.character($0) })
+        let best = beams[0]
+        return SampledPoem(text: String(best.tokens.map { vocabulary.character($0) }),
+                           logLikelihoods: best.likelihoods, formAgreement: best.agreement)
     }
 }

@@ -19,7 +19,7 @@ struct PoemCommand: CommandGroup {
         with Adam (lr 3e-3), gradient clipping at 1, batches of 32, 30 epochs. Checkpoints are
         safetensors files with PyTorch's parameter names.
         """,
-        subcommands: [PoemTrainCommand.self, PoemSampleCommand.self, PoemEvalCommand.self, PoemBenchCommand.self])
+        subcommands: [PoemTrainCommand.self, PoemSampleCommand.self, PoemQualityCommand.self, PoemEvalCommand.self, PoemBenchCommand.self])
 
     init() {}
 
