@@ -50,6 +50,9 @@ public func finiteDifferenceGradients(
 /// - Parameters:
 ///   - gradients: each parameter's value and analytic gradient.
 ///   - method: the name of the analytic method, e.g. "autodiff".
+///   - title: the report's heading.
+///   - options: the step, stencil and pass rules (`.finiteDifferences` by default,
+///     `.finiteDifferencesStrict` for the workbench's 1e-6 bound).
 ///   - loss: L(θ) for the parameter values given in the same order.
 public func checkGradients(
     _ gradients: [NamedGradient], method: String, title: String = "gradient check",
@@ -107,9 +110,15 @@ public func checkGradients(
 /// Compares two gradients of one parameter entry by entry.
 ///
 /// - Parameters:
+///   - name: the quantity, e.g. "∂L/∂U".
 ///   - candidate: the gradient under test (a).
 ///   - reference: the trusted value (n).
+///   - methods: the two methods, e.g. "textbook vs autodiff".
+///   - options: the pass rules (`.exact` by default: two exact methods).
 ///   - excluded: entries not counted (kinks where the candidate is a valid subgradient).
+///   - kinks: the non-differentiable points met (a kink that is not a subgradient fails).
+///   - expectFailure: the candidate is deliberately wrong: the verdict is `.caught` when the
+///     comparison fails and `.missed` when it passes.
 public func compare(
     name: String, candidate: Matrix<Double>, reference: Matrix<Double>, methods: String,
     options: GradCheckOptions = .exact, excluded: Set<Int> = [], kinks: [KinkEntry] = [],

@@ -91,7 +91,13 @@ public struct LSTMCellStateReport: Codable, Sendable {
 /// Forces f and/or i in a random LSTM (seeded) and measures ∂C_t/∂C_k through all paths
 /// (forward mode, LSTMJacobian.swift).
 ///
-/// - Parameter includeMatrices: also return every ∂C_t/∂C_k matrix (T²H²/2 numbers).
+/// - Parameters:
+///   - forget: the forced forget gate f in [0, 1], or nil to compute it.
+///   - input: the forced input gate i in [0, 1], or nil to compute it.
+///   - steps: T, in 1...200.
+///   - hidden: H, in 1...256.
+///   - seed: the seed of the weights, inputs and initial state.
+///   - includeMatrices: also return every ∂C_t/∂C_k matrix (T²H²/2 numbers).
 public func cellStateExperiment(forget: Double?, input: Double?, steps: Int = 6, hidden: Int = 4,
                                 seed: UInt64 = 1, includeMatrices: Bool = false) throws -> LSTMCellStateReport {
     try require("steps", steps, in: 1...200)

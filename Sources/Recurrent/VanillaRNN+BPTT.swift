@@ -46,7 +46,10 @@ extension VanillaRNN {
     ///   δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t,   δ_{t,k} = diag(f'(z_k)) Uᵀ δ_{t,k+1}   (k < t).
     /// Returns δ_{t,k} at index k for 1 ≤ k ≤ t (index 0 is nil). ∂L_t/∂h_{k−1} = Uᵀ δ_{t,k}.
     ///
-    /// - Parameter z: z_1 … z_t at indices 1…t, as `states(_:)` and `forward(_:)` keep them.
+    /// - Parameters:
+    ///   - z: z_1 … z_t at indices 1…t, as `states(_:)` and `forward(_:)` keep them.
+    ///   - t: the step whose loss L_t is differentiated.
+    ///   - outputGradient: ∂L_t/∂h_t, (H, 1).
     public func errorTerms(z: [Matrix<Double>], step t: Int, outputGradient: Matrix<Double>) -> [Matrix<Double>?] {
         var deltas = [Matrix<Double>?](repeating: nil, count: t + 1)
         var delta = derivative(z[t]).hadamard(outputGradient)   // δ_{t,t}
@@ -68,8 +71,10 @@ extension VanillaRNN {
 
     /// Gradients by the explicit double sums (6.39)–(6.41) over 1 ≤ k ≤ t ≤ T.
     ///
-    /// - Parameter truncated: keep only the k = t terms (truncated BPTT with a window of one
-    ///   step). This is a *wrong* gradient, there for the checker to catch.
+    /// - Parameters:
+    ///   - sequence: the inputs and targets.
+    ///   - truncated: keep only the k = t terms (truncated BPTT with a window of one step).
+    ///     This is a *wrong* gradient, there for the checker to catch.
     public func textbookGradients(_ sequence: RNNSequence, truncated: Bool = false) -> RNNGradients {
         let fwd = forward(sequence)
         let terms = errorTerms(fwd)
