@@ -104,7 +104,7 @@ public struct GradCheckOptions: Codable, Sendable, Equatable {
 
     /// Two exact methods (e.g. textbook formulas vs autodiff): they differ only by rounding,
     /// so the bounds are near machine precision; `exactBound` on the headline relative error.
-    public static let exact = GradCheckOptions(epsilon: 0, stencil: .central, absoluteTolerance: 1e-13, relativeTolerance: 1e-10,
+    public static let exact = GradCheckOptions(epsilon: 0, stencil: .central, absoluteTolerance: 1e-13, relativeTolerance: exactBound,
                                                relativeFloor: 1e-6, absoluteFloor: 1e-14, maxRelativeError: exactBound)
 
     // MARK: - The rules
