@@ -26,7 +26,7 @@ public struct NamedGradient {
 
 /// Central finite differences of `loss` with respect to every entry of every parameter.
 public func finiteDifferenceGradients(
-    parameters: [Matrix<Double>], epsilon: Double = 1e-6, stencil: Stencil = .central, loss: ([Matrix<Double>]) -> Double
+    parameters: [Matrix<Double>], epsilon: Double = GradCheckOptions.centralEpsilon, stencil: Stencil = .central, loss: ([Matrix<Double>]) -> Double
 ) -> [Matrix<Double>] {
     var theta = parameters
     var result: [Matrix<Double>] = []
@@ -50,6 +50,9 @@ public func finiteDifferenceGradients(
 /// - Parameters:
 ///   - gradients: each parameter's value and analytic gradient.
 ///   - method: the name of the analytic method, e.g. "autodiff".
+///   - title: the report's heading.
+///   - options: the step, stencil and pass rules (`.finiteDifferences` by default,
+///     `.finiteDifferencesStrict` for the workbench's 1e-6 bound).
 ///   - loss: L(θ) for the parameter values given in the same order.
 public func checkGradients(
     _ gradients: [NamedGradient], method: String, title: String = "gradient check",
@@ -107,9 +110,15 @@ public func checkGradients(
 /// Compares two gradients of one parameter entry by entry.
 ///
 /// - Parameters:
+///   - name: the quantity, e.g. "∂L/∂U".
 ///   - candidate: the gradient under test (a).
 ///   - reference: the trusted value (n).
+///   - methods: the two methods, e.g. "textbook vs autodiff".
+///   - options: the pass rules (`.exact` by default: two exact methods).
 ///   - excluded: entries not counted (kinks where the candidate is a valid subgradient).
+///   - kinks: the non-differentiable points met (a kink that is not a subgradient fails).
+///   - expectFailure: the candidate is deliberately wrong: the verdict is `.caught` when the
+///     comparison fails and `.missed` when it passes.
 public func compare(
     name: String, candidate: Matrix<Double>, reference: Matrix<Double>, methods: String,
     options: GradCheckOptions = .exact, excluded: Set<Int> = [], kinks: [KinkEntry] = [],
@@ -117,14 +126,15 @@ public func compare(
 ) -> ParameterComparison {
     precondition(candidate.rows == reference.rows && candidate.cols == reference.cols, "\(name): shapes differ")
     let scale = max(candidate.maxAbs(), reference.maxAbs())
-    let floor = max(options.relativeFloor * scale, options.absoluteFloor, Double.leastNormalMagnitude)
+    let floor = options.relativeErrorFloor(scale: scale)
     var entries: [EntryComparison] = []
     var failing = 0
     var maxAbs = 0.0, maxRel = 0.0
     for e in 0..<candidate.count where !excluded.contains(e) {
         let a = candidate.storage[e], n = reference.storage[e]
         let absErr = abs(a - n)
-        let relErr = (a.isNaN || n.isNaN) ? Double.nan : absErr / max(abs(a), abs(n), floor)
+        // NaN is reported as NaN (the rule itself counts it as an infinite error).
+        let relErr = (a.isNaN || n.isNaN) ? Double.nan : options.relativeError(a, n, scale: scale)
         if !options.passes(analytic: a, reference: n) { failing += 1 }
         if absErr > maxAbs || absErr.isNaN { maxAbs = absErr.isNaN ? .nan : max(maxAbs, absErr) }
         if relErr > maxRel || relErr.isNaN { maxRel = relErr.isNaN ? .nan : max(maxRel, relErr) }
@@ -133,8 +143,7 @@ public func compare(
     }
     failing += kinks.filter { !$0.isSubgradient }.count
     let worst = entries.sorted { ($0.relativeError.isNaN ? .infinity : $0.relativeError) > ($1.relativeError.isNaN ? .infinity : $1.relativeError) }
-    var ok = failing == 0 && !maxRel.isNaN
-    if let bound = options.maxRelativeError, !(maxRel <= bound) { ok = false }
+    let ok = failing == 0 && options.accepts(relativeError: maxRel)
     let verdict: Verdict = expectFailure ? (ok ? .missed : .caught) : (ok ? .pass : .fail)
     return ParameterComparison(
         name: name, shape: [candidate.rows, candidate.cols], methods: methods,

@@ -57,10 +57,10 @@ public func directionalCheck(
         let eps = options.epsilon
         let numeric = options.stencil.derivative(epsilon: eps) { shift in loss(zip(theta, v).map { $0 + shift * $1 }) }
         let absErr = abs(analytic - numeric)
-        let relErr = absErr / max(abs(analytic), abs(numeric), Double.leastNormalMagnitude)
+        let relErr = options.relativeError(analytic, numeric, scale: max(abs(analytic), abs(numeric)))
+        let passes = options.passes(analytic: analytic, reference: numeric) && options.accepts(relativeError: relErr)
         results.append(DirectionalComparison(direction: d + 1, analytic: analytic, numeric: numeric, absoluteError: absErr,
-                                             relativeError: relErr,
-                                             verdict: options.passes(analytic: analytic, reference: numeric) ? .pass : .fail))
+                                             relativeError: relErr, verdict: passes ? .pass : .fail))
     }
     return DirectionalCheckReport(title: title, method: method, parameterCount: total, epsilon: options.epsilon, directions: results)
 }

@@ -1,5 +1,11 @@
 // Options.swift — tolerances and the pass rule of the gradient checker.
 //
+// Every pass/fail rule and relative-error floor of the workbench lives here, once: the named
+// bounds (`exactBound` 1e-10 for two exact methods, `finiteDifferenceBound` 1e-6 against finite
+// differences), the presets that carry them (`.exact`, `.finiteDifferencesStrict`), the entry
+// rule (`passes`), the relative error with its floor (`relativeError`) and the headline verdict
+// (`accepts`, `verdict`). Reports and suites call these instead of comparing with literals.
+//
 // The pass rule follows PyTorch's gradcheck and swift-numerics' isApproximatelyEqual: an
 // entry passes when |a − n| ≤ atol + rtol·|n|, with a the gradient being checked and n the
 // reference (finite differences, or a second exact method).
@@ -33,10 +39,15 @@ public enum Stencil: String, Codable, Sendable, CaseIterable {
         guard self == .fourthOrder else { return central }
         let fourth = (-f(2 * epsilon) + 8 * plus - 8 * minus + f(-2 * epsilon)) / (12 * epsilon)
         // Smooth f: central − fourth ≈ −ε² f'''/6, far below this threshold for ε = 1e-4.
-        if abs(central - fourth) <= 1e-7 + 1e-6 * abs(fourth) { return fourth }
+        let smooth = Self.smoothnessTolerance
+        if abs(central - fourth) <= smooth.absolute + smooth.relative * abs(fourth) { return fourth }
         let small = epsilon / 100
         return (f(small) - f(-small)) / (2 * small)
     }
+
+    /// How far the central and fourth-order estimates may differ, |central − fourth| ≤
+    /// absolute + relative·|fourth|, before the fourth-order stencil is taken to straddle a kink.
+    static let smoothnessTolerance = (absolute: 1e-7, relative: 1e-6)
 }
 
 /// Tolerances and step for gradient checks.
@@ -57,8 +68,9 @@ public struct GradCheckOptions: Codable, Sendable, Equatable {
     /// (nil: only the entry-wise pass rule decides).
     public var maxRelativeError: Double?
 
-    public init(epsilon: Double = 1e-6, stencil: Stencil = .central, absoluteTolerance: Double = 1e-5, relativeTolerance: Double = 1e-3,
-                relativeFloor: Double = 1e-3, absoluteFloor: Double = 1e-5, maxRelativeError: Double? = nil) {
+    public init(epsilon: Double = Self.centralEpsilon, stencil: Stencil = .central, absoluteTolerance: Double = 1e-5,
+                relativeTolerance: Double = 1e-3, relativeFloor: Double = 1e-3, absoluteFloor: Double = 1e-5,
+                maxRelativeError: Double? = nil) {
         self.epsilon = epsilon
         self.stencil = stencil
         self.absoluteTolerance = absoluteTolerance
@@ -68,31 +80,67 @@ public struct GradCheckOptions: Codable, Sendable, Equatable {
         self.maxRelativeError = maxRelativeError
     }
 
-    /// Defaults for analytic vs finite differences, comparable to PyTorch's gradcheck.
+    // MARK: - The named bounds and presets
+
+    /// 1e-10: the relative bound two exact methods (textbook formulas, autodiff, forward
+    /// recursion) must meet — they differ only by rounding.
+    public static let exactBound = 1e-10
+    /// 1e-6: the workbench's relative bound for an analytic gradient against finite differences.
+    public static let finiteDifferenceBound = 1e-6
+    /// 1e-6: the step of the plain central difference (the default of `finiteDifferences`).
+    public static let centralEpsilon = 1e-6
+    /// 1e-4: the step of the fourth-order stencil (the default of `finiteDifferencesStrict`).
+    public static let fourthOrderEpsilon = 1e-4
+
+    /// Defaults for analytic vs finite differences, comparable to PyTorch's gradcheck: the
+    /// entry-wise rule alone decides (no bound on the headline relative error).
     public static let finiteDifferences = GradCheckOptions()
 
-    /// The workbench's acceptance bound for analytic vs finite differences: 1e-6 relative.
+    /// The workbench's acceptance setting for analytic vs finite differences: `finiteDifferenceBound`.
     /// A loss summed over 20 steps is ~30, so central differences at ε = 1e-6 carry ~1e-8 of
     /// rounding noise; the fourth-order stencil at ε = 1e-4 brings that to ~1e-10.
-    public static let finiteDifferencesStrict = GradCheckOptions(epsilon: 1e-4, stencil: .fourthOrder, maxRelativeError: 1e-6)
+    public static let finiteDifferencesStrict = GradCheckOptions(epsilon: fourthOrderEpsilon, stencil: .fourthOrder,
+                                                                 maxRelativeError: finiteDifferenceBound)
 
     /// Two exact methods (e.g. textbook formulas vs autodiff): they differ only by rounding,
-    /// so the bounds are near machine precision.
-    public static let exact = GradCheckOptions(epsilon: 0, stencil: .central, absoluteTolerance: 1e-13, relativeTolerance: 1e-10,
-                                               relativeFloor: 1e-6, absoluteFloor: 1e-14, maxRelativeError: 1e-10)
+    /// so the bounds are near machine precision; `exactBound` on the headline relative error.
+    public static let exact = GradCheckOptions(epsilon: 0, stencil: .central, absoluteTolerance: 1e-13, relativeTolerance: exactBound,
+                                               relativeFloor: 1e-6, absoluteFloor: 1e-14, maxRelativeError: exactBound)
+
+    // MARK: - The rules
+
+    /// The floor of the relative-error denominator for entries of a quantity whose largest
+    /// |entry| is `scale`: `relativeFloor · scale`, and at least `absoluteFloor`.
+    public func relativeErrorFloor(scale: Double) -> Double {
+        max(relativeFloor * scale, absoluteFloor, Double.leastNormalMagnitude)
+    }
 
     /// The relative error of one entry, |a − n| / max(|a|, |n|, floor), where the floor is
-    /// `relativeFloor · scale` and at least `absoluteFloor` (`scale`: the largest |entry| of the
-    /// quantity the entry belongs to). NaN in either value gives an infinite error.
+    /// `relativeErrorFloor(scale:)` (`scale`: the largest |entry| of the quantity the entry
+    /// belongs to). NaN in either value gives an infinite error.
     public func relativeError(_ a: Double, _ n: Double, scale: Double) -> Double {
         if a.isNaN || n.isNaN { return .infinity }
         if a == n { return 0 }
-        return abs(a - n) / max(abs(a), abs(n), relativeFloor * scale, absoluteFloor)
+        return abs(a - n) / max(abs(a), abs(n), relativeErrorFloor(scale: scale))
     }
 
     /// Whether an entry passes the rule |a − n| ≤ atol + rtol·|n|.
     public func passes(analytic a: Double, reference n: Double) -> Bool {
         if a.isNaN || n.isNaN { return false }
         return abs(a - n) <= absoluteTolerance + relativeTolerance * abs(n)
+    }
+
+    /// Whether a headline relative error meets `maxRelativeError` (any finite or infinite
+    /// value does when there is no bound); NaN never does.
+    public func accepts(relativeError: Double) -> Bool {
+        if relativeError.isNaN { return false }
+        guard let bound = maxRelativeError else { return true }
+        return relativeError <= bound
+    }
+
+    /// `.pass` when `accepts(relativeError:)`, `.fail` otherwise: the verdict of a quantity
+    /// judged by its headline relative error alone.
+    public func verdict(relativeError: Double) -> Verdict {
+        accepts(relativeError: relativeError) ? .pass : .fail
     }
 }

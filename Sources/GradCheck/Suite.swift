@@ -26,6 +26,14 @@ public struct CheckSuiteRow: Codable, Sendable {
         self.bound = bound
         self.verdict = verdict
     }
+
+    /// A row judged by its headline relative error alone, against `options.maxRelativeError`
+    /// (e.g. `.exact` for two exact methods, `.finiteDifferencesStrict` against finite differences).
+    public init(family: String, quantity: String, methods: String, cases: String, maxRelativeError: Double,
+                judgedBy options: GradCheckOptions) {
+        self.init(family: family, quantity: quantity, methods: methods, cases: cases, maxRelativeError: maxRelativeError,
+                  bound: options.maxRelativeError, verdict: options.verdict(relativeError: maxRelativeError))
+    }
 }
 
 /// The whole suite: its rows and an overall verdict.

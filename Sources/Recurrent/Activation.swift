@@ -1,4 +1,6 @@
-// Activation.swift — the element-wise nonlinearities f of a vanilla RNN and their derivatives.
+// Activation.swift — the element-wise nonlinearities f of a vanilla RNN and their derivatives:
+// the workbench's one activation type (the RNN models, the lag probes and the spectral
+// gradient-norm experiments all name their f with it).
 
 import WorkbenchNumerics
 
@@ -24,6 +26,18 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         case .tanh: let y = T.tanh(z); return 1 - y * y
         case .sigmoid: let s = T.sigmoid(z); return s * (1 - s)
         case .relu: return z > 0 ? 1 : 0
+        case .identity: return 1
+        }
+    }
+
+    /// f'(z) written with the output y = f(z), as a backward pass that kept only y needs it:
+    /// 1 − y² for tanh, y(1 − y) for the sigmoid, [y > 0] for relu, 1 for the identity.
+    @inlinable
+    public func derivative<T: RealScalar>(output y: T) -> T {
+        switch self {
+        case .tanh: return 1 - y * y
+        case .sigmoid: return y * (1 - y)
+        case .relu: return y > 0 ? 1 : 0
         case .identity: return 1
         }
     }

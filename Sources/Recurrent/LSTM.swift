@@ -142,6 +142,7 @@ public struct LSTM<Scalar: RealScalar>: Codable, Equatable, Sendable {
     ///   - result: the forward pass's result (its caches).
     ///   - dOutputs: ∂L/∂h_t of the top layer, T matrices (B, H).
     ///   - dFinal: ∂L/∂(h_T, c_T) of every layer, if the loss reads the final state.
+    ///   - grads: one accumulator per layer; the parameter gradients are added into it.
     ///   - record: whether to return the total ∂L/∂h_t and ∂L/∂c_t of every layer and step.
     public func backward(_ result: LSTMForwardResult<Scalar>, dOutputs: [Matrix<Scalar>],
                          dFinal: LSTMState<Scalar>? = nil, into grads: inout [LSTMLayerParameters<Scalar>],

@@ -1,6 +1,12 @@
 // LSTMAutodiff.swift — the same LSTM problem built from the autodiff tape's primitive ops, as
 // an independent second way to get every gradient (no hand-derived derivative is used here).
 //
+// An oracle, kept on purpose: this is a second LSTM forward pass, written again from (L1)–(L4)
+// with tape ops, and it must not call `lstmStepForward` or `LSTM.forward`. A shared forward
+// pass would make the hand-vs-autodiff comparison agree with itself. (The cross-entropy head
+// shares WorkbenchNumerics' `SoftmaxCrossEntropy` with the hand-derived head; the autodiff op
+// built on it is checked against finite differences in AutodiffTests.)
+//
 // Dimension letters: B batch, T steps, D inputs, H hidden, L layers, V outputs.
 // Notation: PyTorch's, equations (L1)–(L4) of LSTMCell.swift. The tape differentiates them
 // with its own vector-Jacobian products (Sources/Autodiff/Ops.swift).
@@ -9,7 +15,8 @@ import Autodiff
 import WorkbenchNumerics
 
 extension LSTMProblem {
-    /// The loss and the gradient of every named tensor, by reverse-mode autodiff on the tape.
+    /// The loss and the gradient of every named tensor, by reverse-mode autodiff on the tape:
+    /// the independent oracle for `handGradients()` (its own forward pass, see the file header).
     public func autodiffGradients() -> (loss: Scalar, gradients: [String: Matrix<Scalar>]) {
         let tape = Tape<Scalar>()
         var leaves: [String: Variable<Scalar>] = [:]

@@ -119,9 +119,11 @@ public struct LSTMStepCache<Scalar: RealScalar>: Sendable {
 /// One LSTM step (L1)–(L4). Returns (h', c', cache).
 ///
 /// - Parameters:
+///   - p: the layer's parameters.
 ///   - x: (B, D).
 ///   - h: (B, H), the previous hidden state.
 ///   - c: (B, H), the previous cell state.
+///   - override: forced gate values (experiments); `.none` for the ordinary LSTM.
 public func lstmStepForward<Scalar: RealScalar>(
     _ p: LSTMLayerParameters<Scalar>, x: Matrix<Scalar>, h: Matrix<Scalar>, c: Matrix<Scalar>,
     override: LSTMGateOverride = .none
@@ -167,9 +169,13 @@ public func lstmStepForward<Scalar: RealScalar>(
 /// (∂L/∂x, ∂L/∂h_{t−1}, ∂L/∂c_{t−1}).
 ///
 /// - Parameters:
+///   - p: the layer's parameters.
+///   - cache: what the forward step saved.
 ///   - dh: ∂L/∂h_t (B, H): everything that reaches h_t (the layer above or the loss, plus
 ///     the next step's recurrence).
 ///   - dcNext: ∂L/∂c_t (B, H) arriving through c_{t+1} (the (B7) term of the next step).
+///   - grads: the layer's gradient accumulator; (B6) is added into it.
+///   - override: the gate override of the forward step (a forced gate has no derivative).
 /// - Returns: dx (B, D), dhPrev (B, H), dcPrev (B, H), and dc: the total ∂L/∂c_t (B, H) of (B1).
 public func lstmStepBackward<Scalar: RealScalar>(
     _ p: LSTMLayerParameters<Scalar>, cache: LSTMStepCache<Scalar>, dh: Matrix<Scalar>, dcNext: Matrix<Scalar>,

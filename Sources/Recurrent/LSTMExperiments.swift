@@ -28,6 +28,11 @@ public enum LSTMExperimentError: WorkbenchError, Equatable {
     }
 }
 
+/// Throws "name must be in a...b, got value" unless `range` holds `value`.
+private func require(_ name: String, _ value: Int, in range: ClosedRange<Int>) throws {
+    try require(range.contains(value), "\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
+}
+
 private func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw LSTMExperimentError.invalid(message()) }
 }
@@ -86,11 +91,17 @@ public struct LSTMCellStateReport: Codable, Sendable {
 /// Forces f and/or i in a random LSTM (seeded) and measures ∂C_t/∂C_k through all paths
 /// (forward mode, LSTMJacobian.swift).
 ///
-/// - Parameter includeMatrices: also return every ∂C_t/∂C_k matrix (T²H²/2 numbers).
+/// - Parameters:
+///   - forget: the forced forget gate f in [0, 1], or nil to compute it.
+///   - input: the forced input gate i in [0, 1], or nil to compute it.
+///   - steps: T, in 1...200.
+///   - hidden: H, in 1...256.
+///   - seed: the seed of the weights, inputs and initial state.
+///   - includeMatrices: also return every ∂C_t/∂C_k matrix (T²H²/2 numbers).
 public func cellStateExperiment(forget: Double?, input: Double?, steps: Int = 6, hidden: Int = 4,
                                 seed: UInt64 = 1, includeMatrices: Bool = false) throws -> LSTMCellStateReport {
-    try require(steps >= 1 && steps <= 200, "steps must be in 1...200, got \(steps)")
-    try require(hidden >= 1 && hidden <= 256, "hidden must be in 1...256, got \(hidden)")
+    try require("steps", steps, in: 1...200)
+    try require("hidden", hidden, in: 1...256)
     for (name, value) in [("forget", forget), ("input", input)] {
         if let v = value { try require(v >= 0 && v <= 1 && v.isFinite, "a forced \(name) gate must be in [0, 1], got \(v)") }
     }
@@ -195,9 +206,9 @@ public struct LSTMGateRangeReport: Codable, Sendable {
 /// N(0, 2²), random initial state in (−1, 1)) for `steps` steps and records the range of
 /// i, f, o, g, C and h.
 public func gateRangeExperiment(trials: Int = 200, steps: Int = 20, hidden: Int = 8, seed: UInt64 = 1) throws -> LSTMGateRangeReport {
-    try require(trials >= 1 && trials <= 100_000, "trials must be in 1...100000, got \(trials)")
-    try require(steps >= 1 && steps <= 10_000, "steps must be in 1...10000, got \(steps)")
-    try require(hidden >= 1 && hidden <= 1024, "hidden must be in 1...1024, got \(hidden)")
+    try require("trials", trials, in: 1...100_000)
+    try require("steps", steps, in: 1...10_000)
+    try require("hidden", hidden, in: 1...1024)
     var rng = SeededGenerator(seed: seed)
     let d = 4
     var lo = [Double](repeating: .infinity, count: 6), hi = [Double](repeating: -.infinity, count: 6)
@@ -270,8 +281,8 @@ public struct LSTMJacobianReport: Codable, Sendable {
 /// A random LSTM (PyTorch init, forget-gate bias set to `forgetBias`), one input
 /// sequence N(0, 1), zero initial state.
 public func jacobianExperiment(steps: Int = 20, hidden: Int = 8, forgetBias: Double = 0, seed: UInt64 = 1) throws -> LSTMJacobianReport {
-    try require(steps >= 1 && steps <= 500, "steps must be in 1...500, got \(steps)")
-    try require(hidden >= 1 && hidden <= 128, "hidden must be in 1...128, got \(hidden)")
+    try require("steps", steps, in: 1...500)
+    try require("hidden", hidden, in: 1...128)
     var rng = SeededGenerator(seed: seed)
     let d = 4
     var layer = LSTMLayerParameters<Double>.random(inputSize: d, hiddenSize: hidden, using: &rng)
@@ -315,48 +326,38 @@ public struct LSTMLagReport: Codable, Sendable {
     public var models: [Model]
 }
 
-/// A vanilla RNN h_t = act(x_t W_ihᵀ + h_{t−1} W_hhᵀ + b) (PyTorch's `nn.RNN` layout, one
-/// bias), only what the lag experiment needs: forward and ∂L/∂h_k by BPTT. (`VanillaRNN` is
-/// the full model in NNDL notation, one column-vector sequence with a loss at every step; the
-/// probe needs a batch, row layout like the LSTM's, and a loss at the last step only.)
-private struct LagProbeRNN {
-    var weightIH: Matrix<Double>  // (H, D)
-    var weightHH: Matrix<Double>  // (H, H)
-    var bias: Matrix<Double>      // (1, H)
-    var activation: Activation
-
-    /// ‖∂L_T/∂h_k‖_F for k = 0 … T, with ∂L_T/∂h_T = u (every row).
-    func lagNorms(inputs: [Matrix<Double>], u: Matrix<Double>) -> [Double] {
-        let b = inputs[0].rows, hs = weightHH.rows
-        var h = Matrix<Double>.zeros(b, hs)
-        var derivatives: [Matrix<Double>] = []  // act'(z_t): T of (B, H)
-        for x in inputs {
-            var z = matmul(x, .none, weightIH, .transpose)
-            gemm(h, .none, weightHH, .transpose, into: &z, beta: 1)
-            for r in 0..<b { for j in 0..<hs { z[r, j] += bias.storage[j] } }
-            h = z.map { activation.value($0) }
-            derivatives.append(z.map { activation.derivative($0) })
+/// ‖∂L_T/∂h_k‖_F over the batch for k = 0 … T, for L_T = Σ_b uᵀ h_T[b] on a vanilla RNN
+/// h_t = f(W_hh h_{t−1} + W_ih x_t + b) with zero initial state — `VanillaRNN` (NNDL's U = W_hh,
+/// W = W_ih) run on each batch row, and its error terms δ_{T,k}: ∂L_T/∂h_{k−1} = Uᵀ δ_{T,k}.
+///
+/// - Parameters:
+///   - inputs: T matrices (B, D), PyTorch's batch-first rows.
+///   - weightIH: (H, D); weightHH: (H, H); bias: (1, H); u: (1, H).
+private func rnnLagNorms(inputs: [Matrix<Double>], weightIH: Matrix<Double>, weightHH: Matrix<Double>, bias: Matrix<Double>,
+                         activation: Activation, u: Matrix<Double>) -> [Double] {
+    let hs = weightHH.rows, steps = inputs.count
+    let rnn = VanillaRNN(recurrentWeight: weightHH, inputWeight: weightIH, bias: bias.transposed, initialState: .zeros(hs, 1),
+                         outputWeight: .zeros(1, hs), outputBias: .zeros(1, 1), activation: activation)
+    var squares = [Double](repeating: 0, count: steps + 1)
+    for b in 0..<inputs[0].rows {
+        let (z, _) = rnn.states(inputs.map { $0.rows(b..<(b + 1)).transposed })
+        let deltas = rnn.errorTerms(z: z, step: steps, outputGradient: u.transposed)
+        squares[steps] += u.dot(u)
+        for k in stride(from: steps, through: 1, by: -1) {
+            let dh = matmul(weightHH, .transpose, deltas[k]!, .none)  // ∂L_T/∂h_{k−1}
+            squares[k - 1] += dh.dot(dh)
         }
-        var dh = Matrix<Double>(rows: b, cols: hs)
-        for r in 0..<b { for j in 0..<hs { dh[r, j] = u.storage[j] } }
-        var norms = [Double](repeating: 0, count: inputs.count + 1)
-        norms[inputs.count] = dh.frobeniusNorm()
-        for t in stride(from: inputs.count, through: 1, by: -1) {
-            // ∂L/∂h_{t−1} = (∂L/∂h_t ⊙ act'(z_t)) W_hh
-            dh = matmul(dh.hadamard(derivatives[t - 1]), .none, weightHH, .none)
-            norms[t - 1] = dh.frobeniusNorm()
-        }
-        return norms
     }
+    return squares.map { $0.squareRoot() }
 }
 
 /// Compares how fast the gradient of a loss at the last step decays with the lag, for a tanh
 /// and a sigmoid RNN and for LSTMs with forget-gate bias b_f = 0, 1 and 3 (all weights
 /// PyTorch-initialised with U(−1/√H, 1/√H), the same inputs, zero initial state).
 public func lagExperiment(steps: Int = 50, hidden: Int = 32, batch: Int = 8, seed: UInt64 = 1) throws -> LSTMLagReport {
-    try require(steps >= 1 && steps <= 2000, "steps must be in 1...2000, got \(steps)")
-    try require(hidden >= 1 && hidden <= 512, "hidden must be in 1...512, got \(hidden)")
-    try require(batch >= 1 && batch <= 256, "batch must be in 1...256, got \(batch)")
+    try require("steps", steps, in: 1...2000)
+    try require("hidden", hidden, in: 1...512)
+    try require("batch", batch, in: 1...256)
     var rng = SeededGenerator(seed: seed)
     let d = 4
     let inputs = (0..<steps).map { _ in Matrix<Double>.randomNormal(batch, d, using: &rng) }
@@ -372,8 +373,7 @@ public func lagExperiment(steps: Int = 50, hidden: Int = 32, batch: Int = 8, see
     let whh = Matrix<Double>.random(hidden, hidden, in: -k...k, using: &rnnRng)
     let bias = Matrix<Double>.random(1, hidden, in: -k...k, using: &rnnRng)
     for activation in [Activation.tanh, .sigmoid] {
-        let rnn = LagProbeRNN(weightIH: wih, weightHH: whh, bias: bias, activation: activation)
-        let norms = rnn.lagNorms(inputs: inputs, u: u)
+        let norms = rnnLagNorms(inputs: inputs, weightIH: wih, weightHH: whh, bias: bias, activation: activation, u: u)
         models.append(.init(name: "\(activation.rawValue) RNN", state: "h_k", norms: norms, decayRate: decay(norms), meanForget: nil))
     }
     var lstmRng = SeededGenerator(seed: seed &+ 2)

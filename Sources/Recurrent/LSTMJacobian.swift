@@ -40,7 +40,8 @@ public struct LSTMCellStateJacobians<Scalar: RealScalar>: Sendable {
 /// - Parameters:
 ///   - p: the layer.
 ///   - inputs: x_1 … x_T, each (1, D) (only row 0 is used if B > 1).
-///   - h0, c0: the initial state, (1, H).
+///   - h0: the initial hidden state, (1, H).
+///   - c0: the initial cell state, (1, H).
 ///   - override: forced gates (a forced gate has zero tangent).
 public func lstmCellStateJacobians<Scalar: RealScalar>(
     _ p: LSTMLayerParameters<Scalar>, inputs: [Matrix<Scalar>], h0: Matrix<Scalar>, c0: Matrix<Scalar>,

@@ -163,18 +163,9 @@ public struct LSTMProblem<Scalar: RealScalar>: Sendable {
             switch loss {
             case .crossEntropy(let targets):
                 // L = (1 / BT) Σ −log softmax(y)[target];  ∂L/∂y = (softmax(y) − onehot) / BT
-                for r in 0..<y.rows {
-                    let row = Array(y.storage[(r * v)..<((r + 1) * v)])
-                    let m = row.max()!
-                    var sumExp: Scalar = 0
-                    for a in row { sumExp += Scalar.exp(a - m) }
-                    let logZ = m + Scalar.log(sumExp)
-                    let target = targets[t][r]
-                    total += logZ - row[target]
-                    for j in 0..<v {
-                        dy.storage[r * v + j] = (Scalar.exp(row[j] - logZ) - (j == target ? 1 : 0)) / Scalar(positions)
-                    }
-                }
+                let ce = SoftmaxCrossEntropy(logits: y, targets: targets[t])
+                total += ce.totalLoss
+                dy = ce.logitGradient(scale: 1 / Scalar(positions))
             case .sumOfSquares(let targets):
                 // L = ½ Σ (y − target)²;  ∂L/∂y = y − target
                 for n in 0..<y.count {

@@ -67,7 +67,7 @@ public struct RNNCheckReport: Codable, Sendable {
     /// The correct methods agree and the wrong one was caught.
     public var passed: Bool {
         textbookVsAutodiff.passed && doubleSumVsAccumulation.passed && textbookVsFiniteDifferences.passed
-            && autodiffVsFiniteDifferences.passed && truncatedCaught && formula631.maxRelativeDifference <= 1e-10
+            && autodiffVsFiniteDifferences.passed && truncatedCaught && formula631.passed
     }
 
     /// Whether truncated BPTT was flagged (vacuously true where truncation changes nothing).
@@ -106,8 +106,10 @@ public func checkRNN(_ configuration: RNNCheckConfiguration, options: GradCheckO
     let truncated: GradientCheckReport? = configuration.steps >= 2
         ? fdCheck(truncatedGradients, "truncated BPTT (k = t only)", title: "truncated BPTT vs finite differences (\(tag))")
         : nil
+    // Truncation matters where it moves the gradient by more than the finite-difference check
+    // could resolve: otherwise there is nothing for that check to catch.
     let changes = zip(pick(truncatedGradients), pick(textbook)).contains { t, full in
-        (t - full).maxAbs() > 1e-6 * max(full.maxAbs(), 1e-8)
+        (t - full).maxAbs() > GradCheckOptions.finiteDifferenceBound * max(full.maxAbs(), options.absoluteFloor)
     }
     return RNNCheckReport(
         configuration: configuration,

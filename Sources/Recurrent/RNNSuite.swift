@@ -8,6 +8,7 @@ import GradCheck
 /// Runs `checkRNN` for every activation and loss at every length in `steps`, and summarises
 /// each comparison as one row (the worst case over all lengths).
 public func rnnSuiteRows(steps: ClosedRange<Int> = 1...20, hidden: Int = 4, input: Int = 3, seed: UInt64 = 0) -> [CheckSuiteRow] {
+    let finiteDifferences = GradCheckOptions.finiteDifferencesStrict
     var rows: [CheckSuiteRow] = []
     let cases = "T = \(steps.lowerBound)…\(steps.upperBound)"
     var formulaErrors: [String: (exact: Double, fd: Double)] = [:]
@@ -20,7 +21,7 @@ public func rnnSuiteRows(steps: ClosedRange<Int> = 1...20, hidden: Int = 4, inpu
             for t in steps {
                 let config = RNNCheckConfiguration(activation: activation, loss: loss, steps: t, hidden: hidden, input: input,
                                                    seed: seed &+ UInt64(t))
-                let report = checkRNN(config)
+                let report = checkRNN(config, options: finiteDifferences)
                 let parts = [report.textbookVsAutodiff, report.doubleSumVsAccumulation,
                              report.textbookVsFiniteDifferences, report.autodiffVsFiniteDifferences]
                 for (n, part) in parts.enumerated() {
@@ -43,25 +44,28 @@ public func rnnSuiteRows(steps: ClosedRange<Int> = 1...20, hidden: Int = 4, inpu
             let quantity = "\(activation.rawValue), \(loss.rawValue) loss: " + (loss == .softmax ? "∂L/∂{U,W,b,h0,V,c}" : "∂L/∂{U,W,b,h0}")
             let methods = ["textbook double sum vs autodiff", "O(T) accumulation vs double sum",
                            "textbook vs finite differences", "autodiff vs finite differences"]
-            let bounds = [1e-10, 1e-10, 1e-6, 1e-6]
+            let judgedBy = [GradCheckOptions.exact, .exact, finiteDifferences, finiteDifferences]
             for n in 0..<4 {
                 rows.append(CheckSuiteRow(family: "rnn", quantity: quantity, methods: methods[n], cases: cases,
-                                          maxRelativeError: worst[n], bound: bounds[n], verdict: ok[n] ? .pass : .fail))
+                                          maxRelativeError: worst[n], bound: judgedBy[n].maxRelativeError,
+                                          verdict: ok[n] ? .pass : .fail))
             }
         }
     }
     let all = "4 activations × 2 losses, " + cases
     for (formula, name) in [("(6.39)", "∂L/∂U"), ("(6.40)", "∂L/∂W"), ("(6.41)", "∂L/∂b")] {
         let e = formulaErrors[name] ?? (0, 0)
-        rows.append(CheckSuiteRow(family: "rnn", quantity: "formula \(formula) \(name) = Σ_t Σ_k≤t δ_{t,k}…", methods: "double sum vs autodiff",
-                                  cases: all, maxRelativeError: e.exact, bound: 1e-10, verdict: e.exact <= 1e-10 ? .pass : .fail))
-        rows.append(CheckSuiteRow(family: "rnn", quantity: "formula \(formula) \(name) = Σ_t Σ_k≤t δ_{t,k}…", methods: "double sum vs finite differences",
-                                  cases: all, maxRelativeError: e.fd, bound: 1e-6, verdict: e.fd <= 1e-6 ? .pass : .fail))
+        let quantity = "formula \(formula) \(name) = Σ_t Σ_k≤t δ_{t,k}…"
+        rows.append(CheckSuiteRow(family: "rnn", quantity: quantity, methods: "double sum vs autodiff",
+                                  cases: all, maxRelativeError: e.exact, judgedBy: .exact))
+        rows.append(CheckSuiteRow(family: "rnn", quantity: quantity, methods: "double sum vs finite differences",
+                                  cases: all, maxRelativeError: e.fd, judgedBy: finiteDifferences))
     }
-    rows.append(CheckSuiteRow(family: "rnn", quantity: "formula (6.31) ∂L_t/∂u_ij, every t", methods: "direct partials Σ_k vs forward recursion (RTRL)",
-                              cases: all, maxRelativeError: rtrlWorst, bound: 1e-10, verdict: rtrlWorst <= 1e-10 ? .pass : .fail))
-    rows.append(CheckSuiteRow(family: "rnn", quantity: "formula (6.31) ∂L_t/∂u_ij, every t", methods: "direct partials Σ_k vs finite differences",
-                              cases: all, maxRelativeError: rtrlFD, bound: 1e-6, verdict: rtrlFD <= 1e-6 ? .pass : .fail))
+    let rtrl = "formula (6.31) ∂L_t/∂u_ij, every t"
+    rows.append(CheckSuiteRow(family: "rnn", quantity: rtrl, methods: "direct partials Σ_k vs forward recursion (RTRL)",
+                              cases: all, maxRelativeError: rtrlWorst, judgedBy: .exact))
+    rows.append(CheckSuiteRow(family: "rnn", quantity: rtrl, methods: "direct partials Σ_k vs finite differences",
+                              cases: all, maxRelativeError: rtrlFD, judgedBy: Formula631Report.finiteDifferenceOptions))
     rows.append(CheckSuiteRow(family: "rnn", quantity: "truncated BPTT (k = t only) — a wrong gradient", methods: "truncated vs finite differences",
                               cases: "\(truncatedCases) cases where truncation changes the gradient",
                               maxRelativeError: truncatedWorst.isFinite ? truncatedWorst : 0, bound: nil,
@@ -82,7 +86,7 @@ public struct FormulaSumReport: Codable, Sendable {
     public let doubleSum: Matrix<Double>
     /// The left-hand side by reverse-mode autodiff.
     public let autodiff: Matrix<Double>
-    /// The left-hand side by finite differences (fourth-order stencil, ε = 1e-4).
+    /// The left-hand side by finite differences (`GradCheckOptions.finiteDifferencesStrict`).
     public let finiteDifferences: Matrix<Double>
     public let doubleSumVsAutodiff: ParameterComparison
     public let doubleSumVsFiniteDifferences: ParameterComparison

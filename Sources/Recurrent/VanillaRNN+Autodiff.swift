@@ -2,12 +2,17 @@
 //
 // Nothing here knows a derivative: the tape differentiates the forward computation, which is
 // what makes it an independent check of the textbook formulas.
+//
+// An oracle, kept on purpose: `recordLoss` is a second vanilla-RNN forward pass, written again
+// from z_k = U h_{k-1} + W x_k + b with tape ops; it must not call `forward(_:)` or `states(_:)`,
+// or the textbook-vs-autodiff comparison would agree with itself.
 
 import WorkbenchNumerics
 import Autodiff
 
 extension VanillaRNN {
-    /// L(θ) recorded on `tape` with θ = [U, W, b, h_0, V, c] as tape variables.
+    /// L(θ) recorded on `tape` with θ = [U, W, b, h_0, V, c] as tape variables: the independent
+    /// oracle forward pass (see the file header).
     public func recordLoss(_ sequence: RNNSequence, on tape: Tape<Double>, parameters p: [Variable<Double>]) -> Variable<Double> {
         let (u, w, b, h0, v, c) = (p[0], p[1], p[2], p[3], p[4], p[5])
         var h = h0

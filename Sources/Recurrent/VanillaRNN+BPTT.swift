@@ -34,16 +34,31 @@ extension VanillaRNN {
     /// Every error term δ_{t,k} = ∂L_t/∂z_k by the recursion δ_{t,k} = diag(f'(z_k)) Uᵀ δ_{t,k+1}.
     public func errorTerms(_ forward: RNNForward) -> ErrorTerms {
         let T = forward.length
-        var deltas: [[Matrix<Double>?]] = Array(repeating: Array(repeating: nil, count: T + 1), count: T + 1)
+        var deltas: [[Matrix<Double>?]] = [Array(repeating: nil, count: T + 1)]
         for t in stride(from: 1, through: T, by: 1) {
-            var delta = derivative(forward.z[t]).hadamard(forward.outputGradients[t])   // δ_{t,t}
-            deltas[t][t] = delta
-            for k in stride(from: t - 1, through: 1, by: -1) {
-                delta = derivative(forward.z[k]).hadamard(matmul(recurrentWeight, .transpose, delta, .none))
-                deltas[t][k] = delta
-            }
+            deltas.append(errorTerms(z: forward.z, step: t, outputGradient: forward.outputGradients[t])
+                          + Array(repeating: nil, count: T - t))
         }
         return ErrorTerms(deltas: deltas)
+    }
+
+    /// The error terms of one loss L_t that reads h_t alone, given ∂L_t/∂h_t (H, 1):
+    ///   δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t,   δ_{t,k} = diag(f'(z_k)) Uᵀ δ_{t,k+1}   (k < t).
+    /// Returns δ_{t,k} at index k for 1 ≤ k ≤ t (index 0 is nil). ∂L_t/∂h_{k−1} = Uᵀ δ_{t,k}.
+    ///
+    /// - Parameters:
+    ///   - z: z_1 … z_t at indices 1…t, as `states(_:)` and `forward(_:)` keep them.
+    ///   - t: the step whose loss L_t is differentiated.
+    ///   - outputGradient: ∂L_t/∂h_t, (H, 1).
+    public func errorTerms(z: [Matrix<Double>], step t: Int, outputGradient: Matrix<Double>) -> [Matrix<Double>?] {
+        var deltas = [Matrix<Double>?](repeating: nil, count: t + 1)
+        var delta = derivative(z[t]).hadamard(outputGradient)   // δ_{t,t}
+        deltas[t] = delta
+        for k in stride(from: t - 1, through: 1, by: -1) {
+            delta = derivative(z[k]).hadamard(matmul(recurrentWeight, .transpose, delta, .none))
+            deltas[k] = delta
+        }
+        return deltas
     }
 
     /// Output-layer gradients (softmax loss; zero for the squared loss).
@@ -56,8 +71,10 @@ extension VanillaRNN {
 
     /// Gradients by the explicit double sums (6.39)–(6.41) over 1 ≤ k ≤ t ≤ T.
     ///
-    /// - Parameter truncated: keep only the k = t terms (truncated BPTT with a window of one
-    ///   step). This is a *wrong* gradient, there for the checker to catch.
+    /// - Parameters:
+    ///   - sequence: the inputs and targets.
+    ///   - truncated: keep only the k = t terms (truncated BPTT with a window of one step).
+    ///     This is a *wrong* gradient, there for the checker to catch.
     public func textbookGradients(_ sequence: RNNSequence, truncated: Bool = false) -> RNNGradients {
         let fwd = forward(sequence)
         let terms = errorTerms(fwd)

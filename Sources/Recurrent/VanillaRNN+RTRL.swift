@@ -49,18 +49,47 @@ public struct Formula631Report: Codable, Sendable {
     public let maxRelativeDifference: Double
     /// max over t of the relative difference to finite differences.
     public let maxFiniteDifferenceError: Double
+    /// How the two exact sides are compared (`maxRelativeDifference`).
+    public static let exactOptions = GradCheckOptions.exact
+    /// How the sides are compared with finite differences (`maxFiniteDifferenceError`); its
+    /// stencil computes the finite differences.
+    public static let finiteDifferenceOptions = GradCheckOptions.finiteDifferencesStrict
     /// The bound on `maxRelativeDifference` (two exact methods).
-    public var exactBound: Double { GradCheckOptions.exact.maxRelativeError! }
+    public var exactBound: Double { GradCheckOptions.exactBound }
     /// The bound on `maxFiniteDifferenceError`.
-    public var finiteDifferenceBound: Double { GradCheckOptions.finiteDifferencesStrict.maxRelativeError! }
+    public var finiteDifferenceBound: Double { GradCheckOptions.finiteDifferenceBound }
     /// Whether both sides agree and finite differences confirm them.
-    public var passed: Bool { maxRelativeDifference <= exactBound && maxFiniteDifferenceError <= finiteDifferenceBound }
+    public var passed: Bool {
+        Self.exactOptions.accepts(relativeError: maxRelativeDifference)
+            && Self.finiteDifferenceOptions.accepts(relativeError: maxFiniteDifferenceError)
+    }
+
+    /// The report of `steps`; the two headline errors are the largest per-step errors.
+    public init(i: Int, j: Int, steps: [Step], termsAtLastStep: [Term]) {
+        self.i = i
+        self.j = j
+        self.steps = steps
+        self.termsAtLastStep = termsAtLastStep
+        // A NaN step makes the headline infinite (GradCheckOptions.relativeError), never hides.
+        let scale = Self.scale(of: steps)
+        let errors = steps.map { Self.errors($0, scale: scale) }
+        self.maxRelativeDifference = errors.map(\.exact).max() ?? 0
+        self.maxFiniteDifferenceError = errors.map(\.finiteDifference).max() ?? 0
+    }
+
+    /// The largest |value| over every step and method: the scale of the relative-error floor.
+    static func scale(of steps: [Step]) -> Double {
+        steps.reduce(0.0) { max($0, abs($1.directPartialSum), abs($1.forwardRecursion), abs($1.finiteDifference)) }
+    }
+
+    /// The relative errors of step `s`: direct-partial sum vs forward recursion, and vs finite differences.
+    static func errors(_ s: Step, scale: Double) -> (exact: Double, finiteDifference: Double) {
+        (exactOptions.relativeError(s.directPartialSum, s.forwardRecursion, scale: scale),
+         finiteDifferenceOptions.relativeError(s.directPartialSum, s.finiteDifference, scale: scale))
+    }
 
     /// The relative difference of the two exact sides at step `s`, measured as `maxRelativeDifference` is.
-    public func relativeDifference(_ s: Step) -> Double {
-        let scale = steps.reduce(0.0) { max($0, abs($1.directPartialSum), abs($1.forwardRecursion), abs($1.finiteDifference)) }
-        return GradCheckOptions.exact.relativeError(s.directPartialSum, s.forwardRecursion, scale: scale)
-    }
+    public func relativeDifference(_ s: Step) -> Double { Self.errors(s, scale: Self.scale(of: steps)).exact }
 }
 
 extension VanillaRNN {
@@ -79,39 +108,33 @@ extension VanillaRNN {
         return s
     }
 
-    /// Checks (6.31) for u_ij (zero-based `i`, `j`) at every step t.
-    /// L_t by the fourth-order finite-difference stencil at ε = 1e-4 (see GradCheckOptions).
-    public func formula631(_ sequence: RNNSequence, i: Int, j: Int, epsilon: Double = 1e-4) -> Formula631Report {
+    /// Checks (6.31) for u_ij (zero-based `i`, `j`) at every step t. The finite differences
+    /// of L_t use `Formula631Report.finiteDifferenceOptions`' stencil, at step `epsilon`.
+    public func formula631(_ sequence: RNNSequence, i: Int, j: Int,
+                           epsilon: Double = Formula631Report.finiteDifferenceOptions.epsilon) -> Formula631Report {
         precondition((0..<hiddenSize).contains(i) && (0..<hiddenSize).contains(j), "u_ij index out of range")
         let fwd = forward(sequence)
         let terms = errorTerms(fwd)
         let sens = forwardSensitivities(fwd, i: i, j: j)
         var steps: [Formula631Report.Step] = []
-        var maxRel = 0.0, maxFD = 0.0
         for t in stride(from: 1, through: fwd.length, by: 1) {
             var direct = 0.0
             for k in 1...t { direct += fwd.h[k - 1][j, 0] * terms[t, k][i, 0] }
             let recursion = terms[t, t].dot(sens[t])
-            let fd = Stencil.fourthOrder.derivative(epsilon: epsilon) { shift in
+            let fd = Formula631Report.finiteDifferenceOptions.stencil.derivative(epsilon: epsilon) { shift in
                 var shifted = self
                 shifted.recurrentWeight[i, j] += shift
                 return shifted.stepLoss(sequence, step: t)
             }
             steps.append(.init(t: t, directPartialSum: direct, forwardRecursion: recursion, finiteDifference: fd))
         }
-        // Relative differences against at least 1e-3 of the largest value over t (and 1e-5):
-        // the floor rule of GradCheckOptions, so values at rounding level do not dominate.
-        let scale = steps.reduce(0.0) { max($0, abs($1.directPartialSum), abs($1.forwardRecursion), abs($1.finiteDifference)) }
-        for s in steps {
-            maxRel = max(maxRel, GradCheckOptions.exact.relativeError(s.directPartialSum, s.forwardRecursion, scale: scale))
-            maxFD = max(maxFD, GradCheckOptions.finiteDifferencesStrict.relativeError(s.directPartialSum, s.finiteDifference, scale: scale))
-        }
         let T = fwd.length
         let lastTerms = T == 0 ? [] : (1...T).map { k in
             Formula631Report.Term(k: k, directPartial: fwd.h[k - 1][j, 0], delta: terms[T, k][i, 0],
                                   product: fwd.h[k - 1][j, 0] * terms[T, k][i, 0])
         }
-        return Formula631Report(i: i + 1, j: j + 1, steps: steps, termsAtLastStep: lastTerms,
-                                maxRelativeDifference: maxRel, maxFiniteDifferenceError: maxFD)
+        // Relative differences with GradCheckOptions' floor rule (against the largest value over
+        // every t), so values at rounding level do not dominate.
+        return Formula631Report(i: i + 1, j: j + 1, steps: steps, termsAtLastStep: lastTerms)
     }
 }

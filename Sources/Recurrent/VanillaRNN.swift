@@ -140,19 +140,28 @@ public struct RNNForward: Sendable {
 }
 
 extension VanillaRNN {
+    /// The recurrence alone, without a loss: z_k = U h_{k-1} + W x_k + b, h_k = f(z_k) for
+    /// inputs x_1 … x_T (each (D, 1)). Returns z at indices 1…T (index 0 holds a zero vector)
+    /// and h_0 … h_T at indices 0…T, as `RNNForward` keeps them.
+    public func states(_ inputs: [Matrix<Double>]) -> (z: [Matrix<Double>], h: [Matrix<Double>]) {
+        var z = [Matrix<Double>.zeros(hiddenSize, 1)]
+        var h = [initialState]
+        for x in inputs {
+            let zk = recurrentWeight * h[h.count - 1] + inputWeight * x + bias
+            z.append(zk)
+            h.append(zk.map { activation.value($0) })
+        }
+        return (z, h)
+    }
+
     /// Runs the network over `sequence`, keeping z_k, h_k, L_t and ∂L_t/∂h_t.
     public func forward(_ sequence: RNNSequence) -> RNNForward {
-        let hSize = hiddenSize
-        var z = [Matrix<Double>.zeros(hSize, 1)]
-        var h = [initialState]
+        let (z, h) = states(sequence.inputs)
         var losses = [0.0]
-        var dh = [Matrix<Double>.zeros(hSize, 1)]
+        var dh = [Matrix<Double>.zeros(hiddenSize, 1)]
         var errors = [Matrix<Double>.zeros(classCount, 1)]
         for k in stride(from: 1, through: sequence.length, by: 1) {
-            let zk = recurrentWeight * h[k - 1] + inputWeight * sequence.inputs[k - 1] + bias
-            let hk = zk.map { activation.value($0) }
-            z.append(zk)
-            h.append(hk)
+            let hk = h[k]
             switch sequence.loss {
             case .squared:
                 let diff = hk - sequence.targetVectors[k - 1]
@@ -160,16 +169,13 @@ extension VanillaRNN {
                 dh.append(diff)
                 errors.append(.zeros(classCount, 1))
             case .softmax:
+                // o_t = V h_t + c (C, 1); L_t = −log softmax(o_t)[y_t]; p_t − e_{y_t} = ∂L_t/∂o_t
                 let o = outputWeight * hk + outputBias
-                let m = o.storage.max()!
-                let e = o.map { Double.exp($0 - m) }
-                let sum = e.sum()
-                var p = e / sum
-                let y = sequence.targetClasses[k - 1]
-                losses.append(m + Double.log(sum) - o.storage[y])
-                p.storage[y] -= 1
-                errors.append(p)
-                dh.append(matmul(outputWeight, .transpose, p, .none))
+                let ce = SoftmaxCrossEntropy(logits: o.transposed, targets: [sequence.targetClasses[k - 1]])
+                let outputError = ce.logitGradient().transposed
+                losses.append(ce.totalLoss)
+                errors.append(outputError)
+                dh.append(matmul(outputWeight, .transpose, outputError, .none))
             }
         }
         return RNNForward(z: z, h: h, stepLosses: losses, outputGradients: dh, outputErrors: errors)

@@ -13,7 +13,9 @@ extension Matrix {
 ///
 /// - Parameters:
 ///   - a: (m, k) after `opA`.
+///   - opA: whether A is used as stored or transposed.
 ///   - b: (k, n) after `opB`.
+///   - opB: whether B is used as stored or transposed.
 ///   - c: (m, n), updated in place.
 ///   - alpha: scale of the product (default 1).
 ///   - beta: scale of the old C (default 0: C is overwritten).

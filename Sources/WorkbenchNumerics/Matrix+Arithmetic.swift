@@ -88,6 +88,14 @@ extension Matrix {
         return scale * s.squareRoot()
     }
 
+    /// The normwise relative difference max|a − b| / max(max|a|, max|b|) of two matrices of the
+    /// same shape: 0 when they are equal (also when both are zero), NaN when either holds NaN.
+    public func relativeDifference(to other: Matrix) -> Scalar {
+        let difference = (self - other).maxAbs()
+        if storage.contains(where: \.isNaN) || other.storage.contains(where: \.isNaN) { return .nan }
+        return difference == 0 ? 0 : difference / Swift.max(maxAbs(), other.maxAbs())
+    }
+
     /// Whether every entry is finite.
     public var isFinite: Bool { storage.allSatisfy { $0.isFinite } }
 
@@ -95,9 +103,9 @@ extension Matrix {
     public func trace() -> Scalar { diagonalEntries.reduce(0, +) }
 }
 
-/// Approximate equality in the style of swift-numerics: |a − b| ≤ max(atol, rtol · max(|a|, |b|)).
-public func isApproximatelyEqual<T: RealScalar>(_ a: T, _ b: T, absoluteTolerance: T, relativeTolerance: T = 0) -> Bool {
-    if a == b { return true }
-    let scale = max(abs(a), abs(b))
-    return abs(a - b) <= max(absoluteTolerance, relativeTolerance * scale)
+/// The relative difference |a − b| / max(|a|, |b|) of two numbers: 0 when they are equal
+/// (also when both are zero), NaN when either is NaN.
+public func relativeDifference<T: RealScalar>(_ a: T, _ b: T) -> T {
+    if a.isNaN || b.isNaN { return .nan }
+    return a == b ? 0 : abs(a - b) / max(abs(a), abs(b))
 }

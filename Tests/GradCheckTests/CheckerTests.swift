@@ -15,7 +15,7 @@ final class CheckerTests: XCTestCase {
         let report = checkGradients([NamedGradient(name: "x", parameter: x, gradient: g)], method: "analytic",
                                     options: .finiteDifferencesStrict, loss: smoothLoss)
         XCTAssertTrue(report.passed, report.failureMessage)
-        XCTAssertLessThan(report.maxRelativeError, 1e-6)
+        XCTAssertLessThan(report.maxRelativeError, GradCheckOptions.finiteDifferenceBound)
     }
 
     func testWrongGradientFailsAndNamesWorstEntry() {
@@ -77,7 +77,7 @@ final class CheckerTests: XCTestCase {
         let g = x.map { $0 + $0 * $0 }
         let good = directionalCheck([NamedGradient(name: "x", parameter: x, gradient: g)], method: "analytic", count: 4, loss: smoothLoss)
         XCTAssertEqual(good.verdict, .pass)
-        XCTAssertLessThan(good.maxRelativeError, 1e-6)
+        XCTAssertLessThan(good.maxRelativeError, GradCheckOptions.finiteDifferenceBound)
         let wrong = directionalCheck([NamedGradient(name: "x", parameter: x, gradient: g * 1.05)], method: "analytic", count: 4, loss: smoothLoss)
         XCTAssertEqual(wrong.verdict, .fail)
     }

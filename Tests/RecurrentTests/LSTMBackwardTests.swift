@@ -32,7 +32,7 @@ final class LSTMBackwardTests: XCTestCase {
                                           reference: names.map { auto.gradients[$0]! },
                                           methods: "hand vs autodiff", title: "LSTM \(config)", options: .exact)
             XCTAssertTrue(report.passed, report.failureMessage)
-            XCTAssertLessThanOrEqual(report.maxRelativeError, 1e-10, report.table())
+            XCTAssertLessThanOrEqual(report.maxRelativeError, GradCheckOptions.exactBound, report.table())
         }
     }
 
@@ -49,7 +49,7 @@ final class LSTMBackwardTests: XCTestCase {
                 return p.lossValue()
             }
             XCTAssertTrue(report.passed, report.failureMessage)
-            XCTAssertLessThanOrEqual(report.maxRelativeError, 1e-6, report.table())
+            XCTAssertLessThanOrEqual(report.maxRelativeError, GradCheckOptions.finiteDifferenceBound, report.table())
         }
     }
 

@@ -15,11 +15,11 @@ final class VanillaRNNGradientTests: XCTestCase {
                     let config = RNNCheckConfiguration(activation: activation, loss: loss, steps: steps, seed: UInt64(steps))
                     let r = checkRNN(config)
                     let tag = "\(activation) \(loss) T=\(steps)"
-                    XCTAssertLessThanOrEqual(r.textbookVsAutodiff.maxRelativeError, 1e-10, "\(tag)\n\(r.textbookVsAutodiff.failureMessage)")
-                    XCTAssertLessThanOrEqual(r.doubleSumVsAccumulation.maxRelativeError, 1e-10, tag)
+                    XCTAssertLessThanOrEqual(r.textbookVsAutodiff.maxRelativeError, GradCheckOptions.exactBound, "\(tag)\n\(r.textbookVsAutodiff.failureMessage)")
+                    XCTAssertLessThanOrEqual(r.doubleSumVsAccumulation.maxRelativeError, GradCheckOptions.exactBound, tag)
                     XCTAssertTrue(r.textbookVsFiniteDifferences.passed, "\(tag)\n\(r.textbookVsFiniteDifferences.failureMessage)")
-                    XCTAssertLessThanOrEqual(r.textbookVsFiniteDifferences.maxRelativeError, 1e-6, tag)
-                    XCTAssertLessThanOrEqual(r.autodiffVsFiniteDifferences.maxRelativeError, 1e-6, tag)
+                    XCTAssertLessThanOrEqual(r.textbookVsFiniteDifferences.maxRelativeError, GradCheckOptions.finiteDifferenceBound, tag)
+                    XCTAssertLessThanOrEqual(r.autodiffVsFiniteDifferences.maxRelativeError, GradCheckOptions.finiteDifferenceBound, tag)
                     XCTAssertTrue(r.passed, tag)
                 }
             }
@@ -62,8 +62,8 @@ final class VanillaRNNGradientTests: XCTestCase {
             for j in 0..<3 {
                 let r = model.formula631(sequence, i: i, j: j)
                 XCTAssertEqual(r.steps.count, 12)
-                XCTAssertLessThanOrEqual(r.maxRelativeDifference, 1e-10, "u_\(i + 1)\(j + 1)")
-                XCTAssertLessThanOrEqual(r.maxFiniteDifferenceError, 1e-6, "u_\(i + 1)\(j + 1)")
+                XCTAssertLessThanOrEqual(r.maxRelativeDifference, GradCheckOptions.exactBound, "u_\(i + 1)\(j + 1)")
+                XCTAssertLessThanOrEqual(r.maxFiniteDifferenceError, GradCheckOptions.finiteDifferenceBound, "u_\(i + 1)\(j + 1)")
                 // Summed over t, (6.31) is the (i, j) entry of ∂L/∂U.
                 let total = r.steps.reduce(0) { $0 + $1.directPartialSum }
                 XCTAssertEqual(total, model.autodiffGradients(sequence).recurrentWeight[i, j], accuracy: 1e-12)
