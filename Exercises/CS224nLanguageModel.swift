@@ -127,9 +127,6 @@ public struct CS224nGradients: Exercise {
             .confirmation("∂J/∂U = δ₁ᵀ h^(t)ᵀ and ∂J/∂e^(t) = δ₂ W_e (a row, transposed back to e's shape).",
                           "Both match autodiff to rounding once written with columns (δ₁ h^(t)ᵀ and W_eᵀ δ₂).",
                           [Quantity("rel diff ∂J/∂U", scientific: relativeDifference(gradU, autoU)), Quantity("rel diff ∂J/∂e^(t)", scientific: relativeDifference(gradE_t, autoE_t))]),
-            .confirmation("The gradient of a shared weight is the sum of its contributions at every step i ≤ t.",
-                          "Untying W_h into one copy per step and summing the copies' gradients reproduces the tied gradient.",
-                          [Quantity("rel diff", scientific: relativeDifference(sumOfContributions, tiedTape.gradient(of: whTied)))]),
         ]
         return report(
             summary: "A language model with V = 7, d = 4, D_h = 3 and T = 4 steps; J = J^(T). The seed's gradients at steps t and t−1 are computed by hand (corrected) and by autodiff with one copy of each shared weight per step.",

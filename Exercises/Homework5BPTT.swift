@@ -98,7 +98,7 @@ public struct Homework5DoubleSum: Exercise {
             quantities: rows,
             checks: checks,
             findings: [
-                .erratum("The question sums k from 1, while the solution's own expansion (its equation 6) makes h_0 = σ(W h_f + U x_0) depend on W and then carries ∂h_0/∂W terms.",
+                .erratum(at: "003:169", "The answer concludes that the question is wrong and that k must start at 0, not 1 (after adding, in its equation 6, a state h_f before h_0 so that h_0 = σ(W h_f + U x_0) depends on W).",
                          "Whether k starts at 0 or 1 depends on the initial state. If h_0 is computed with W from a nonzero earlier state h_f, the k = 0 term ∂L_t/∂h_t ∂h_t/∂h_0 ∂⁺h_0/∂W is needed and the sum from k = 1 is wrong; if h_f = 0 (or h_0 is a given constant) that term is zero and k = 1 is complete.",
                          rows),
             ],

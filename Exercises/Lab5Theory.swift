@@ -55,7 +55,7 @@ public struct Lab5Formulas640And641: Exercise {
 
         let findings: [Finding] = [
             .confirmation(
-                "The final results (6.40) ∂L/∂W = Σ_t Σ_{k=1}^{t} δ_{t,k} x_kᵀ and (6.41) ∂L/∂b = Σ_t Σ_{k=1}^{t} δ_{t,k} are stated correctly.",
+                "The formulas the question asks for, (6.40) ∂L/∂W = Σ_t Σ_{k=1}^{t} δ_{t,k} x_kᵀ and (6.41) ∂L/∂b = Σ_t Σ_{k=1}^{t} δ_{t,k}, hold (the solution states them; its derivation of (6.41) is only 'likewise').",
                 "The explicit double sums agree with reverse-mode autodiff to rounding and with finite differences to their noise, for tanh, sigmoid, relu and identity, T = 1, 5, 20.",
                 [Quantity("max rel diff, double sum vs autodiff", scientific: worstExact), Quantity("max rel diff, double sum vs finite differences", scientific: worstFD)]),
             .erratum(
@@ -112,8 +112,8 @@ public struct Lab5Formula631: Exercise {
                      .atMost("(6.31) vs finite differences", worstFD, 1e-6),
                      .that("the literal reading of the solution's expansion is wrong", relativeDifference(literal, truth) > 1e-2)],
             findings: [
-                .confirmation(
-                    "The claim: summing the direct partials ∂⁺z_k/∂u_ij against δ_{t,k} gives the same gradient as differentiating recursively through h_{k-1}.",
+                .completion(
+                    "The solution asserts, without computing anything, that summing the direct partials ∂⁺z_k/∂u_ij against δ_{t,k} gives the same gradient as differentiating recursively through h_{k-1}.",
                     "True to rounding for all 16 entries of U and every t: forward recursion and the sum of direct partials agree.",
                     [Quantity("max rel diff over i, j, t", scientific: worstExact)]),
                 .erratum(

@@ -177,11 +177,12 @@ private func statement1(_ cases: [RegimeCase], _ n: Int) -> StatementCheck {
     guard let hw = cases.first(where: \.isExerciseMatrix) else {
         return StatementCheck(number: 1, claim: claim, judgement: .untested, evidence: "no exercise matrix among the cases", numbers: [])
     }
-    let ratio = hw.normAtN / hw.normOfW
+    let normAtN = twoNorm(hw.powerAtN)      // of the computed Wⁿ itself
+    let ratio = normAtN / hw.normOfW
     let judgement: StatementJudgement = ratio <= 0.1 ? .right : .wrong
     return StatementCheck(number: 1, claim: claim, judgement: judgement,
-                          evidence: "‖W‖₂ = \(f(hw.normOfW)), ‖W^\(n)‖₂ = \(f(hw.normAtN)) (measured): the ratio is \(f(ratio)).",
-                          numbers: [StatementNumber(name: "‖W‖₂", value: hw.normOfW), StatementNumber(name: "‖W^\(n)‖₂", value: hw.normAtN),
+                          evidence: "‖W‖₂ = \(f(hw.normOfW)), ‖W^\(n)‖₂ = \(f(normAtN)) (measured): the ratio is \(f(ratio)).",
+                          numbers: [StatementNumber(name: "‖W‖₂", value: hw.normOfW), StatementNumber(name: "‖W^\(n)‖₂", value: normAtN),
                                     StatementNumber(name: "‖W^\(n)‖₂ / ‖W‖₂", value: ratio)])
 }
 
