@@ -107,12 +107,12 @@ public struct CS224nShapes: Exercise {
         return statedShapes.mapValues { $0.map(value) }
     }
 
-    /// What a formula gives for B = 1 and B = 2: each reading's shape or clash, and whether some
-    /// reading gives an accepted shape for both.
-    func evaluate(_ f: PrintedFormula, V: Int, d: Int, H: Int) -> (consistent: Bool, outcomes: [String], shapes: [[Int]]) {
-        // `shapes`: each reading's shape, or the two shapes that clash in it (B = 1 first).
+    /// What a formula gives for B = 1 and B = 2: each reading's shape or clash, whether some
+    /// reading gives an accepted shape for both, and the shapes as typed evidence (a reading's
+    /// shape, or the two shapes that clash in it).
+    func evaluate(_ f: PrintedFormula, V: Int, d: Int, H: Int) -> (consistent: Bool, outcomes: [String], shapes: [Quantity]) {
         var consistentEverywhere = true
-        var outcomes: [String] = [], shapes: [[Int]] = []
+        var outcomes: [String] = [], shapes: [Quantity] = []
         for batch in [1, 2] {
             let table = symbols(batch: batch, V: V, d: d, H: H)
             let accepted = f.accepts.map { letters in letters.map { l -> Int in
@@ -122,12 +122,15 @@ public struct CS224nShapes: Exercise {
             for r in f.readings {
                 switch r.shape(in: table) {
                 case .success(let s):
-                    shapes.append(s)
+                    shapes.append(Quantity("B = \(batch): shape of \(r)", shape: s))
                     outcomes.append("B = \(batch): \(r) is \(show(s))\(accepted.contains(s) ? "" : ", not \(accepted.map(show).joined(separator: " or "))")")
                     if accepted.contains(s) { any = true }
                 case .failure(let e):
                     outcomes.append("B = \(batch): \(e.message)")
-                    if let l = e.left, let r = e.right { shapes += [l, r] }
+                    if let l = e.left, let r = e.right {
+                        shapes.append(Quantity("B = \(batch): the left factor that does not fit", shape: l))
+                        shapes.append(Quantity("B = \(batch): the right factor", shape: r))
+                    }
                 }
             }
             if !any { consistentEverywhere = false }
@@ -193,11 +196,10 @@ public struct CS224nShapes: Exercise {
             .atMost("lines 90 and 93, B = 2: (δ₂ W_e)ᵀ vs autodiff ∂J/∂e^(t), which has e's shape: relative difference", errE, 1e-12),
         ]
 
-        func slip(_ line: String) -> (PrintedFormula, (consistent: Bool, outcomes: [String], shapes: [[Int]]))? { slips.first { $0.0.line == line } }
+        func slip(_ line: String) -> (PrintedFormula, (consistent: Bool, outcomes: [String], shapes: [Quantity]))? { slips.first { $0.0.line == line } }
         func shapeEvidence(_ line: String) -> [Quantity] {
             guard let (f, o) = slip(line) else { return [] }
-            return [Quantity("\(f.quantity), B = 1 and 2", text: o.outcomes.joined(separator: "; "))]
-                + o.shapes.prefix(2).map { Quantity("B = 1: shape of a reading or of a factor that does not fit", shape: $0) }
+            return [Quantity("\(f.quantity), B = 1 and 2", text: o.outcomes.joined(separator: "; "))] + o.shapes
         }
         let sizes = [Quantity("V", integer: V), Quantity("d", integer: d), Quantity("D_h", integer: H)]
         var findings: [Finding] = [
@@ -235,7 +237,7 @@ public struct CS224nShapes: Exercise {
             findings.append(.erratum(at: line, claim, finding, evidence))
         }
         findings.append(.erratum(at: "002:157–158, 93, 159, 165",
-                                 "Denominator layout is described as taking the denominator as a row vector (or the numerator as a column); the next line describes numerator layout with 分子 twice, one of them meant as 分母; line 93 says the solution transposes the denominator-layout result ∂J/∂e^(t) = δ₂ W_e to match e's shape.",
+                                 "Denominator layout is described as taking the denominator as a row vector (or the numerator as a column); the next line, meant for numerator layout, names the numerator twice where the second should be the denominator; line 93 says the solution transposes the denominator-layout result ∂J/∂e^(t) = δ₂ W_e to match e's shape.",
                                  "The definitions are swapped. In numerator layout (the Jacobian) the numerator runs down the rows: ∂(Ax)/∂x = A. In denominator layout the denominator does, and the gradient of a scalar has the shape of the variable. δ₂ W_e is a row [B, d], a numerator-layout result; the denominator-layout gradient ∂J/∂e^(t) already has e's shape [d, B], which is why it had to be transposed. The claim that cs224n uses denominator layout by default (line 159) rests on the swapped definitions.",
                                  [Quantity("∂(Ax)/∂x by finite differences, numerator down the rows", matrix: jacobianAx, digits: 4),
                                   Quantity("shape of δ₂ W_e", shape: [gradE.rows, gradE.cols]), Quantity("shape of ∂J/∂e^(t) by autodiff", shape: [autoE.rows, autoE.cols]),

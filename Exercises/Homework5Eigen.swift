@@ -159,7 +159,7 @@ public struct Homework5Powers: Exercise {
                                      "\(comparison.summary) Entry (\(e.row),\(e.col)): \(e.explanation).",
                                      [Quantity("W³⁰ computed", matrix: wn, digits: 10),
                                       Quantity("entry (\(e.row),\(e.col)) computed", e.computed, digits: 10),
-                                      Quantity("entry (\(e.row),\(e.col)) printed", Double(e.claimed) ?? .nan, digits: 5),
+                                      Quantity("entry (\(e.row),\(e.col)) printed as \(e.claimed)", Double(e.claimed) ?? .nan, digits: 6),
                                       Quantity("printed entries that differ", integer: differing.count)]))
         }
         let lines = ["003:290", "003:291", "003:292", "003:293"]

@@ -279,9 +279,13 @@ public struct Homework5CellState: Exercise {
         let gradWo = blockNorm(one, outputBlock)
         var cellByWo = 0.0
         for r in outputBlock {
-            for col in 0..<layer.inputSize {
+            for col in 0..<(layer.inputSize + hs) {
                 var plus = layer, minus = layer
-                plus.weightIH[r, col] += 1e-6; minus.weightIH[r, col] -= 1e-6
+                if col < layer.inputSize {
+                    plus.weightIH[r, col] += 1e-6; minus.weightIH[r, col] -= 1e-6
+                } else {
+                    plus.weightHH[r, col - layer.inputSize] += 1e-6; minus.weightHH[r, col - layer.inputSize] -= 1e-6
+                }
                 let dc = (lstmStepForward(plus, x: inputs[0], h: h0, c: c0).c - lstmStepForward(minus, x: inputs[0], h: h0, c: c0).c) / 2e-6
                 cellByWo = max(cellByWo, dc.maxAbs())
             }

@@ -32,7 +32,7 @@ public indirect enum ShapeExpression: Sendable, CustomStringConvertible {
         case .elementwise(let a, let b): return "(\(a)) ⊙ (\(b))"
         case .kronecker(let a, let b): return "(\(a)) ⊗ (\(b))"
         case .sum(let parts): return parts.map(\.description).joined(separator: " + ")
-        case .function(let f, let a): return "\(f)(\(a))"
+        case .function(let f, let a): return f.hasSuffix("−") ? "(\(f) \(a))" : "\(f)(\(a))"
         }
     }
 

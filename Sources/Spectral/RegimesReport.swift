@@ -199,7 +199,7 @@ private func statement2(_ cases: [RegimeCase]) -> StatementCheck {
     var evidence = "Over the \(subject.count) cases with every |λ| < 1, the largest ‖W^\(worst.farN)‖₂ is \(f(worst.farNorm)) (\(worst.name))."
     var caveat: String?
     if let grows = subject.filter({ $0.peakNorm > $0.normOfW * (1 + 1e-12) }).max(by: { $0.peakNorm < $1.peakNorm }) {
-        caveat = "Not monotonically: a non-normal W can grow first. \(grows.name) reaches ‖Wⁿ‖₂ = \(f(grows.peakNorm)) at n = \(grows.peakAt) from ‖W‖₂ = \(f(grows.normOfW)); the decay is bounded by κ₂(Q) ρⁿ, here κ₂(Q) = \(f(grows.conditionNumber))."
+        caveat = "Not monotonically: a non-normal W can grow first. The case \"\(grows.name)\" reaches ‖Wⁿ‖₂ = \(f(grows.peakNorm)) at n = \(grows.peakAt) from ‖W‖₂ = \(f(grows.normOfW)); the decay is bounded by κ₂(Q) ρⁿ, here κ₂(Q) = \(f(grows.conditionNumber))."
         numbers.append(StatementNumber(name: "peak ‖Wⁿ‖₂ of \(grows.name)", value: grows.peakNorm))
         numbers.append(StatementNumber(name: "n at the peak", value: Double(grows.peakAt)))
         numbers.append(StatementNumber(name: "κ₂(Q) of \(grows.name)", value: grows.conditionNumber))
@@ -264,7 +264,7 @@ private func statement4(_ cases: [RegimeCase], _ n: Int) -> StatementCheck {
     let ones = subject.filter(\.everyEigenvalueOne)
     if let growing = ones.filter({ $0.normAtN > $0.normOfW * (1 + 1e-9) }).max(by: { $0.normAtN < $1.normAtN }) {
         numbers.append(StatementNumber(name: "‖W^\(n)‖₂ of \(growing.name) (every λ = 1)", value: growing.normAtN))
-        evidence += " The exercise asks about every eigenvalue equal to 1: \(growing.name) has only λ = 1, is not diagonalisable and grows, ‖W^\(n)‖₂ = \(f(growing.normAtN))."
+        evidence += " The exercise asks about every eigenvalue equal to 1: the case \"\(growing.name)\" has only λ = 1, is not diagonalisable and grows, ‖W^\(n)‖₂ = \(f(growing.normAtN))."
     }
     return StatementCheck(number: 4, claim: claim, judgement: judgement, evidence: evidence, numbers: numbers)
 }

@@ -90,6 +90,11 @@ struct ExerciseCommand: CommandGroup {
         }
     }
 
+    /// A bound as short as it is exact: 0, 1.5e-06, 1e-10, 0.1, 1e+03.
+    static func compact(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e6 ? String(Int(x)) : formatScalar(x, digits: 2)
+    }
+
     static func text(_ r: ExerciseReport) -> String {
         var lines = ["\(r.id) — \(r.title)", "source: \(r.source.description)", "notation: \(r.notation.summary)",
                      "", r.summary]
@@ -100,9 +105,9 @@ struct ExerciseCommand: CommandGroup {
         lines.append("\nchecks:")
         var rows = [["check", "measured", "bound", "status"]]
         for c in r.checks {
-            let bound = c.bound.map { "\(c.comparison.rawValue) " + sci($0, 1) } ?? "-"
+            let bound = c.bound.map { "\(c.comparison.rawValue) " + compact($0) } ?? "-"
             rows.append([c.name + (c.detail.isEmpty || c.status == .pass ? "" : " (\(c.detail))"),
-                         c.measured.map { sci($0) } ?? "-", bound, c.status.rawValue])
+                         c.measured.map { $0 == $0.rounded() && abs($0) < 1e6 ? String(Int($0)) : sci($0) } ?? "-", bound, c.status.rawValue])
         }
         lines.append(renderTable(rows))
         for (n, f) in r.findings.enumerated() {
