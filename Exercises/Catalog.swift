@@ -36,6 +36,11 @@ public enum ExerciseCatalog {
         "hw5-1b": "hw5-1b.grad",
     ]
 
+    /// Every gradient worksheet planned for the seeds' derivations: those that replace whole
+    /// exercises, and those for the derivation parts of hw5-2a, hw5-3c and tanh-output.
+    public static let plannedWorksheets: Set<String> =
+        Set(replacedByWorksheets.values).union(["hw5-2a.grad", "hw5-3c.grad", "tanh-output.grad"])
+
     /// The exercise with `id`, if any.
     public static func exercise(id: String) -> (any Exercise)? {
         all.first { $0.id == id }
