@@ -196,7 +196,7 @@ public struct Homework5Powers: Exercise {
                      .atMost("statement 1: ‖W³⁰‖₂ / ‖W‖₂ (much smaller: ≤ 0.1)", number(1, "‖W^\(n)‖₂ / ‖W‖₂"), 0.1),
                      .atMost("statement 2: largest ‖W^n_far‖₂ over the cases with every |λ| < 1", number(2, "largest ‖W^"), 1e-3),
                      .atLeast("statement 2 (caveat): largest peak ‖Wⁿ‖₂ / ‖W‖₂ over the cases with every |λ| < 1 (transient growth)",
-                              regimes.cases.filter(\.everyModulusBelowOne).map { $0.peakNorm / $0.normOfW }.max() ?? .nan, 1.5),
+                              regimes.cases.filter(\.everyModulusBelowOne).map { $0.peakNormFromW / $0.normOfW }.max() ?? .nan, 1.5),
                      .atLeast("statement 3: smallest σ_min(W³⁰) over the cases with every |λ| > 1 (every direction grows)",
                               number(3, "smallest σ_min"), 1),
                      .atMost("statement 3: smallest σ_min(W³⁰) over the cases with some but not every |λ| > 1 (some direction shrinks)",

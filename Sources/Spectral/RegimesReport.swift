@@ -78,9 +78,12 @@ public struct RegimeCase: Codable, Sendable {
     public var farNorm: Double
     /// max over the sampled k ≥ 1 of max_ij |(Wᵏ − W)_ij|: zero iff the powers never move.
     public var maxChangeFromW: Double
-    /// The largest ‖Wᵏ‖₂ and the first k where it occurs.
+    /// The largest ‖Wᵏ‖₂ (k ≥ 0) and the first k where it occurs.
     public var peakNorm: Double
     public var peakAt: Int
+    /// The largest ‖Wᵏ‖₂ over k ≥ 1 and where: above ‖W‖₂ when the powers grow before they decay.
+    public var peakNormFromW: Double
+    public var peakFromWAt: Int
     /// The regime read off the computed eigenvalues (tolerance 1e-9 on |λ|).
     public var everyModulusBelowOne: Bool
     public var someModulusAboveOne: Bool
@@ -198,10 +201,10 @@ private func statement2(_ cases: [RegimeCase]) -> StatementCheck {
     var numbers = [StatementNumber(name: "largest ‖W^\(worst.farN)‖₂ over the cases with every |λ| < 1", value: worst.farNorm)]
     var evidence = "Over the \(subject.count) cases with every |λ| < 1, the largest ‖W^\(worst.farN)‖₂ is \(f(worst.farNorm)) (\(worst.name))."
     var caveat: String?
-    if let grows = subject.filter({ $0.peakNorm > $0.normOfW * (1 + 1e-12) }).max(by: { $0.peakNorm < $1.peakNorm }) {
-        caveat = "Not monotonically: a non-normal W can grow first. The case \"\(grows.name)\" reaches ‖Wⁿ‖₂ = \(f(grows.peakNorm)) at n = \(grows.peakAt) from ‖W‖₂ = \(f(grows.normOfW)); the decay is bounded by κ₂(Q) ρⁿ, here κ₂(Q) = \(f(grows.conditionNumber))."
-        numbers.append(StatementNumber(name: "peak ‖Wⁿ‖₂ of \(grows.name)", value: grows.peakNorm))
-        numbers.append(StatementNumber(name: "n at the peak", value: Double(grows.peakAt)))
+    if let grows = subject.filter({ $0.peakNormFromW > $0.normOfW * (1 + 1e-12) }).max(by: { $0.peakNormFromW < $1.peakNormFromW }) {
+        caveat = "Not monotonically: a non-normal W can grow first. The case \"\(grows.name)\" reaches ‖Wⁿ‖₂ = \(f(grows.peakNormFromW)) at n = \(grows.peakFromWAt) from ‖W‖₂ = \(f(grows.normOfW)); the decay is bounded by κ₂(Q) ρⁿ, here κ₂(Q) = \(f(grows.conditionNumber))."
+        numbers.append(StatementNumber(name: "peak ‖Wⁿ‖₂ of \(grows.name)", value: grows.peakNormFromW))
+        numbers.append(StatementNumber(name: "n at the peak", value: Double(grows.peakFromWAt)))
         numbers.append(StatementNumber(name: "κ₂(Q) of \(grows.name)", value: grows.conditionNumber))
         evidence += " " + caveat!
     }
@@ -278,6 +281,8 @@ private func makeCase(_ input: RegimeInput, _ n: Int, power: (Matrix<Double>, In
     let trajectory = powerTrajectory(w, maxN: n, spectralRadius: d.spectralRadius, maxPoints: defaultNormPoints(order: w.rows))
     var peak = trajectory.norms[0]
     for p in trajectory.norms where p.norm > peak.norm * (1 + 1e-12) { peak = p }
+    var peakFromW = trajectory.norms.count > 1 ? trajectory.norms[1] : trajectory.norms[0]
+    for p in trajectory.norms.dropFirst() where p.norm > peakFromW.norm * (1 + 1e-12) { peakFromW = p }
     let moduli = d.eigenvalues.map { hypot($0.re, $0.im) }
     let below = moduli.allSatisfy { $0 < 1 - modulusTolerance }
     let someAbove = moduli.contains { $0 > 1 + modulusTolerance }
@@ -294,6 +299,7 @@ private func makeCase(_ input: RegimeInput, _ n: Int, power: (Matrix<Double>, In
                        isNearlyDefective: d.isNearlyDefective, norms: trajectory.norms,
                        powerAtN: atN, smallestSingularValueAtN: sigmaMin, farN: farN, farNorm: farNorm,
                        maxChangeFromW: trajectory.maxChangeFromW, peakNorm: peak.norm, peakAt: peak.n,
+                       peakNormFromW: peakFromW.norm, peakFromWAt: peakFromW.n,
                        everyModulusBelowOne: below, someModulusAboveOne: someAbove, everyModulusAboveOne: allAbove,
                        everyModulusOne: allOne, everyEigenvalueOne: allEqualOne, isExerciseMatrix: input.isExerciseMatrix,
                        observation: "")
@@ -307,8 +313,8 @@ private func observe(_ c: RegimeCase, _ n: Int) -> String {
     let pn = c.powerAtN.formatted(digits: 4, fixed: true).replacingOccurrences(of: "\n", with: " ")
     if c.everyModulusBelowOne {
         var s = "\(rho) < 1: ‖W^\(n)‖₂ = \(f(c.normAtN)) against ρ^\(n) = \(f(c.norms.last?.spectralRadiusPower ?? .nan)), and ‖W^\(c.farN)‖₂ = \(f(c.farNorm))."
-        if c.peakNorm > c.normOfW * (1 + 1e-12) {
-            s += " The norm first grows from \(f(c.normOfW)) to \(f(c.peakNorm)) at n = \(c.peakAt) before it decays (the eigenvectors are far from orthogonal, κ₂(Q) = \(f(c.conditionNumber)))."
+        if c.peakNormFromW > c.normOfW * (1 + 1e-12) {
+            s += " The norm first grows from \(f(c.normOfW)) to \(f(c.peakNormFromW)) at n = \(c.peakFromWAt) before it decays (the eigenvectors are far from orthogonal, κ₂(Q) = \(f(c.conditionNumber)))."
         }
         return s
     }
