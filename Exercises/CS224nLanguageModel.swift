@@ -160,7 +160,7 @@ public struct CS224nIdentities: Exercise {
                      .atMost("∂(aᵀXᵀb)/∂X = baᵀ", relativeDifference(fd2, claim2), 1e-9),
                      .atMost("aᵀXb = tr(b aᵀ X)", relativeDifference(traceForm, scalarForm), 1e-12)],
             findings: [
-                .confirmation("∂(aᵀXb)/∂X = abᵀ (denominator layout: the gradient has X's shape).",
+                .confirmation("∂(aᵀXb)/∂X = abᵀ (the seed says it works in denominator layout; the gradient here has X's shape).",
                               "Finite differences agree to their noise.", [Quantity("rel diff", scientific: relativeDifference(fd1, claim1))]),
                 .confirmation("∂(aᵀXᵀb)/∂X = baᵀ.", "Finite differences agree to their noise.", [Quantity("rel diff", scientific: relativeDifference(fd2, claim2))]),
                 .erratum("The middle steps write ∂(baᵀX)/∂X and ∂(baᵀXᵀ)/∂X.",
