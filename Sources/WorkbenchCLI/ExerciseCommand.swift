@@ -21,21 +21,21 @@ struct ExerciseCommand: CommandGroup {
             if output.json {
                 struct Row: Encodable { let id, title, source, notation, verdict: String }
                 console.print(try jsonString(reports.map {
-                    Row(id: $0.id, title: $0.title, source: $0.source.description, notation: $0.notation.rawValue, verdict: $0.verdict)
+                    Row(id: $0.id, title: $0.title, source: $0.source.description, notation: $0.notation.rawValue, verdict: $0.verdict.rawValue)
                 }))
             } else {
                 var rows = [["id", "title", "source", "verdict"]]
-                for r in reports { rows.append([r.id, r.title, r.source.description, r.verdict]) }
+                for r in reports { rows.append([r.id, r.title, r.source.description, ExerciseCommand.verdictText(r)]) }
                 console.print(renderTable(rows))
             }
-            return reports.allSatisfy(\.verified) ? 0 : 1
+            return reports.contains { $0.verdict == .failed } ? 1 : 0
         }
     }
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             name: "run", abstract: "Run one exercise (by id) or all of them.",
-            discussion: "Exit status 0 only if every exercise run verifies. Ids: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")).")
+            discussion: "Exit status 1 if a check of an exercise fails, 0 otherwise (checks that cannot run here, e.g. without the corpus, are reported as skipped). Indices in the reports count from 1, as in the textbook. Ids: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")).")
 
         @Argument(placeholder: "<id>", help: "An exercise id, or 'all'.")
         var id: String?
@@ -57,15 +57,13 @@ struct ExerciseCommand: CommandGroup {
             if output.json {
                 console.print(try jsonString(id == "all" ? AnyEncodableReports.many(reports) : .one(reports[0])))
             } else {
+                console.print("Indices (entries, rows, steps) count from 1, as in the textbook.\n")
                 console.print(reports.map(ExerciseCommand.text).joined(separator: "\n\n" + String(repeating: "=", count: 80) + "\n\n"))
                 if reports.count > 1 {
-                    let errata = reports.flatMap(\.findings).filter { $0.kind == .erratum }.count
-                    let confirmations = reports.flatMap(\.findings).filter { $0.kind == .confirmation }.count
-                    let verified = reports.filter(\.verified).count
-                    console.print("\n\(verified) of \(reports.count) exercises verified; \(errata) errata and \(confirmations) confirmations, each with numbers.")
+                    console.print("\n" + ExerciseTally(reports).sentence)
                 }
             }
-            return reports.allSatisfy(\.verified) ? 0 : 1
+            return reports.contains { $0.verdict == .failed } ? 1 : 0
         }
     }
 
@@ -81,28 +79,50 @@ struct ExerciseCommand: CommandGroup {
         }
     }
 
+    /// "verified", "FAILED", "skipped", with the number of checks that could not run.
+    static func verdictText(_ r: ExerciseReport) -> String {
+        switch r.verdict {
+        case .verified:
+            let skipped = r.skippedChecks.count
+            return skipped == 0 ? "verified" : "verified (\(skipped) check\(skipped == 1 ? "" : "s") skipped)"
+        case .failed: return "FAILED"
+        case .skipped: return "skipped (nothing could run here)"
+        }
+    }
+
+    /// A bound as short as it is exact: 0, 1.5e-06, 1e-10, 0.1, 1e+03.
+    static func compact(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e6 ? String(Int(x)) : formatScalar(x, digits: 2)
+    }
+
     static func text(_ r: ExerciseReport) -> String {
-        var lines = ["\(r.id) — \(r.title)", "source: \(r.source.description)", "notation: \(r.notation.summary)", "", r.summary]
+        var lines = ["\(r.id) — \(r.title)", "source: \(r.source.description)", "notation: \(r.notation.summary)",
+                     "", r.summary]
         if !r.quantities.isEmpty {
             lines.append("")
-            for q in r.quantities { lines.append("\(q.name): \(q.value)") }
+            for q in r.quantities { lines.append("\(q.name): \(q.value.formatted)") }
         }
         lines.append("\nchecks:")
         var rows = [["check", "measured", "bound", "status"]]
         for c in r.checks {
-            rows.append([c.name + (c.detail.isEmpty || c.measured != nil ? "" : " (\(c.detail))"),
-                         c.measured.map { sci($0) } ?? "-", c.bound.map { "≤ " + sci($0, 1) } ?? "-", c.status.rawValue])
+            let bound = c.bound.map { "\(c.comparison.rawValue) " + compact($0) } ?? "-"
+            rows.append([c.name + (c.detail.isEmpty || c.status == .pass ? "" : " (\(c.detail))"),
+                         c.measured.map { $0 == $0.rounded() && abs($0) < 1e6 ? String(Int($0)) : sci($0) } ?? "-", bound, c.status.rawValue])
         }
         lines.append(renderTable(rows))
         for (n, f) in r.findings.enumerated() {
-            lines.append("\n\(f.kind == .erratum ? "ERRATUM" : "confirmed") \(n + 1): \(f.claim)")
+            let place = f.lines.map { " (seed \($0))" } ?? ""
+            lines.append("\n\(f.kind.label) \(n + 1)\(place): \(f.claim)")
             lines.append("  → \(f.finding)")
-            for q in f.evidence { lines.append("    \(q.name): \(q.value)") }
+            for q in f.evidence {
+                let value = q.value.formatted
+                lines.append("    \(q.name): " + value.replacingOccurrences(of: "\n", with: "\n      "))
+            }
         }
         if !r.commands.isEmpty {
             lines.append("\nsee also: " + r.commands.joined(separator: "; "))
         }
-        lines.append("\nverdict: \(r.verdict)")
+        lines.append("\nverdict: \(verdictText(r))")
         return lines.joined(separator: "\n")
     }
 }

@@ -96,7 +96,8 @@ final class RegimesReportTests: XCTestCase {
         XCTAssertGreaterThan(transient.peakNorm, 10)
         XCTAssertLessThan(transient.spectralRadius, 1)
         XCTAssertEqual(byName["one |λ| > 1"]!.norms.last!.norm, pow(1.2, 30.0), accuracy: 1e-9)
-        XCTAssertEqual(r.statements.map(\.verdict), ["right", "right in the limit, not for every n", "answers a different question", "wrong"])
+        XCTAssertEqual(r.statements.map(\.verdict), ["right", "right", "answers a different question", "wrong"])
+        XCTAssertNotNil(r.statements[1].caveat, "statement 2 holds eventually; the transient growth is a caveat")
     }
 
     func testExtraMatrixIsAddedAsItsOwnCase() throws {
