@@ -120,7 +120,7 @@ struct PlainBackend: Backend {
     func negate(_ a: PlainValue) -> PlainValue {
         switch a {
         case .scalar(let x): return .scalar(-x)
-        case .matrix(let m): return .matrix(-m)
+        case .matrix(let m): return .matrix(m.map { -$0 })
         }
     }
     func add(_ a: PlainValue, _ b: PlainValue) -> PlainValue { elementwise(a, b, +) }
@@ -137,13 +137,46 @@ struct PlainBackend: Backend {
 
     func matmul(_ a: PlainValue, _ b: PlainValue) -> PlainValue {
         if case .scalar(let x) = a, case .scalar(let y) = b { return .scalar(x * y) }
-        return .normalized(a.matrix * b.matrix)
+        return .normalized(PlainBackend.product(a.matrix, b.matrix))
+    }
+
+    /// A · B in `Double` (i-k-j order, each entry accumulated in a fixed order).
+    static func product(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Matrix<Double> {
+        let m = a.rows, k = a.cols, n = b.cols
+        var c = [Double](repeating: 0, count: m * n)
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    for i in 0..<m {
+                        for p in 0..<k {
+                            let x = pa[i * k + p]
+                            if x == 0 { continue }
+                            for j in 0..<n { pc[i * n + j] += x * pb[p * n + j] }
+                        }
+                    }
+                }
+            }
+        }
+        return Matrix(rows: m, cols: n, storage: c)
+    }
+
+    static func transposed(_ a: Matrix<Double>) -> Matrix<Double> {
+        if a.rows == 1 || a.cols == 1 { return Matrix(rows: a.cols, cols: a.rows, storage: a.storage) }
+        var t = [Double](repeating: 0, count: a.count)
+        a.storage.withUnsafeBufferPointer { pa in
+            t.withUnsafeMutableBufferPointer { pt in
+                for i in 0..<a.rows {
+                    for j in 0..<a.cols { pt[j * a.rows + i] = pa[i * a.cols + j] }
+                }
+            }
+        }
+        return Matrix(rows: a.cols, cols: a.rows, storage: t)
     }
 
     func transpose(_ a: PlainValue) -> PlainValue {
         switch a {
         case .scalar: return a
-        case .matrix(let m): return .matrix(m.transposed)
+        case .matrix(let m): return .matrix(PlainBackend.transposed(m))
         }
     }
 
@@ -164,13 +197,17 @@ struct PlainBackend: Backend {
         case .sumAll:
             switch a {
             case .scalar: return a
-            case .matrix(let m): return .scalar(m.sum())
+            case .matrix(let m):
+                var total = 0.0
+                for x in m.storage { total += x }
+                return .scalar(total)
             }
         case .softmax:
             let m = a.matrix
             let shift = m.storage.max() ?? 0
             let e = m.map { Double.exp($0 - shift) }
-            let total = e.sum()
+            var total = 0.0
+            for x in e.storage { total += x }
             return .normalized(e.map { $0 / total })
         case .diag:
             return .normalized(Matrix.diagonal(a.matrix.storage))
@@ -213,6 +250,10 @@ struct TapeBackend: Backend {
     /// A variable leaf (a quantity differentiated with respect to).
     func variable(_ m: Matrix<Double>) -> TapeValue { TapeValue(variable: tape.variable(m), live: true) }
 
+    /// An operation on constants is computed off the tape (plain kernels) and enters as a constant.
+    private func plain(_ a: TapeValue) -> PlainValue { .normalized(a.value) }
+    private func constant(_ v: PlainValue) -> TapeValue { constant(v.matrix) }
+
     private func wrap(_ v: Variable<Double>, _ inputs: TapeValue...) -> TapeValue {
         TapeValue(variable: v, live: inputs.contains { $0.live })
     }
@@ -235,22 +276,29 @@ struct TapeBackend: Backend {
         return (a, broadcast(b, x.rows, x.cols))
     }
 
-    func negate(_ a: TapeValue) -> TapeValue { wrap(-a.variable, a) }
+    func negate(_ a: TapeValue) -> TapeValue {
+        if !a.live { return constant(PlainBackend().negate(plain(a))) }
+        return wrap(-a.variable, a)
+    }
     func add(_ a: TapeValue, _ b: TapeValue) -> TapeValue {
+        if !a.live && !b.live { return constant(PlainBackend().add(plain(a), plain(b))) }
         let (x, y) = matched(a, b)
         return wrap(x.variable + y.variable, x, y)
     }
     func subtract(_ a: TapeValue, _ b: TapeValue) -> TapeValue {
+        if !a.live && !b.live { return constant(PlainBackend().subtract(plain(a), plain(b))) }
         let (x, y) = matched(a, b)
         return wrap(x.variable - y.variable, x, y)
     }
     func multiply(_ a: TapeValue, _ b: TapeValue) -> TapeValue {
+        if !a.live && !b.live { return constant(PlainBackend().multiply(plain(a), plain(b))) }
         if !a.live, shape(a).isScalar { return wrap(b.variable.scaled(by: a.value.storage[0]), b) }
         if !b.live, shape(b).isScalar { return wrap(a.variable.scaled(by: b.value.storage[0]), a) }
         let (x, y) = matched(a, b)
         return wrap(x.variable * y.variable, x, y)
     }
     func divide(_ a: TapeValue, _ b: TapeValue) -> TapeValue {
+        if !a.live && !b.live { return constant(PlainBackend().divide(plain(a), plain(b))) }
         if !b.live, shape(b).isScalar { return wrap(a.variable.scaled(by: 1 / b.value.storage[0]), a) }
         return multiply(a, reciprocal(b))
     }
@@ -262,10 +310,17 @@ struct TapeBackend: Backend {
         return TapeValue(variable: b.variable * (-(square.log())).exp(), live: true)
     }
 
-    func matmul(_ a: TapeValue, _ b: TapeValue) -> TapeValue { wrap(a.variable.matmul(b.variable), a, b) }
-    func transpose(_ a: TapeValue) -> TapeValue { wrap(a.variable.transposed(), a) }
+    func matmul(_ a: TapeValue, _ b: TapeValue) -> TapeValue {
+        if !a.live && !b.live { return constant(PlainBackend().matmul(plain(a), plain(b))) }
+        return wrap(a.variable.matmul(b.variable), a, b)
+    }
+    func transpose(_ a: TapeValue) -> TapeValue {
+        if !a.live { return constant(PlainBackend().transpose(plain(a))) }
+        return wrap(a.variable.transposed(), a)
+    }
 
     func power(_ a: TapeValue, _ p: TapeValue) -> TapeValue {
+        if !a.live && !p.live { return constant(PlainBackend().power(plain(a), plain(p))) }
         if !p.live, shape(p).isScalar {
             let e = p.value.storage[0]
             if e == e.rounded(), abs(e) <= 64 {
@@ -290,6 +345,7 @@ struct TapeBackend: Backend {
     }
 
     func apply(_ f: Function, _ a: TapeValue, rule: DerivativeRule?) -> TapeValue {
+        if !a.live { return constant(PlainBackend().apply(f, plain(a), rule: nil)) }
         let z = a.variable
         switch f {
         case .tanh, .sigmoid, .relu, .exp:

@@ -26,7 +26,9 @@ final class CheckedWorksheet {
     var families: [Family] = []
     var familyByName: [String: Int] = [:]
     var statements: [Statement] = []
-    var nodeCount = 0
+    /// Expressions while names are resolved, then frozen into `expressions`.
+    var builder = ExpressionBuilder()
+    var expressions = ExpressionBuilder().frozen()
     var elements: [Element] = []
     /// Values given in the worksheet for parameter and input elements.
     var given: [Int: Matrix<Double>] = [:]
@@ -41,6 +43,8 @@ final class CheckedWorksheet {
     var order: [Int] = []
     /// Position of each element in `order`.
     var rank: [Int] = []
+    /// Fast element lookup, built once every element is registered.
+    var elementIndex: ElementIndex?
     /// Instances of each claim statement (by statement index).
     var claimInstanceCounts: [Int: Int] = [:]
     /// Elements each statement defines or declares, in instance order.
@@ -54,6 +58,10 @@ final class CheckedWorksheet {
         var claimInstances = 2_000_000
         /// Terms visited while checking (instances times terms of sums).
         var work = 400_000_000
+        /// Rows or columns of one value.
+        var dimension = 100_000
+        /// Entries of one value.
+        var entries = 20_000_000
     }
     let limits: Limits
     var work = 0
@@ -70,6 +78,8 @@ final class CheckedWorksheet {
         try resolveSizes(syntax)
         try registerFamilies(syntax)
         try resolveStatements(syntax)
+        expressions = builder.frozen()
+        builder = ExpressionBuilder()
         try registerElements()
         try collectDependencies()
         try orderElements()
@@ -109,8 +119,15 @@ final class CheckedWorksheet {
         }
     }
 
+    /// hi − lo + 1 without overflow.
+    func span(_ lo: Int, _ hi: Int) -> Int? {
+        let (d, o) = hi.subtractingReportingOverflow(lo)
+        return o || d == .max ? nil : d + 1
+    }
+
     func charge(_ amount: Int, at range: SourceRange) throws {
-        work += amount
+        let (total, overflowed) = work.addingReportingOverflow(amount)
+        work = overflowed ? .max : total
         if work > limits.work {
             throw WorksheetError(.tooLarge, "checking this worksheet needs more than \(limits.work) steps; make the sizes or ranges smaller",
                                  at: range, in: source)
@@ -140,7 +157,37 @@ final class CheckedWorksheet {
     }
 
     /// The element of `family` at `indices`, if declared or defined.
-    func element(_ family: Int, _ indices: [Int]) -> Int? { families[family].elements[indices] }
+    func element(_ family: Int, _ indices: [Int]) -> Int? {
+        switch indices.count {
+        case 0: return element(family)
+        case 1: return element(family, indices[0])
+        case 2: return element(family, indices[0], indices[1])
+        default: return families[family].elements[indices]
+        }
+    }
+
+    // MARK: - Lookup tables
+
+    func buildTables() {
+        elementIndex = ElementIndex(families: families)
+    }
+
+    /// The index-free element of a family.
+    func element(_ family: Int) -> Int? {
+        elementIndex?.element(family) ?? families[family].elements[[]]
+    }
+
+    /// The element `family[i]`.
+    func element(_ family: Int, _ i: Int) -> Int? {
+        if let index = elementIndex { return index.element(family, i) }
+        return families[family].elements[[i]]
+    }
+
+    /// The element `family[i, j]`.
+    func element(_ family: Int, _ i: Int, _ j: Int) -> Int? {
+        if let index = elementIndex { return index.element(family, i, j) }
+        return families[family].elements[[i, j]]
+    }
 
     /// A summary of which indices a family has, for "used but never defined" messages.
     func indexSummary(_ family: Int, arity: Int) -> String {
@@ -189,9 +236,13 @@ final class CheckedWorksheet {
                         throw WorksheetError(.indexRange, "a dimension must be at least 1, got \(bad)\(at(b, s))",
                                              at: info.dimensionsRange ?? s.targetRange, in: source)
                     }
+                    if let bad = dims.first(where: { $0 > limits.dimension }) {
+                        throw WorksheetError(.tooLarge, "a dimension of \(bad) is more than a worksheet can hold (\(limits.dimension))\(at(b, s))",
+                                             at: info.dimensionsRange ?? s.targetRange, in: source)
+                    }
                     if dims.count == 1 { shape = Shape(rows: dims[0], cols: 1) }
                     if dims.count == 2 { shape = Shape(rows: dims[0], cols: dims[1]) }
-                    if shape.count > 50_000_000 {
+                    if shape.count > limits.entries {
                         throw WorksheetError(.tooLarge, "\(shape) is too large for a worksheet", at: info.dimensionsRange ?? s.targetRange, in: source)
                     }
                 }
@@ -229,6 +280,7 @@ final class CheckedWorksheet {
             }
             statementElements[s.index] = ids
         }
+        buildTables()
         for s in statements where s.kind == .value {
             try readGivenValues(s, family: s.family!)
         }
@@ -265,15 +317,26 @@ final class CheckedWorksheet {
     }
 
     /// Whether an expression uses no model quantity (a given value: numbers, sizes, literals).
-    func isConstant(_ node: Node) -> Bool {
-        switch node.kind {
+    func isConstant(_ id: NodeID) -> Bool {
+        let x = expressions
+        switch x.nodes[id].kind {
         case .number, .literal, .identity, .filled, .onehot: return true
-        case .integer(let e): return !e.usesLabel
+        case .integer(let e): return !usesLabel(e)
         case .reference: return false
-        case .entry(let a, let idx): return isConstant(a) && !idx.contains { $0.usesLabel }
+        case .entry(let a, let idx): return isConstant(a) && !(0..<idx.count).contains { usesLabel(x.index(idx, $0)) }
         case .negate(let a), .transpose(let a), .function(_, let a): return isConstant(a)
         case .binary(_, let a, let b): return isConstant(a) && isConstant(b)
         case .reduction(_, _, _, _, let body): return isConstant(body)
+        }
+    }
+
+    /// Whether an index expression reads a class label.
+    func usesLabel(_ id: IndexID) -> Bool {
+        switch expressions.indexOps[id] {
+        case .constant, .slot, .offset: return false
+        case .label: return true
+        case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b): return usesLabel(a) || usesLabel(b)
+        case .negate(let a): return usesLabel(a)
         }
     }
 
@@ -289,9 +352,10 @@ final class CheckedWorksheet {
             if case .label(let lo, let hi) = element.role {
                 var bindings = b
                 let shape = try shapeOf(body, &bindings, s, lenient: false)
-                guard shape.isScalar, case .number(let v) = body.kind, v == v.rounded(), Int(exactly: v).map({ (lo...hi).contains($0) }) == true else {
+                guard shape.isScalar, case .number(let v) = expressions.nodes[body].kind, v == v.rounded(),
+                      Int(exactly: v).map({ (lo...hi).contains($0) }) == true else {
                     throw WorksheetError(.indexRange, "\(elementName(e)) is a class label in \(lo)..\(hi): give it one whole number in that range",
-                                         at: body.range, in: source)
+                                         at: expressions.nodes[body].range, in: source)
                 }
                 if givenLabels[e] != nil { throw givenTwice(e, s) }
                 givenLabels[e] = Int(v)
@@ -308,11 +372,12 @@ final class CheckedWorksheet {
                 if shape.transposed == element.shape && element.shape.isVector {
                     value = value.transposed
                 } else {
-                    throw WorksheetError(.shape, "\(elementName(e)) is declared \(element.shape) but given a \(shape) value", at: body.range, in: source)
+                    throw WorksheetError(.shape, "\(elementName(e)) is declared \(element.shape) but given a \(shape) value",
+                                         at: expressions.nodes[body].range, in: source)
                 }
             }
             guard value.isFinite else {
-                throw WorksheetError(.notFinite, "the value given to \(elementName(e)) is not finite", at: body.range, in: source)
+                throw WorksheetError(.notFinite, "the value given to \(elementName(e)) is not finite", at: expressions.nodes[body].range, in: source)
             }
             if given[e] != nil { throw givenTwice(e, s) }
             given[e] = value
@@ -344,7 +409,8 @@ final class CheckedWorksheet {
     }
 
     /// The elements a node uses (for its instance), checking that each exists.
-    private func collect(_ node: Node, _ b: inout [Int], _ s: Statement, into deps: inout [Int]) throws {
+    private func collect(_ id: NodeID, _ b: inout [Int], _ s: Statement, into deps: inout [Int]) throws {
+        let node = expressions.nodes[id]
         switch node.kind {
         case .number, .literal:
             return
@@ -357,19 +423,19 @@ final class CheckedWorksheet {
         case .onehot(let c, let n):
             try checkLabels(c, b, s, node.range); try checkLabels(n, b, s, node.range)
         case .reference(let family, let indices):
-            deps.append(try lookup(family, indices, b, s, node))
+            deps.append(try lookup(family, indices, b, s, node.range))
         case .entry(let a, let idx):
             try collect(a, &b, s, into: &deps)
-            for i in idx { try checkLabels(i, b, s, node.range) }
+            for i in 0..<idx.count { try checkLabels(expressions.index(idx, i), b, s, node.range) }
         case .negate(let a), .transpose(let a), .function(_, let a):
             try collect(a, &b, s, into: &deps)
         case .binary(_, let a, let c):
             try collect(a, &b, s, into: &deps)
             try collect(c, &b, s, into: &deps)
         case .reduction(_, let slot, let lower, let upper, let body):
-            guard let lo = evaluateStatic(lower, b), let hi = evaluateStatic(upper, b) else { throw overflow(node.range) }
+            guard let lo = staticValue(lower, b), let hi = staticValue(upper, b) else { throw overflow(node.range) }
             if lo > hi { return }
-            try charge(hi - lo + 1, at: node.range)
+            try charge(span(lo, hi) ?? .max, at: node.range)
             for v in lo...hi {
                 b[slot] = v
                 try collect(body, &b, s, into: &deps)
@@ -378,9 +444,27 @@ final class CheckedWorksheet {
     }
 
     /// The element a reference names, or an "used but never defined" error.
-    func lookup(_ family: Int, _ indices: [IndexExpr], _ b: [Int], _ s: Statement, _ node: Node) throws -> Int {
-        let values = try indices.map { expr -> Int in
-            guard let v = evaluateStatic(expr, b) else { throw overflow(node.range) }
+    func lookup(_ family: Int, _ indices: IndexList, _ b: [Int], _ s: Statement, _ range: SourceRange) throws -> Int {
+        try lookup(family, indices, b, s, range, expressions, elementIndex)
+    }
+
+    func lookup(_ family: Int, _ indices: IndexList, _ b: [Int], _ s: Statement, _ range: SourceRange,
+                _ x: Expressions, _ table: ElementIndex?) throws -> Int {
+        if let table {
+            switch indices.count {
+            case 0:
+                if let e = table.element(family) { return e }
+            case 1:
+                if let i = staticValue(x.index(indices, 0), b, x), let e = table.element(family, i) { return e }
+            case 2:
+                if let i = staticValue(x.index(indices, 0), b, x), let j = staticValue(x.index(indices, 1), b, x),
+                   let e = table.element(family, i, j) { return e }
+            default:
+                break
+            }
+        }
+        let values = try (0..<indices.count).map { k -> Int in
+            guard let v = staticValue(x.index(indices, k), b) else { throw overflow(range) }
             return v
         }
         if let e = element(family, values) { return e }
@@ -388,16 +472,17 @@ final class CheckedWorksheet {
         let shown = values.isEmpty ? name : "\(name)[\(values.map(String.init).joined(separator: ","))]"
         let summary = indexSummary(family, arity: values.count)
         throw WorksheetError(.undefined, "\(shown) is used but never defined\(at(b, s, slots: b.count))\(summary.isEmpty ? "" : "; \(summary)")",
-                             at: node.range, in: source)
+                             at: range, in: source)
     }
 
     /// Checks that every class label an index expression reads exists.
-    private func checkLabels(_ e: IndexExpr, _ b: [Int], _ s: Statement, _ range: SourceRange) throws {
-        switch e {
-        case .constant, .slot: return
+    private func checkLabels(_ id: IndexID, _ b: [Int], _ s: Statement, _ range: SourceRange) throws {
+        let x = expressions
+        switch x.indexOps[id] {
+        case .constant, .slot, .offset: return
         case .label(let family, let indices):
-            let values = try indices.map { expr -> Int in
-                guard let v = evaluateStatic(expr, b) else { throw overflow(range) }
+            let values = try (0..<indices.count).map { k -> Int in
+                guard let v = staticValue(x.index(indices, k), b) else { throw overflow(range) }
                 return v
             }
             if element(family, values) == nil {
@@ -469,17 +554,19 @@ final class CheckedWorksheet {
         guard let body = s.body else { return nil }
         var b = [Int](repeating: 0, count: max(1, s.slotNames.count))
         for (i, v) in defined.bindings.enumerated() { b[i] = v }
-        func search(_ node: Node) -> Node? {
+        let x = expressions
+        func search(_ id: NodeID) -> Node? {
+            let node = x.nodes[id]
             switch node.kind {
             case .reference(let family, let indices):
-                let values = indices.map { evaluateStatic($0, b) ?? .min }
+                let values = (0..<indices.count).map { staticValue(x.index(indices, $0), b) ?? .min }
                 return element(family, values) == target ? node : nil
             case .entry(let a, _), .negate(let a), .transpose(let a), .function(_, let a):
                 return search(a)
             case .binary(_, let a, let c):
                 return search(a) ?? search(c)
             case .reduction(_, let slot, let lower, let upper, let body):
-                guard let lo = evaluateStatic(lower, b), let hi = evaluateStatic(upper, b), lo <= hi, hi - lo < 1_000_000 else { return nil }
+                guard let lo = staticValue(lower, b), let hi = staticValue(upper, b), lo <= hi, hi - lo < 1_000_000 else { return nil }
                 for v in lo...hi {
                     b[slot] = v
                     if let found = search(body) { return found }
@@ -503,8 +590,9 @@ final class CheckedWorksheet {
             var bindings = [Int](repeating: 0, count: max(1, s.slotNames.count))
             for (i, v) in element.bindings.enumerated() { bindings[i] = v }
             let shape = try shapeOf(s.body!, &bindings, s, lenient: false)
-            if shape.count > 50_000_000 {
-                throw WorksheetError(.tooLarge, "\(elementName(e)) would be \(shape), too large for a worksheet", at: s.body!.range, in: source)
+            if shape.count > limits.entries {
+                throw WorksheetError(.tooLarge, "\(elementName(e)) would be \(shape), too large for a worksheet",
+                                     at: expressions.nodes[s.body!].range, in: source)
             }
             elements[e].shape = shape
         }

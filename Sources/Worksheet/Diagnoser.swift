@@ -89,6 +89,15 @@ struct Diagnoser {
             return Diagnosis(kind: .scale, detail: "the claim is \(formatFactor(f)) times the true derivative (a constant factor of \(formatFactor(f)))",
                              factor: f)
         }
+        // Each candidate is first tried on a few probe instances (the one where claim and truth
+        // differ most, the first, the last); only a candidate that fits there is computed for
+        // every instance.
+        let worst = ClaimComparer.compare(claim: claim, derivative: truth).worst
+        var probe: [Int] = []
+        for i in [worst, 0, requests.count - 1] where !probe.contains(i) { probe.append(i) }
+        let probeRequests = probe.map { requests[$0] }
+        let probeClaim = probe.map { claim[$0] }
+        let probeTruth = probe.map { truth[$0] }
         for candidate in candidates() {
             let values: [PlainValue?]
             if candidate.modification.changesValues {
@@ -97,9 +106,14 @@ struct Diagnoser {
             } else {
                 values = model.values
             }
-            let derivative = engine.derivatives(requests, modification: candidate.modification, values: values)
+            let probeDerivative = engine.derivatives(probeRequests, modification: candidate.modification, values: values)
             // A change that leaves this claim's derivative as it was explains nothing.
-            if ClaimComparer.compare(claim: truth.map { .matrix($0) }, derivative: derivative, stopAtFirstFailure: true).passed { continue }
+            if ClaimComparer.compare(claim: probeTruth.map { .matrix($0) }, derivative: probeDerivative, stopAtFirstFailure: true).passed { continue }
+            let probeDiagnoser = Diagnoser(sheet: sheet, model: model, engine: engine, requests: probeRequests, claim: probeClaim,
+                                           truth: probeTruth, instanceLabels: probe.map { instanceLabels[$0] })
+            guard probeDiagnoser.match(probeDerivative, identity: true) != nil else { continue }
+            let derivative = requests.count == probe.count && probe == Array(0..<requests.count)
+                ? probeDerivative : engine.derivatives(requests, modification: candidate.modification, values: values)
             if let (f, t) = match(derivative, identity: true) {
                 return Diagnosis(kind: candidate.kind, detail: candidate.detail + suffix(f, t), factor: f, transposed: t,
                                  modelLine: candidate.line)
@@ -139,16 +153,17 @@ struct Diagnoser {
         let relevantFamilies = Set(regionElements.map { sheet.elements[$0].family }).union(denominators.map { sheet.elements[$0].family })
 
         var dropped: [Candidate] = [], partial: [Candidate] = [], rules: [Candidate] = []
-        var sites: [Function: [(Node, Statement)]] = [:]
+        var sites: [Function: [(id: NodeID, range: SourceRange)]] = [:]
         for si in statementsInRegion {
             let s = sheet.statements[si]
             let definition = sheet.source.text(s.targetRange)
-            walk(s.body!) { node in
+            walk(s.body!) { id in
+                let node = sheet.expressions.nodes[id]
                 switch node.kind {
                 case .reference(let family, _) where relevantFamilies.contains(family):
                     let use = sheet.source.text(node.range)
                     let (line, column) = sheet.source.position(of: node.range.lowerBound)
-                    dropped.append(Candidate(modification: .dropped(node: node.id), kind: .droppedDependence,
+                    dropped.append(Candidate(modification: .dropped(node: id), kind: .droppedDependence,
                                              detail: "the claim leaves out the dependence of \(definition) on \(use) (line \(line), column \(column)): it equals the derivative with that use of \(use) held constant",
                                              line: line))
                 case .reduction(.sum, _, _, _, _):
@@ -162,12 +177,12 @@ struct Diagnoser {
                         case .startsLate: which = "starts one step late in"
                         case .endsEarly: which = "ends one step early in"
                         }
-                        partial.append(Candidate(modification: .partial(node: node.id, terms), kind: .partialLoss,
+                        partial.append(Candidate(modification: .partial(node: id, terms), kind: .partialLoss,
                                                  detail: "the claim \(which) `\(text)` in \(definition) (line \(line)): it is the derivative of only part of that sum",
                                                  line: line))
                     }
                 case .function(let f, _) where f.isActivation:
-                    sites[f, default: []].append((node, s))
+                    sites[f, default: []].append((id, node.range))
                 default:
                     break
                 }
@@ -179,14 +194,14 @@ struct Diagnoser {
             var kinds: [DerivativeRule] = f == .sigmoid || f == .tanh ? [.wrongVariable, .leftOut] : [.leftOut]
             if f == .relu { kinds = [.leftOut] }
             for rule in kinds {
-                for (node, _) in list {
-                    let line = sheet.source.position(of: node.range.lowerBound).line
-                    rules.append(Candidate(modification: .rule(nodes: [node.id], rule), kind: .derivativeRule,
-                                           detail: ruleDetail(f, name, rule, "in `\(sheet.source.text(node.range))` (line \(line))"), line: line))
+                for site in list {
+                    let line = sheet.source.position(of: site.range.lowerBound).line
+                    rules.append(Candidate(modification: .rule(nodes: [site.id], rule), kind: .derivativeRule,
+                                           detail: ruleDetail(f, name, rule, "in `\(sheet.source.text(site.range))` (line \(line))"), line: line))
                 }
                 if list.count > 1 {
-                    let lines = Set(list.map { sheet.source.position(of: $0.0.range.lowerBound).line }).sorted()
-                    rules.append(Candidate(modification: .rule(nodes: Set(list.map { $0.0.id }), rule), kind: .derivativeRule,
+                    let lines = Set(list.map { sheet.source.position(of: $0.range.lowerBound).line }).sorted()
+                    rules.append(Candidate(modification: .rule(nodes: Set(list.map(\.id)), rule), kind: .derivativeRule,
                                            detail: ruleDetail(f, name, rule, "in every use of \(name) (line\(lines.count == 1 ? "" : "s") \(lines.map(String.init).joined(separator: ", ")))"),
                                            line: lines[0]))
                 }
@@ -207,9 +222,9 @@ struct Diagnoser {
     }
 
     /// Visits every node of an expression, parents first.
-    private func walk(_ node: Node, _ visit: (Node) -> Void) {
-        visit(node)
-        switch node.kind {
+    private func walk(_ id: NodeID, _ visit: (NodeID) -> Void) {
+        visit(id)
+        switch sheet.expressions.nodes[id].kind {
         case .entry(let a, _), .negate(let a), .transpose(let a), .function(_, let a):
             walk(a, visit)
         case .binary(_, let a, let b):

@@ -39,20 +39,34 @@ enum PartialTerms: Hashable, CaseIterable {
 /// Evaluates expressions of one worksheet on one backend.
 struct Evaluator<B: Backend> {
     let sheet: CheckedWorksheet
+    let expressions: Expressions
+    let table: ElementIndex
     let backend: B
     /// Class-label values by element id.
     let labels: [Int: Int]
     var modification: Modification?
-    /// The value of element `e`, referenced at `node`.
-    let element: (_ e: Int, _ node: Node) -> B.Value
+    /// The value of element `e`, referenced at node `node`.
+    let element: (_ e: Int, _ node: NodeID) -> B.Value
+
+    init(sheet: CheckedWorksheet, backend: B, labels: [Int: Int], modification: Modification?,
+         element: @escaping (_ e: Int, _ node: NodeID) -> B.Value) {
+        self.sheet = sheet
+        expressions = sheet.expressions
+        table = sheet.elementIndex ?? ElementIndex(families: sheet.families)
+        self.backend = backend
+        self.labels = labels
+        self.modification = modification
+        self.element = element
+    }
 
     /// The value of an index expression (class labels read from `labels`).
-    func index(_ e: IndexExpr, _ b: [Int]) -> Int {
-        switch e {
+    func index(_ id: IndexID, _ b: [Int]) -> Int {
+        switch expressions.indexOps[id] {
         case .constant(let v): return v
         case .slot(let s): return b[s]
+        case .offset(let s, let d): return b[s] &+ d
         case .label(let family, let indices):
-            let values = indices.map { index($0, b) }
+            let values = (0..<indices.count).map { index(expressions.index(indices, $0), b) }
             guard let el = sheet.element(family, values) else { return 0 }
             return labels[el] ?? 0
         case .add(let x, let y): return index(x, b) &+ index(y, b)
@@ -63,33 +77,35 @@ struct Evaluator<B: Backend> {
     }
 
     /// The element a reference names for this instance (the static checks guarantee it exists).
-    func referencedElement(_ family: Int, _ indices: [IndexExpr], _ b: [Int]) -> Int? {
+    func referencedElement(_ family: Int, _ indices: IndexList, _ b: [Int]) -> Int? {
         switch indices.count {
-        case 0: return sheet.element(family, [])
-        case 1: return sheet.element(family, [index(indices[0], b)])
-        default: return sheet.element(family, indices.map { index($0, b) })
+        case 0: return table.element(family)
+        case 1: return table.element(family, index(expressions.index(indices, 0), b))
+        case 2: return table.element(family, index(expressions.index(indices, 0), b), index(expressions.index(indices, 1), b))
+        default: return sheet.element(family, (0..<indices.count).map { index(expressions.index(indices, $0), b) })
         }
     }
 
-    func evaluate(_ node: Node, _ b: inout [Int], _ s: Statement) -> B.Value {
-        switch node.kind {
+    func evaluate(_ id: NodeID, _ b: inout [Int], _ s: Statement) -> B.Value {
+        switch expressions.nodes[id].kind {
         case .number(let x):
             return backend.number(x)
         case .integer(let e):
             return backend.number(Double(index(e, b)))
-        case .literal(let m):
-            return backend.constant(m)
+        case .literal(let k):
+            return backend.constant(expressions.literals[k])
         case .reference(let family, let indices):
             guard let e = referencedElement(family, indices, b) else { return backend.number(.nan) }
-            let value = element(e, node)
-            if case .dropped(let n) = modification, n == node.id { return backend.detached(value) }
+            let value = element(e, id)
+            if case .dropped(let n) = modification, n == id { return backend.detached(value) }
             return value
         case .entry(let base, let idx):
             let v = evaluate(base, &b, s)
-            let shape = backend.shape(v)
-            if idx.count == 2 { return backend.entry(v, index(idx[0], b) - 1, index(idx[1], b) - 1) }
-            let i = index(idx[0], b) - 1
-            return shape.cols == 1 ? backend.entry(v, i, 0) : backend.entry(v, 0, i)
+            if idx.count == 2 {
+                return backend.entry(v, index(expressions.index(idx, 0), b) - 1, index(expressions.index(idx, 1), b) - 1)
+            }
+            let i = index(expressions.index(idx, 0), b) - 1
+            return backend.shape(v).cols == 1 ? backend.entry(v, i, 0) : backend.entry(v, 0, i)
         case .negate(let a):
             return backend.negate(evaluate(a, &b, s))
         case .transpose(let a):
@@ -107,7 +123,7 @@ struct Evaluator<B: Backend> {
             }
         case .function(let f, let a):
             var rule: DerivativeRule?
-            if case .rule(let nodes, let r) = modification, nodes.contains(node.id) { rule = r }
+            if case .rule(let nodes, let r) = modification, nodes.contains(id) { rule = r }
             return backend.apply(f, evaluate(a, &b, s), rule: rule)
         case .identity(let n):
             return backend.identity(index(n, b))
@@ -120,7 +136,7 @@ struct Evaluator<B: Backend> {
             return backend.constant(m)
         case .reduction(let kind, let slot, let lowerExpr, let upperExpr, let body):
             var lower = index(lowerExpr, b), upper = index(upperExpr, b)
-            if case .partial(let n, let terms) = modification, n == node.id, let kept = terms.apply(lower, upper) {
+            if case .partial(let n, let terms) = modification, n == id, let kept = terms.apply(lower, upper) {
                 (lower, upper) = kept
             }
             if lower > upper {
@@ -154,7 +170,7 @@ extension CheckedWorksheet {
     }
 
     /// A constant expression's value (given values, literals).
-    func evaluateConstant(_ node: Node, _ b: [Int], _ s: Statement) -> Matrix<Double> {
+    func evaluateConstant(_ node: NodeID, _ b: [Int], _ s: Statement) -> Matrix<Double> {
         let evaluator = Evaluator(sheet: self, backend: PlainBackend(), labels: [:], modification: nil) { _, _ in .scalar(.nan) }
         var bindings = b
         return evaluator.evaluate(node, &bindings, s).matrix

@@ -54,7 +54,7 @@ final class ModelValues {
             let value = evaluator.evaluate(s.body!, &b, s)
             if element.role == .definition && !value.isFinite && modification == nil {
                 throw WorksheetError(.notFinite, "\(sheet.elementName(e)) is not finite on the drawn values (seed \(seed))\(sheet.at(sheet.bindings(of: e), s)); give the inputs values that keep it finite (x = [...]) or try another --seed",
-                                     at: s.body!.range, in: sheet.source)
+                                     at: sheet.expressions.nodes[s.body!].range, in: sheet.source)
             }
             result[e] = value
         }

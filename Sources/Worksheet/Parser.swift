@@ -81,6 +81,15 @@ struct Parser {
         return (name, t.range)
     }
 
+    /// Refuses trees deeper than the evaluators should recurse (a chain of 10 000 `+` or `'`).
+    func bounded(_ e: Expr) throws -> Expr {
+        if e.depth > Parser.maxDepth {
+            throw WorksheetError(.syntax, "the expression is too deeply nested or too long a chain (more than \(Parser.maxDepth) levels); split it with helper definitions",
+                                 at: e.range, in: source)
+        }
+        return e
+    }
+
     mutating func enter() throws {
         depth += 1
         if depth > Parser.maxDepth { throw error("the expression is nested too deeply (more than \(Parser.maxDepth) levels)") }
@@ -247,11 +256,21 @@ struct Parser {
             if !items.isEmpty { _ = advance() }
             items.append(try parseExpression())
         } while current.isSymbol(.comma)
-        guard current.isSymbol(.closeBracket) else {
-            throw error("expected ']' to close the '[' at \(where_(open)), found \(describe(current))")
-        }
+        guard current.isSymbol(.closeBracket) else { throw unclosed(open, "']'") }
         _ = advance()
         return (items, open.range.lowerBound..<previousEnd)
+    }
+
+    /// An unclosed bracket: when the parser has reached a later line, the bracket itself is the
+    /// problem (the statement ran on while it was open), so the error points at it.
+    func unclosed(_ open: Token, _ expected: String) -> WorksheetError {
+        let openLine = source.position(of: open.range.lowerBound).line
+        let hereLine = source.position(of: current.kind == .end ? max(0, previousEnd - 1) : current.range.lowerBound).line
+        if hereLine > openLine || current.kind == .end {
+            return WorksheetError(.syntax, "this '\(source.text(open.range))' is never closed (a statement continues on the next line while a bracket is open)",
+                                  at: open.range, in: source)
+        }
+        return error("expected \(expected) to close the '\(source.text(open.range))' at \(where_(open)), found \(describe(current))")
     }
 
     func where_(_ token: Token) -> String {
@@ -268,7 +287,7 @@ struct Parser {
         while case .symbol(let s) = current.kind, s == .plus || s == .minus {
             _ = advance()
             let right = try parseTerm()
-            left = Expr(kind: .binary(s == .plus ? .add : .subtract, left, right), range: left.range.lowerBound..<right.range.upperBound)
+            left = try bounded(Expr(kind: .binary(s == .plus ? .add : .subtract, left, right), range: left.range.lowerBound..<right.range.upperBound))
         }
         return left
     }
@@ -278,7 +297,7 @@ struct Parser {
         while case .symbol(let s) = current.kind, s == .times || s == .divide || s == .hadamard {
             _ = advance()
             let right = try parseProduct()
-            left = Expr(kind: .binary(s == .divide ? .divide : .multiply, left, right), range: left.range.lowerBound..<right.range.upperBound)
+            left = try bounded(Expr(kind: .binary(s == .divide ? .divide : .multiply, left, right), range: left.range.lowerBound..<right.range.upperBound))
         }
         return left
     }
@@ -288,7 +307,7 @@ struct Parser {
         while current.isSymbol(.matmul) {
             _ = advance()
             let right = try parseUnary()
-            left = Expr(kind: .binary(.matmul, left, right), range: left.range.lowerBound..<right.range.upperBound)
+            left = try bounded(Expr(kind: .binary(.matmul, left, right), range: left.range.lowerBound..<right.range.upperBound))
         }
         return left
     }
@@ -316,10 +335,10 @@ struct Parser {
         while true {
             if current.isSymbol(.openBracket) {
                 let (group, r) = try parseGroup()
-                value = Expr(kind: .subscripted(value, group), range: value.range.lowerBound..<r.upperBound)
+                value = try bounded(Expr(kind: .subscripted(value, group), range: value.range.lowerBound..<r.upperBound))
             } else if current.isSymbol(.prime) || current.isSymbol(.transposeMark) {
                 let t = advance()
-                value = Expr(kind: .transpose(value), range: value.range.lowerBound..<t.range.upperBound)
+                value = try bounded(Expr(kind: .transpose(value), range: value.range.lowerBound..<t.range.upperBound))
             } else {
                 return value
             }
@@ -352,9 +371,7 @@ struct Parser {
                 let upper = try parseExpression()
                 _ = try expect(.comma, "after the range of \(name)(\(variable) = a..b, …)")
                 let body = try parseExpression()
-                guard current.isSymbol(.closeParen) else {
-                    throw error("expected ')' to close \(name)( at \(where_(open)), found \(describe(current))")
-                }
+                guard current.isSymbol(.closeParen) else { throw unclosed(open, "')'") }
                 _ = advance()
                 let kind: ReductionKind = (name == "prod" || name == "∏") ? .prod : .sum
                 return Expr(kind: .reduction(kind, variable: variable, variableRange: vrange, lower: lower, upper: upper, body: body),
@@ -367,17 +384,13 @@ struct Parser {
                     arguments.append(try parseExpression())
                 } while current.isSymbol(.comma)
             }
-            guard current.isSymbol(.closeParen) else {
-                throw error("expected ')' to close \(name)( at \(where_(open)), found \(describe(current))")
-            }
+            guard current.isSymbol(.closeParen) else { throw unclosed(open, "')'") }
             _ = advance()
             return Expr(kind: .call(name, nameRange: token.range, arguments: arguments), range: token.range.lowerBound..<previousEnd)
         case .symbol(.openParen):
             _ = advance()
             let inner = try parseExpression()
-            guard current.isSymbol(.closeParen) else {
-                throw error("expected ')' to close the '(' at \(where_(token)), found \(describe(current))")
-            }
+            guard current.isSymbol(.closeParen) else { throw unclosed(token, "')'") }
             _ = advance()
             return Expr(kind: inner.kind, range: token.range.lowerBound..<previousEnd)
         case .symbol(.openBracket):
@@ -390,9 +403,7 @@ struct Parser {
                 if current.isSymbol(.semicolon) { _ = advance(); rows.append([]); continue }
                 break
             }
-            guard current.isSymbol(.closeBracket) else {
-                throw error("expected ',', ';' or ']' in the matrix opened at \(where_(token)), found \(describe(current))")
-            }
+            guard current.isSymbol(.closeBracket) else { throw unclosed(token, "',', ';' or ']'") }
             _ = advance()
             return Expr(kind: .matrix(rows), range: token.range.lowerBound..<previousEnd)
         case .symbol(.partial):

@@ -3,7 +3,7 @@
 // Runs after parsing and before any element exists. Sizes are read first (in file order, each
 // from numbers and earlier sizes); then every family is registered with its number of indices
 // (its arity) and its kind (model, helper, class label); then each statement's expressions are
-// resolved into `Node` trees whose index variables are numbered slots. Everything that can be
+// resolved into flat `Node` arrays whose index variables are numbered slots. Everything that can be
 // said about a name without looking at index values is checked here: unknown names (with a
 // suggestion), a family used without its indices, a model definition that uses a helper, a
 // derivative of a helper or with respect to a class label, functions and their arguments.
@@ -283,6 +283,10 @@ extension CheckedWorksheet {
     /// Resolves a whole-number expression: numbers, sizes, indices, + − *, and (where allowed)
     /// class labels.
     func resolveIndex(_ e: Expr, scope: Scope, allowLabels: Bool, what: String) throws -> IndexExpr {
+        try resolveIndexTree(e, scope: scope, allowLabels: allowLabels, what: what).simplified
+    }
+
+    private func resolveIndexTree(_ e: Expr, scope: Scope, allowLabels: Bool, what: String) throws -> IndexExpr {
         switch e.kind {
         case .number(let v, _):
             guard v == v.rounded(), abs(v) < 1e15 else {
@@ -316,10 +320,10 @@ extension CheckedWorksheet {
             throw WorksheetError(.invalid, "\(what) must be a whole number made of numbers, sizes and indices with + − *; \(source.text(e.range)) is a value",
                                  at: e.range, in: source)
         case .negate(let a):
-            return .negate(try resolveIndex(a, scope: scope, allowLabels: allowLabels, what: what))
+            return .negate(try resolveIndexTree(a, scope: scope, allowLabels: allowLabels, what: what))
         case .binary(let op, let a, let b):
-            let l = try resolveIndex(a, scope: scope, allowLabels: allowLabels, what: what)
-            let r = try resolveIndex(b, scope: scope, allowLabels: allowLabels, what: what)
+            let l = try resolveIndexTree(a, scope: scope, allowLabels: allowLabels, what: what)
+            let r = try resolveIndexTree(b, scope: scope, allowLabels: allowLabels, what: what)
             switch op {
             case .add: return .add(l, r)
             case .subtract: return .subtract(l, r)
@@ -339,18 +343,17 @@ extension CheckedWorksheet {
 
     // MARK: - Value expressions
 
-    func makeNode(_ kind: Node.Kind, _ range: SourceRange) -> Node {
-        nodeCount += 1
-        return Node(id: nodeCount - 1, kind: kind, range: range)
-    }
+    func makeNode(_ kind: NodeKind, _ range: SourceRange) -> NodeID { builder.add(kind, range) }
+    func index(_ e: IndexExpr) -> IndexID { builder.add(e) }
+    func list(_ items: [IndexExpr]) -> IndexList { builder.list(items) }
 
-    func resolveValue(_ e: Expr, scope: inout Scope) throws -> Node {
+    func resolveValue(_ e: Expr, scope: inout Scope) throws -> NodeID {
         switch e.kind {
         case .number(let v, _):
             return makeNode(.number(v), e.range)
         case .name(let n):
-            if let slot = scope.slots[n] { return makeNode(.integer(.slot(slot)), e.range) }
-            if let size = sizes[n] { return makeNode(.integer(.constant(size.value)), e.range) }
+            if let slot = scope.slots[n] { return makeNode(.integer(index(.slot(slot))), e.range) }
+            if let size = sizes[n] { return makeNode(.integer(index(.constant(size.value))), e.range) }
             if let f = familyByName[n] {
                 let family = families[f]
                 if !family.arities.contains(0) {
@@ -358,9 +361,9 @@ extension CheckedWorksheet {
                     throw WorksheetError(.invalid, "\(n) is a family over \(aritiesText(f)); name one element, e.g. \(n)[\(Array(["t", "k", "l", "m", "n", "p"].prefix(a)).joined(separator: ","))]",
                                          at: e.range, in: source)
                 }
-                if family.kind == .label { return makeNode(.integer(.label(family: f, indices: [])), e.range) }
+                if family.kind == .label { return makeNode(.integer(index(.label(family: f, indices: []))), e.range) }
                 try checkHelperUse(f, e.range, scope)
-                return makeNode(.reference(family: f, indices: []), e.range)
+                return makeNode(.reference(family: f, indices: list([])), e.range)
             }
             if functionNames.contains(n) {
                 throw WorksheetError(.invalid, "\(n) is a function: write \(n)(…)", at: e.range, in: source)
@@ -381,7 +384,7 @@ extension CheckedWorksheet {
                 base = inner
             }
             let groups = chain.map(\.group)
-            var node: Node
+            var node: NodeID
             var rest = groups[...]
             if case .name(let n) = base.kind, let f = familyByName[n] {
                 let family = families[f]
@@ -392,10 +395,10 @@ extension CheckedWorksheet {
                     if !rest.isEmpty {
                         throw WorksheetError(.invalid, "\(n) is a class label, a whole number without entries", at: e.range, in: source)
                     }
-                    return makeNode(.integer(.label(family: f, indices: indices)), e.range)
+                    return makeNode(.integer(index(.label(family: f, indices: indices))), e.range)
                 }
                 try checkHelperUse(f, e.range, scope)
-                node = makeNode(.reference(family: f, indices: indices), indexSyntax.isEmpty ? base.range : chain[0].range)
+                node = makeNode(.reference(family: f, indices: list(indices)), indexSyntax.isEmpty ? base.range : chain[0].range)
             } else {
                 if case .name(let n) = base.kind, scope.slots[n] != nil || sizes[n] != nil {
                     throw WorksheetError(.invalid, "\(n) is a whole number (an index or a size) and has no entries", at: e.range, in: source)
@@ -407,7 +410,7 @@ extension CheckedWorksheet {
                     throw WorksheetError(.syntax, "an entry has one index (a vector) or two (a matrix)", at: chain[position].range, in: source)
                 }
                 let indices = try g.map { try resolveIndex($0, scope: scope, allowLabels: true, what: "an entry") }
-                node = makeNode(.entry(node, indices), chain[position].range)
+                node = makeNode(.entry(node, list(indices)), chain[position].range)
             }
             return node
         case .call(let name, let nameRange, let args):
@@ -429,7 +432,7 @@ extension CheckedWorksheet {
             scope.slots[variable] = slot
             let body = try resolveValue(bodySyntax, scope: &scope)
             scope.slots[variable] = nil
-            return makeNode(.reduction(kind, slot: slot, lower: lower, upper: upper, body: body), e.range)
+            return makeNode(.reduction(kind, slot: slot, lower: index(lower), upper: index(upper), body: body), e.range)
         case .matrix(let rows):
             let width = rows[0].count
             var values: [Double] = []
@@ -440,7 +443,7 @@ extension CheckedWorksheet {
                 }
                 for entry in row { values.append(try constantNumber(entry)) }
             }
-            return makeNode(.literal(Matrix(rows: rows.count, cols: width, storage: values)), e.range)
+            return makeNode(.literal(builder.literal(Matrix(rows: rows.count, cols: width, storage: values))), e.range)
         }
     }
 
@@ -478,7 +481,7 @@ extension CheckedWorksheet {
     }
 
     private func resolveCall(_ name: String, _ nameRange: SourceRange, _ args: [Expr], _ range: SourceRange,
-                             scope: inout Scope) throws -> Node {
+                             scope: inout Scope) throws -> NodeID {
         func arity(_ n: ClosedRange<Int>, _ usage: String) throws {
             guard n.contains(args.count) else {
                 throw WorksheetError(.invalid, "\(name) takes \(n.lowerBound == n.upperBound ? "\(n.lowerBound)" : "\(n.lowerBound) or \(n.upperBound)") argument\(n.upperBound == 1 ? "" : "s"): \(usage)",
@@ -506,17 +509,17 @@ extension CheckedWorksheet {
                                  at: range, in: source)
         case "I":
             try arity(1...1, "I(n), the n×n identity")
-            return makeNode(.identity(try resolveIndex(args[0], scope: scope, allowLabels: false, what: "a dimension")), range)
+            return makeNode(.identity(index(try resolveIndex(args[0], scope: scope, allowLabels: false, what: "a dimension"))), range)
         case "ones", "zeros":
             try arity(1...2, "\(name)(m, n) or \(name)(m) for a column")
             let m = try resolveIndex(args[0], scope: scope, allowLabels: false, what: "a dimension")
             let n = args.count == 2 ? try resolveIndex(args[1], scope: scope, allowLabels: false, what: "a dimension") : IndexExpr.constant(1)
-            return makeNode(.filled(name == "ones" ? 1 : 0, m, n), range)
+            return makeNode(.filled(name == "ones" ? 1 : 0, index(m), index(n)), range)
         case "onehot":
             try arity(2...2, "onehot(c, n), the n×1 column with a one in entry c")
             let c = try resolveIndex(args[0], scope: scope, allowLabels: true, what: "the class of onehot")
             let n = try resolveIndex(args[1], scope: scope, allowLabels: false, what: "a dimension")
-            return makeNode(.onehot(c, n), range)
+            return makeNode(.onehot(index(c), index(n)), range)
         default:
             if familyByName[name] != nil {
                 throw WorksheetError(.invalid, "\(name) is a quantity, not a function: index it with \(name)[…], multiply with @ or *",
@@ -541,6 +544,8 @@ func closest(_ word: String, _ candidates: [String]) -> String? {
         if best == nil || d < best!.1 { best = (c, d) }
     }
     guard let (candidate, distance) = best, distance > 0 || candidate != word else { return nil }
+    // A one- or two-letter name is as close to every other short name as to the one meant.
+    if max(candidate.count, word.count) <= 2 { return distance == 0 ? candidate : nil }
     let limit = max(1, min(3, max(candidate.count, word.count) / 3))
     return distance <= limit ? candidate : nil
 }

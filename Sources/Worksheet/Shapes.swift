@@ -30,6 +30,10 @@ extension CheckedWorksheet {
         switch e {
         case .constant(let v): return v
         case .slot(let s): return s < b.count ? b[s] : nil
+        case .offset(let s, let d):
+            guard s < b.count else { return nil }
+            let (v, o) = b[s].addingReportingOverflow(d)
+            return o ? nil : v
         case .label: return nil
         case .add(let x, let y):
             guard let l = evaluateStatic(x, b), let r = evaluateStatic(y, b) else { return nil }
@@ -52,7 +56,7 @@ extension CheckedWorksheet {
     /// The smallest and largest value an index expression can take over the class labels it reads.
     func interval(_ e: IndexExpr, _ b: [Int]) -> (lower: Int, upper: Int)? {
         switch e {
-        case .constant, .slot:
+        case .constant, .slot, .offset:
             return evaluateStatic(e, b).map { ($0, $0) }
         case .label(let family, let indices):
             let values = indices.map { evaluateStatic($0, b) ?? .min }
@@ -84,155 +88,237 @@ extension CheckedWorksheet {
         }
     }
 
-    private func text(_ node: Node) -> String { "`\(source.text(node.range))`" }
+    /// The value of a flattened index expression without class labels (nil on overflow or a label).
+    func staticValue(_ id: IndexID, _ b: [Int]) -> Int? { staticValue(id, b, expressions) }
+
+    func staticValue(_ id: IndexID, _ b: [Int], _ ops: Expressions) -> Int? {
+        switch ops.indexOps[id] {
+        case .constant(let v): return v
+        case .slot(let s): return s < b.count ? b[s] : nil
+        case .offset(let s, let d):
+            guard s < b.count else { return nil }
+            let (v, o) = b[s].addingReportingOverflow(d)
+            return o ? nil : v
+        case .label: return nil
+        case .add(let p, let q):
+            guard let l = staticValue(p, b, ops), let r = staticValue(q, b, ops) else { return nil }
+            let (v, o) = l.addingReportingOverflow(r)
+            return o ? nil : v
+        case .subtract(let p, let q):
+            guard let l = staticValue(p, b, ops), let r = staticValue(q, b, ops) else { return nil }
+            let (v, o) = l.subtractingReportingOverflow(r)
+            return o ? nil : v
+        case .multiply(let p, let q):
+            guard let l = staticValue(p, b, ops), let r = staticValue(q, b, ops) else { return nil }
+            let (v, o) = l.multipliedReportingOverflow(by: r)
+            return o ? nil : v
+        case .negate(let p):
+            guard let v = staticValue(p, b, ops), v != .min else { return nil }
+            return -v
+        }
+    }
+
+    /// The range of values a flattened index expression can take over the class labels it reads.
+    func staticInterval(_ id: IndexID, _ b: [Int]) -> (lower: Int, upper: Int)? {
+        let x = expressions
+        switch x.indexOps[id] {
+        case .constant, .slot, .offset:
+            return staticValue(id, b).map { ($0, $0) }
+        case .label(let family, let indices):
+            let values = (0..<indices.count).map { staticValue(x.index(indices, $0), b) ?? .min }
+            guard let el = element(family, values), case .label(let lo, let hi) = elements[el].role else { return nil }
+            if let v = givenLabels[el] { return (v, v) }
+            return (lo, hi)
+        case .add(let p, let q):
+            guard let l = staticInterval(p, b), let r = staticInterval(q, b) else { return nil }
+            let (a, o1) = l.lower.addingReportingOverflow(r.lower), (c, o2) = l.upper.addingReportingOverflow(r.upper)
+            return o1 || o2 ? nil : (a, c)
+        case .subtract(let p, let q):
+            guard let l = staticInterval(p, b), let r = staticInterval(q, b) else { return nil }
+            let (a, o1) = l.lower.subtractingReportingOverflow(r.upper), (c, o2) = l.upper.subtractingReportingOverflow(r.lower)
+            return o1 || o2 ? nil : (a, c)
+        case .multiply(let p, let q):
+            guard let l = staticInterval(p, b), let r = staticInterval(q, b) else { return nil }
+            var products: [Int] = []
+            for u in [l.lower, l.upper] {
+                for v in [r.lower, r.upper] {
+                    let (w, o) = u.multipliedReportingOverflow(by: v)
+                    if o { return nil }
+                    products.append(w)
+                }
+            }
+            return (products.min()!, products.max()!)
+        case .negate(let p):
+            guard let v = staticInterval(p, b), v.lower != .min, v.upper != .min else { return nil }
+            return (-v.upper, -v.lower)
+        }
+    }
+
+    private func text(_ id: NodeID) -> String { "`\(source.text(expressions.nodes[id].range))`" }
 
     // MARK: - Shapes
 
     /// The shape of `node` for the instance `b` of statement `s`, checking operands, entries and
     /// references. Lenient inference (for empty ranges) skips range checks and borrows shapes.
-    func shapeOf(_ node: Node, _ b: inout [Int], _ s: Statement, lenient: Bool, bound: Int? = nil) throws -> Shape {
-        let boundSlots = bound ?? s.ranges.count
-        func here() -> String { at(b, s, slots: boundSlots) }
+    func shapeOf(_ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound: Int? = nil) throws -> Shape {
+        try shapeOf(id, &b, s, lenient: lenient, bound: bound ?? s.ranges.count, expressions)
+    }
+
+    /// `x` is passed down (rather than read from `self` at every node) so that walking millions of
+    /// nodes costs no reference counting.
+    private func shapeOf(_ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound boundSlots: Int,
+                         _ x: Expressions) throws -> Shape {
+        let node = x.nodes[id]
         switch node.kind {
         case .number, .integer:
             return .scalar
-        case .literal(let m):
+        case .literal(let k):
+            let m = x.literals[k]
             return Shape(rows: m.rows, cols: m.cols)
         case .reference(let family, let indices):
             if lenient {
-                let values = indices.map { evaluateStatic($0, b) ?? .min }
+                let values = (0..<indices.count).map { staticValue(x.index(indices, $0), b) ?? .min }
                 if let e = element(family, values), shapeKnown(e) { return elements[e].shape }
                 for e in families[family].elements.values where shapeKnown(e) { return elements[e].shape }
                 throw ShapeUnknown()
             }
-            let e = try lookup(family, indices, b, s, node)
+            let e = try lookup(family, indices, b, s, node.range, x, elementIndex)
             return elements[e].shape
         case .entry(let base, let idx):
-            let shape = try shapeOf(base, &b, s, lenient: lenient, bound: boundSlots)
+            let shape = try shapeOf(base, &b, s, lenient: lenient, bound: boundSlots, x)
             if idx.count == 1 && !shape.isVector {
-                throw WorksheetError(.shape, "\(text(base)) is \(shape): an entry of a matrix needs two indices [i, j]\(here())",
+                throw WorksheetError(.shape, "\(text(base)) is \(shape): an entry of a matrix needs two indices [i, j]\(at(b, s, slots: boundSlots))",
                                      at: node.range, in: source)
             }
             if lenient { return .scalar }
-            let limits: [(Int, String)] = idx.count == 2 ? [(shape.rows, "row"), (shape.cols, "column")]
-                : [(shape.cols == 1 ? shape.rows : shape.cols, "entry")]
-            for (expr, (limit, what)) in zip(idx, limits) {
-                guard let r = interval(expr, b) else { throw overflow(node.range) }
+            for k in 0..<idx.count {
+                let limit = idx.count == 2 ? (k == 0 ? shape.rows : shape.cols) : (shape.cols == 1 ? shape.rows : shape.cols)
+                let e = x.index(idx, k)
+                let r: (lower: Int, upper: Int)
+                switch x.indexOps[e] {
+                case .constant, .slot, .offset:
+                    guard let v = staticValue(e, b, x) else { throw overflow(node.range) }
+                    r = (v, v)
+                default:
+                    guard let v = staticInterval(e, b) else { throw overflow(node.range) }
+                    r = v
+                }
                 if r.lower < 1 || r.upper > limit {
+                    let what = idx.count == 2 ? (k == 0 ? "row" : "column") : "entry"
                     let value = r.lower == r.upper ? "\(r.lower)" : "\(r.lower < 1 ? r.lower : r.upper) (its class range is \(r.lower)…\(r.upper))"
-                    throw WorksheetError(.indexRange, "\(what) \(value) is outside 1…\(limit): \(text(base)) is \(shape)\(here())",
+                    throw WorksheetError(.indexRange, "\(what) \(value) is outside 1…\(limit): \(text(base)) is \(shape)\(at(b, s, slots: boundSlots))",
                                          at: node.range, in: source)
                 }
             }
             return .scalar
         case .negate(let a):
-            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots)
+            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x)
         case .transpose(let a):
-            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots).transposed
+            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x).transposed
         case .binary(let op, let l, let r):
-            let x = try shapeOf(l, &b, s, lenient: lenient, bound: boundSlots)
-            let y = try shapeOf(r, &b, s, lenient: lenient, bound: boundSlots)
+            let p = try shapeOf(l, &b, s, lenient: lenient, bound: boundSlots, x)
+            let q = try shapeOf(r, &b, s, lenient: lenient, bound: boundSlots, x)
             switch op {
             case .matmul:
-                guard x.cols == y.rows else {
-                    throw WorksheetError(.shape, "\(text(node)) multiplies \(x) by \(y): the columns of the left (\(x.cols)) must equal the rows of the right (\(y.rows))\(here())",
+                guard p.cols == q.rows else {
+                    throw WorksheetError(.shape, "\(text(id)) multiplies \(p) by \(q): the columns of the left (\(p.cols)) must equal the rows of the right (\(q.rows))\(at(b, s, slots: boundSlots))",
                                          at: node.range, in: source)
                 }
-                return Shape(rows: x.rows, cols: y.cols)
+                return try checkedSize(Shape(rows: p.rows, cols: q.cols), id)
             case .power:
-                if y.isScalar { return x }
-                if x == y || x.isScalar { return y }
-                throw WorksheetError(.shape, "\(text(node)) raises \(x) to a \(y) power: the exponent must be a scalar or have the base's shape\(here())",
+                if q.isScalar { return p }
+                if p == q || p.isScalar { return q }
+                throw WorksheetError(.shape, "\(text(id)) raises \(p) to a \(q) power: the exponent must be a scalar or have the base's shape\(at(b, s, slots: boundSlots))",
                                      at: node.range, in: source)
             case .add, .subtract, .multiply, .divide:
-                if x == y || y.isScalar { return x }
-                if x.isScalar { return y }
+                if p == q || q.isScalar { return p }
+                if p.isScalar { return q }
                 let verb: String
                 switch op {
-                case .add: verb = "adds \(x) and \(y)"
-                case .subtract: verb = "subtracts \(y) from \(x)"
-                case .multiply: verb = "multiplies \(x) by \(y) element-wise"
-                default: verb = "divides \(x) by \(y) element-wise"
+                case .add: verb = "adds \(p) and \(q)"
+                case .subtract: verb = "subtracts \(q) from \(p)"
+                case .multiply: verb = "multiplies \(p) by \(q) element-wise"
+                default: verb = "divides \(p) by \(q) element-wise"
                 }
-                let hint = op == .multiply && x.cols == y.rows ? "; for the matrix product write @" : ""
-                throw WorksheetError(.shape, "\(text(node)) \(verb): the shapes must match or one side be a scalar\(hint)\(here())",
+                let hint = op == .multiply && p.cols == q.rows ? "; for the matrix product write @" : ""
+                throw WorksheetError(.shape, "\(text(id)) \(verb): the shapes must match or one side be a scalar\(hint)\(at(b, s, slots: boundSlots))",
                                      at: node.range, in: source)
             }
         case .function(let f, let a):
-            let x = try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots)
+            let p = try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x)
             switch f {
             case .softmax:
-                guard x.cols == 1 else {
-                    throw WorksheetError(.shape, "softmax takes a column (n×1), \(text(a)) is \(x)\(here())", at: node.range, in: source)
+                guard p.cols == 1 else {
+                    throw WorksheetError(.shape, "softmax takes a column (n×1), \(text(a)) is \(p)\(at(b, s, slots: boundSlots))", at: node.range, in: source)
                 }
-                return x
+                return p
             case .sumAll:
                 return .scalar
             case .diag:
-                guard x.isVector else {
-                    throw WorksheetError(.shape, "diag takes a vector (n×1 or 1×n), \(text(a)) is \(x)\(here())", at: node.range, in: source)
+                guard p.isVector else {
+                    throw WorksheetError(.shape, "diag takes a vector (n×1 or 1×n), \(text(a)) is \(p)\(at(b, s, slots: boundSlots))", at: node.range, in: source)
                 }
-                return Shape(rows: x.count, cols: x.count)
+                return try checkedSize(Shape(rows: p.count, cols: p.count), id)
             default:
-                return x
+                return p
             }
         case .identity(let n):
-            guard let v = evaluateStatic(n, b) else { throw overflow(node.range) }
-            try checkDimension(v, node, here())
-            return Shape(rows: v, cols: v)
+            guard let v = staticValue(n, b) else { throw overflow(node.range) }
+            try checkDimension(v, node, at(b, s, slots: boundSlots))
+            return try checkedSize(Shape(rows: v, cols: v), id)
         case .filled(_, let m, let n):
-            guard let r = evaluateStatic(m, b), let c = evaluateStatic(n, b) else { throw overflow(node.range) }
-            try checkDimension(r, node, here())
-            try checkDimension(c, node, here())
-            return Shape(rows: r, cols: c)
+            guard let r = staticValue(m, b), let c = staticValue(n, b) else { throw overflow(node.range) }
+            try checkDimension(r, node, at(b, s, slots: boundSlots))
+            try checkDimension(c, node, at(b, s, slots: boundSlots))
+            return try checkedSize(Shape(rows: r, cols: c), id)
         case .onehot(let c, let n):
-            guard let size = evaluateStatic(n, b) else { throw overflow(node.range) }
-            try checkDimension(size, node, here())
+            guard let size = staticValue(n, b) else { throw overflow(node.range) }
+            try checkDimension(size, node, at(b, s, slots: boundSlots))
             if !lenient {
-                guard let r = interval(c, b) else { throw overflow(node.range) }
+                guard let r = staticInterval(c, b) else { throw overflow(node.range) }
                 if r.lower < 1 || r.upper > size {
-                    throw WorksheetError(.indexRange, "onehot's class \(r.lower == r.upper ? "\(r.lower)" : "(from \(r.lower) to \(r.upper))") is outside 1…\(size)\(here())",
+                    throw WorksheetError(.indexRange, "onehot's class \(r.lower == r.upper ? "\(r.lower)" : "(from \(r.lower) to \(r.upper))") is outside 1…\(size)\(at(b, s, slots: boundSlots))",
                                          at: node.range, in: source)
                 }
             }
             return Shape(rows: size, cols: 1)
         case .reduction(let kind, let slot, let lower, let upper, let body):
-            guard let lo = evaluateStatic(lower, b), let hi = evaluateStatic(upper, b) else { throw overflow(node.range) }
+            guard let lo = staticValue(lower, b), let hi = staticValue(upper, b) else { throw overflow(node.range) }
             let inner = max(boundSlots, slot + 1)
             if lo > hi || lenient {
                 b[slot] = lo
                 let shape: Shape
                 do {
-                    shape = try shapeOf(body, &b, s, lenient: true, bound: inner)
+                    shape = try shapeOf(body, &b, s, lenient: true, bound: inner, x)
                 } catch is ShapeUnknown {
                     if lenient { throw ShapeUnknown() }
-                    throw WorksheetError(.shape, "cannot tell the shape of this empty \(kind.rawValue) (\(s.slotNames[slot]) = \(lo)..\(hi))\(here()): no element it names has a known shape",
+                    throw WorksheetError(.shape, "cannot tell the shape of this empty \(kind.rawValue) (\(s.slotNames[slot]) = \(lo)..\(hi))\(at(b, s, slots: boundSlots)): no element it names has a known shape",
                                          at: node.range, in: source)
                 }
                 if kind == .prod && shape.rows != shape.cols && lo > hi {
-                    throw WorksheetError(.shape, "an empty prod is the identity, which needs a square body; \(text(body)) is \(shape)\(here())",
+                    throw WorksheetError(.shape, "an empty prod is the identity, which needs a square body; \(text(body)) is \(shape)\(at(b, s, slots: boundSlots))",
                                          at: node.range, in: source)
                 }
                 if kind == .prod && lenient { return Shape(rows: shape.rows, cols: shape.rows) }
                 return shape
             }
-            try charge(hi - lo + 1, at: node.range)
+            try charge(span(lo, hi) ?? .max, at: node.range)
             var result: Shape?
             var previous: (Shape, Int)?
             for v in lo...hi {
                 b[slot] = v
-                let shape = try shapeOf(body, &b, s, lenient: false, bound: inner)
+                let shape = try shapeOf(body, &b, s, lenient: false, bound: inner, x)
                 switch kind {
                 case .sum:
                     if let r = result, r != shape, !(shape.isScalar || r.isScalar) {
-                        throw WorksheetError(.shape, "the terms of this sum have different shapes: \(r) at \(s.slotNames[slot]) = \(lo), \(shape) at \(s.slotNames[slot]) = \(v)\(here())",
+                        throw WorksheetError(.shape, "the terms of this sum have different shapes: \(r) at \(s.slotNames[slot]) = \(lo), \(shape) at \(s.slotNames[slot]) = \(v)\(at(b, s, slots: boundSlots))",
                                              at: node.range, in: source)
                     }
                     if result == nil || result!.isScalar { result = shape }
                 case .prod:
                     // Highest index on the left: term(v) @ (product of the lower terms).
                     if let (p, pv) = previous, shape.cols != p.rows {
-                        throw WorksheetError(.shape, "\(text(node)) multiplies \(shape) (at \(s.slotNames[slot]) = \(v)) by \(p) (at \(s.slotNames[slot]) = \(pv)): the columns of the left must equal the rows of the right\(here())",
+                        throw WorksheetError(.shape, "\(text(id)) multiplies \(shape) (at \(s.slotNames[slot]) = \(v)) by \(p) (at \(s.slotNames[slot]) = \(pv)): the columns of the left must equal the rows of the right\(at(b, s, slots: boundSlots))",
                                              at: node.range, in: source)
                     }
                     previous = (Shape(rows: shape.rows, cols: previous?.0.cols ?? shape.cols), v)
@@ -243,9 +329,16 @@ extension CheckedWorksheet {
         }
     }
 
+    private func checkedSize(_ shape: Shape, _ id: NodeID) throws -> Shape {
+        if shape.rows > limits.dimension || shape.cols > limits.dimension || shape.count > limits.entries {
+            throw WorksheetError(.tooLarge, "\(text(id)) would be \(shape), more than a worksheet can hold", at: expressions.nodes[id].range, in: source)
+        }
+        return shape
+    }
+
     private func checkDimension(_ v: Int, _ node: Node, _ here: String) throws {
         if v < 1 { throw WorksheetError(.indexRange, "a dimension must be at least 1, got \(v)\(here)", at: node.range, in: source) }
-        if v > 100_000 { throw WorksheetError(.tooLarge, "a dimension of \(v) is too large for a worksheet", at: node.range, in: source) }
+        if v > limits.dimension { throw WorksheetError(.tooLarge, "a dimension of \(v) is too large for a worksheet", at: node.range, in: source) }
     }
 
     func shapeKnown(_ e: Int) -> Bool {
@@ -321,7 +414,7 @@ extension CheckedWorksheet {
                     else if den.shape.isScalar { why = "the shape of \(s.numerator!.text)" }
                     else { why = "one row per entry of \(s.numerator!.text), one column per entry of \(s.denominator!.text)" }
                     throw WorksheetError(.shape, "the claim's right side is \(shape) but d\(s.numerator!.text)/d\(s.denominator!.text) is \(expected) (\(why))\(at(b, s))",
-                                         at: s.body!.range, in: source)
+                                         at: expressions.nodes[s.body!].range, in: source)
                 }
                 count += 1
                 if count > limits.claimInstances {

@@ -33,6 +33,22 @@ struct Expr {
 
     let kind: Kind
     let range: SourceRange
+    /// Nesting depth of the tree (1 for a leaf), bounded by the parser.
+    let depth: Int
+
+    init(kind: Kind, range: SourceRange) {
+        self.kind = kind
+        self.range = range
+        switch kind {
+        case .number, .name: depth = 1
+        case .call(_, _, let args): depth = 1 + (args.map(\.depth).max() ?? 0)
+        case .subscripted(let b, let g): depth = 1 + max(b.depth, g.map(\.depth).max() ?? 0)
+        case .negate(let a), .transpose(let a): depth = 1 + a.depth
+        case .binary(_, let a, let b): depth = 1 + max(a.depth, b.depth)
+        case .reduction(_, _, _, let l, let u, let body): depth = 1 + max(l.depth, u.depth, body.depth)
+        case .matrix(let rows): depth = 1 + (rows.flatMap { $0 }.map(\.depth).max() ?? 0)
+        }
+    }
 }
 
 /// `i = a..b` (or `i = a`, a single value) of a `for` clause.

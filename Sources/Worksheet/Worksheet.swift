@@ -103,16 +103,33 @@ public struct Worksheet {
                            worstEntries: ClaimComparer.worstEntries(claim: claimValues[i], derivative: truth[i], scale: scale))
         }
 
-        // Autodiff against finite differences on the worst, the first and the last instance.
+        // Autodiff against finite differences on a few instances: the worst, the one with the
+        // largest derivative, the last — skipping instances whose derivative is too small for
+        // finite differences to resolve (a vanished gradient far back in time). An entry dB[i,j]
+        // is checked through the whole dA/dB along a random direction, which finite
+        // differences resolve far better than one tiny entry.
+        let norms = truth.map { $0.frobeniusNorm() }
+        let largest = norms.max() ?? 0
+        let informative = { (i: Int) in norms[i] >= 1e-6 * largest }
         var checked: [Int] = []
-        for i in [comparison.worst, 0, requests.count - 1] where !checked.contains(i) && checked.count < options.finiteDifferenceInstances {
+        let largestIndex = norms.firstIndex(of: largest) ?? 0
+        for i in [comparison.worst, largestIndex, requests.count - 1, 0] where !checked.contains(i) && informative(i)
+            && checked.count < options.finiteDifferenceInstances {
             checked.append(i)
         }
         var fdMax = 0.0
         var fdFailure: String?
         for i in checked {
             let name = "d\(s.numerator!.text)/d\(s.denominator!.text)" + (labels[i].isEmpty ? "" : " at " + labels[i].map { "\($0.name) = \($0.value)" }.joined(separator: ", "))
-            let fd = engine.finiteDifferenceCheck(requests[i], derivative: truth[i], name: name, rng: &rng)
+            var request = requests[i]
+            var derivative = truth[i]
+            if request.denominatorEntry != nil {
+                request = DerivativeRequest(numerator: request.numerator, numeratorEntry: request.numeratorEntry,
+                                            denominator: request.denominator, denominatorEntry: nil)
+                derivative = engine.derivatives([request], modification: nil, values: model.values)[0]
+                if let perturb = autodiffPerturbation { derivative = perturb(derivative) }
+            }
+            let fd = engine.finiteDifferenceCheck(request, derivative: derivative, name: name, rng: &rng)
             let rel = fd.maxRelativeError.isNaN ? Double.infinity : fd.maxRelativeError
             fdMax = max(fdMax, rel)
             if fd.verdict != .pass && fdFailure == nil {
