@@ -50,6 +50,33 @@ func tokenize(_ source: SourceText) throws -> [Token] {
     }
     func isDigit(_ c: Character) -> Bool { if let a = c.asciiValue { return a >= 48 && a <= 57 } else { return false } }
 
+    /// Whether the statement goes on past the line break at `next - 1`: the line ends with an
+    /// operator, or the next line that is not blank or a comment starts with one or with `for`.
+    func continues(after last: Token, at next: Int) -> Bool {
+        if case .symbol(let s) = last.kind {
+            switch s {
+            case .matmul, .times, .divide, .hadamard, .plus, .minus, .caret, .comma, .equals, .colon, .range: return true
+            default: break
+            }
+        }
+        var j = next
+        while j < chars.count {
+            let c = chars[j]
+            if c == " " || c == "\t" || c.isNewline { j += 1; continue }
+            if c == "#" {
+                while j < chars.count, !chars[j].isNewline { j += 1 }
+                continue
+            }
+            if "+-−*/@⊙^".contains(c) { return true }
+            if c == "f", j + 3 <= chars.count, String(chars[j..<(j + 3)]) == "for",
+               j + 3 == chars.count || !isNameContinuation(chars[j + 3]) {
+                return true
+            }
+            return false
+        }
+        return false
+    }
+
     while i < chars.count {
         let c = chars[i]
         if c == " " || c == "\t" || c == "\u{FEFF}" { i += 1; continue }
@@ -58,8 +85,8 @@ func tokenize(_ source: SourceText) throws -> [Token] {
             continue
         }
         if c.isNewline {
-            if depth == 0 {
-                if let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, range: i..<(i + 1))) }
+            if depth == 0, let last = tokens.last, last.kind != .newline, !continues(after: last, at: i + 1) {
+                tokens.append(Token(kind: .newline, range: i..<(i + 1)))
             }
             i += 1
             continue

@@ -263,7 +263,7 @@ extension CheckedWorksheet {
         var entry: [IndexExpr]?
         if let g = groups.popFirst() {
             if g.count > 2 { throw WorksheetError(.syntax, "an entry has one or two indices", at: t.range, in: source) }
-            entry = try g.map { try resolveIndex($0, scope: scope, allowLabels: false, what: "an entry") }
+            entry = try g.map { try resolveIndex($0, scope: scope, allowLabels: true, what: "an entry") }
         }
         if !groups.isEmpty {
             throw WorksheetError(.syntax, "too many brackets: an entry is written \(t.name)[…][i] or \(t.name)[i,j]", at: t.range, in: source)

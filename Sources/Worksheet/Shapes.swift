@@ -53,6 +53,22 @@ extension CheckedWorksheet {
         }
     }
 
+    /// The value of an index expression tree with the drawn class labels.
+    func evaluate(_ e: IndexExpr, _ b: [Int], labels: [Int: Int]) -> Int {
+        switch e {
+        case .constant(let v): return v
+        case .slot(let s): return b[s]
+        case .offset(let s, let d): return b[s] &+ d
+        case .label(let family, let indices):
+            let values = indices.map { evaluate($0, b, labels: labels) }
+            return element(family, values).flatMap { labels[$0] } ?? 0
+        case .add(let x, let y): return evaluate(x, b, labels: labels) &+ evaluate(y, b, labels: labels)
+        case .subtract(let x, let y): return evaluate(x, b, labels: labels) &- evaluate(y, b, labels: labels)
+        case .multiply(let x, let y): return evaluate(x, b, labels: labels) &* evaluate(y, b, labels: labels)
+        case .negate(let x): return 0 &- evaluate(x, b, labels: labels)
+        }
+    }
+
     /// The smallest and largest value an index expression can take over the class labels it reads.
     func interval(_ e: IndexExpr, _ b: [Int]) -> (lower: Int, upper: Int)? {
         switch e {
@@ -359,7 +375,10 @@ extension CheckedWorksheet {
     }
 
     /// The element and entry a side of a derivative names, for one instance; checks ranges.
-    func resolveTarget(_ t: DerivativeTarget, _ b: [Int], _ s: Statement) throws -> (element: Int, entry: (Int, Int)?, shape: Shape) {
+    /// With `labels` (when checking) an entry picked by a class label is the label's drawn value;
+    /// without (the static checks) every value of the label's range is checked.
+    func resolveTarget(_ t: DerivativeTarget, _ b: [Int], _ s: Statement,
+                       labels: [Int: Int]? = nil) throws -> (element: Int, entry: (Int, Int)?, shape: Shape) {
         let values = try t.indices.map { expr -> Int in
             guard let v = evaluateStatic(expr, b) else { throw overflow(t.range) }
             return v
@@ -373,26 +392,22 @@ extension CheckedWorksheet {
         }
         let shape = elements[e].shape
         guard let entry = t.entry else { return (e, nil, shape) }
-        let idx = entry.map { evaluateStatic($0, b) ?? .min }
-        let position: (Int, Int)
-        if idx.count == 1 {
-            guard shape.isVector else {
-                throw WorksheetError(.shape, "\(elementName(e)) is \(shape): an entry of a matrix needs two indices [i, j]\(at(b, s))",
-                                     at: t.range, in: source)
-            }
-            let limit = shape.cols == 1 ? shape.rows : shape.cols
-            guard (1...limit).contains(idx[0]) else {
-                throw WorksheetError(.indexRange, "entry \(idx[0]) is outside 1…\(limit): \(elementName(e)) is \(shape)\(at(b, s))",
-                                     at: t.range, in: source)
-            }
-            position = shape.cols == 1 ? (idx[0] - 1, 0) : (0, idx[0] - 1)
-        } else {
-            guard (1...shape.rows).contains(idx[0]), (1...shape.cols).contains(idx[1]) else {
-                throw WorksheetError(.indexRange, "entry (\(idx[0]), \(idx[1])) is outside \(elementName(e)), which is \(shape)\(at(b, s))",
-                                     at: t.range, in: source)
-            }
-            position = (idx[0] - 1, idx[1] - 1)
+        if entry.count == 1 && !shape.isVector {
+            throw WorksheetError(.shape, "\(elementName(e)) is \(shape): an entry of a matrix needs two indices [i, j]\(at(b, s))",
+                                 at: t.range, in: source)
         }
+        let limits = entry.count == 1 ? [shape.cols == 1 ? shape.rows : shape.cols] : [shape.rows, shape.cols]
+        var idx: [Int] = []
+        for (expr, limit) in zip(entry, limits) {
+            guard let r = interval(expr, b) else { throw overflow(t.range) }
+            if r.lower < 1 || r.upper > limit {
+                let value = r.lower == r.upper ? "\(r.lower)" : "\(r.lower < 1 ? r.lower : r.upper) (its class range is \(r.lower)…\(r.upper))"
+                throw WorksheetError(.indexRange, "entry \(value) is outside 1…\(limit): \(elementName(e)) is \(shape)\(at(b, s))",
+                                     at: t.range, in: source)
+            }
+            idx.append(labels.map { evaluate(expr, b, labels: $0) } ?? r.lower)
+        }
+        let position = entry.count == 1 ? (shape.cols == 1 ? (idx[0] - 1, 0) : (0, idx[0] - 1)) : (idx[0] - 1, idx[1] - 1)
         return (e, position, .scalar)
     }
 

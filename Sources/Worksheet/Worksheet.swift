@@ -45,6 +45,11 @@ public struct Worksheet {
         sheet = try CheckedWorksheet(text: text, name: name)
     }
 
+    /// A worksheet checked under tighter limits on its size (for tests that feed arbitrary text).
+    init(text: String, name: String = "worksheet", limits: CheckedWorksheet.Limits) throws {
+        sheet = try CheckedWorksheet(text: text, name: name, limits: limits)
+    }
+
     /// Reads and checks the worksheet at `path`.
     public init(contentsOf path: String) throws {
         let data: Data
@@ -82,8 +87,8 @@ public struct Worksheet {
             model.values[e] ?? .scalar(.nan)
         }
         try sheet.forEachInstance(of: s, charging: false) { b in
-            let num = try sheet.resolveTarget(s.numerator!, b, s)
-            let den = try sheet.resolveTarget(s.denominator!, b, s)
+            let num = try sheet.resolveTarget(s.numerator!, b, s, labels: model.labels)
+            let den = try sheet.resolveTarget(s.denominator!, b, s, labels: model.labels)
             requests.append(DerivativeRequest(numerator: num.element, numeratorEntry: num.entry.map { (row: $0.0, col: $0.1) },
                                               denominator: den.element, denominatorEntry: den.entry.map { (row: $0.0, col: $0.1) }))
             claimValues.append(evaluator.evaluate(s.body!, &b, s))
