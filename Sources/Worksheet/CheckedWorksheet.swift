@@ -110,6 +110,10 @@ final class CheckedWorksheet {
             upper = value
         }
         if lower > upper { return }
+        if (span(lower, upper) ?? .max) > max(limits.elements, limits.claimInstances) {
+            throw WorksheetError(.tooLarge, "the range \(s.slotNames[r.slot]) = \(lower)..\(upper) has more instances than a worksheet can check; make it smaller",
+                                 at: r.range, in: source)
+        }
         var v = lower
         while true {
             bindings[r.slot] = v
