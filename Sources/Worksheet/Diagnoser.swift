@@ -164,7 +164,7 @@ struct Diagnoser {
                     let use = sheet.source.text(node.range)
                     let (line, column) = sheet.source.position(of: node.range.lowerBound)
                     dropped.append(Candidate(modification: .dropped(node: id), kind: .droppedDependence,
-                                             detail: "the claim leaves out the dependence of \(definition) on \(use) (line \(line), column \(column)): it equals the derivative with that use of \(use) held constant",
+                                             detail: "the claim leaves out the dependence of \(definition) on \(use) (line \(line), column \(column)): it equals the derivative with that use of \(use) held constant, so every path through it is missing",
                                              line: line))
                 case .reduction(.sum, _, _, _, _):
                     let text = sheet.source.text(node.range)
@@ -217,7 +217,7 @@ struct Diagnoser {
         case (.tanh, .wrongVariable):
             return "tanh′ is written as 1 − z² \(place): the derivative of tanh at z is 1 − tanh(z)²; 1 − z² applies the rule to the pre-activation instead of to tanh(z)"
         default:
-            return "the derivative of \(name) is left out \(place) (taken as 1)"
+            return "the derivative of \(name) is left out \(place), as if it were 1"
         }
     }
 

@@ -177,13 +177,13 @@ extension CheckedWorksheet {
     /// The shape of `node` for the instance `b` of statement `s`, checking operands, entries and
     /// references. Lenient inference (for empty ranges) skips range checks and borrows shapes.
     func shapeOf(_ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound: Int? = nil) throws -> Shape {
-        try shapeOf(id, &b, s, lenient: lenient, bound: bound ?? s.ranges.count, expressions)
+        try shapeOf(id, &b, s, lenient: lenient, bound: bound ?? s.ranges.count, expressions, elementIndex)
     }
 
     /// `x` is passed down (rather than read from `self` at every node) so that walking millions of
     /// nodes costs no reference counting.
     private func shapeOf(_ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound boundSlots: Int,
-                         _ x: Expressions) throws -> Shape {
+                         _ x: Expressions, _ table: ElementIndex?) throws -> Shape {
         let node = x.nodes[id]
         switch node.kind {
         case .number, .integer:
@@ -198,10 +198,10 @@ extension CheckedWorksheet {
                 for e in families[family].elements.values where shapeKnown(e) { return elements[e].shape }
                 throw ShapeUnknown()
             }
-            let e = try lookup(family, indices, b, s, node.range, x, elementIndex)
+            let e = try lookup(family, indices, b, s, node.range, x, table)
             return elements[e].shape
         case .entry(let base, let idx):
-            let shape = try shapeOf(base, &b, s, lenient: lenient, bound: boundSlots, x)
+            let shape = try shapeOf(base, &b, s, lenient: lenient, bound: boundSlots, x, table)
             if idx.count == 1 && !shape.isVector {
                 throw WorksheetError(.shape, "\(text(base)) is \(shape): an entry of a matrix needs two indices [i, j]\(at(b, s, slots: boundSlots))",
                                      at: node.range, in: source)
@@ -228,12 +228,12 @@ extension CheckedWorksheet {
             }
             return .scalar
         case .negate(let a):
-            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x)
+            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x, table)
         case .transpose(let a):
-            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x).transposed
+            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x, table).transposed
         case .binary(let op, let l, let r):
-            let p = try shapeOf(l, &b, s, lenient: lenient, bound: boundSlots, x)
-            let q = try shapeOf(r, &b, s, lenient: lenient, bound: boundSlots, x)
+            let p = try shapeOf(l, &b, s, lenient: lenient, bound: boundSlots, x, table)
+            let q = try shapeOf(r, &b, s, lenient: lenient, bound: boundSlots, x, table)
             switch op {
             case .matmul:
                 guard p.cols == q.rows else {
@@ -261,7 +261,7 @@ extension CheckedWorksheet {
                                      at: node.range, in: source)
             }
         case .function(let f, let a):
-            let p = try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x)
+            let p = try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x, table)
             switch f {
             case .softmax:
                 guard p.cols == 1 else {
@@ -305,7 +305,7 @@ extension CheckedWorksheet {
                 b[slot] = lo
                 let shape: Shape
                 do {
-                    shape = try shapeOf(body, &b, s, lenient: true, bound: inner, x)
+                    shape = try shapeOf(body, &b, s, lenient: true, bound: inner, x, table)
                 } catch is ShapeUnknown {
                     if lenient { throw ShapeUnknown() }
                     throw WorksheetError(.shape, "cannot tell the shape of this empty \(kind.rawValue) (\(s.slotNames[slot]) = \(lo)..\(hi))\(at(b, s, slots: boundSlots)): no element it names has a known shape",
@@ -323,7 +323,7 @@ extension CheckedWorksheet {
             var previous: (Shape, Int)?
             for v in lo...hi {
                 b[slot] = v
-                let shape = try shapeOf(body, &b, s, lenient: false, bound: inner, x)
+                let shape = try shapeOf(body, &b, s, lenient: false, bound: inner, x, table)
                 switch kind {
                 case .sum:
                     if let r = result, r != shape, !(shape.isScalar || r.isScalar) {

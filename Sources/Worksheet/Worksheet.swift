@@ -83,8 +83,9 @@ public struct Worksheet {
         var requests: [DerivativeRequest] = []
         var claimValues: [PlainValue] = []
         var labels: [[IndexValue]] = []
+        let values = model.values
         let evaluator = Evaluator(sheet: sheet, backend: PlainBackend(), labels: model.labels, modification: nil) { e, _ in
-            model.values[e] ?? .scalar(.nan)
+            values[e] ?? .scalar(.nan)
         }
         try sheet.forEachInstance(of: s, charging: false) { b in
             let num = try sheet.resolveTarget(s.numerator!, b, s, labels: model.labels)
