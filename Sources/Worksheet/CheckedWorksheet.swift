@@ -45,10 +45,6 @@ final class CheckedWorksheet {
     var rank: [Int] = []
     /// Fast element lookup, built once every element is registered.
     var elementIndex: ElementIndex?
-    /// Instances of each claim statement (by statement index).
-    var claimInstanceCounts: [Int: Int] = [:]
-    /// Elements each statement defines or declares, in instance order.
-    var statementElements: [Int: [Int]] = [:]
 
     /// How much work a check may ask for.
     struct Limits {
@@ -213,7 +209,6 @@ final class CheckedWorksheet {
         // Declarations first, so that a given value can find its element wherever it is written.
         for s in statements where s.kind == .declaration {
             guard let info = s.declaration, let family = s.family else { continue }
-            var ids: [Int] = []
             try forEachInstance(of: s) { b in
                 let indices = try s.target.map { expr -> Int in
                     guard let v = evaluateStatic(expr, b) else { throw overflow(s.targetRange) }
@@ -250,15 +245,11 @@ final class CheckedWorksheet {
                         throw WorksheetError(.tooLarge, "\(shape) is too large for a worksheet", at: info.dimensionsRange ?? s.targetRange, in: source)
                     }
                 }
-                let id = try addElement(family: family, indices: indices, role: role, statement: s, bindings: b, shape: shape)
-                ids.append(id)
-                leaves.append(id)
+                leaves.append(try addElement(family: family, indices: indices, role: role, statement: s, bindings: b, shape: shape))
             }
-            statementElements[s.index] = ids
         }
         for s in statements where s.kind == .definition || s.kind == .helper {
             guard let family = s.family else { continue }
-            var ids: [Int] = []
             // A constant right side whose every element is a declared parameter or input is a given value.
             if s.kind == .definition, let body = s.body, isConstant(body) {
                 var allDeclared = true
@@ -279,10 +270,9 @@ final class CheckedWorksheet {
                     guard let v = evaluateStatic(expr, b) else { throw overflow(s.targetRange) }
                     return v
                 }
-                ids.append(try addElement(family: family, indices: indices, role: s.kind == .helper ? .helper : .definition,
-                                          statement: s, bindings: Array(b.prefix(s.ranges.count)), shape: .scalar))
+                _ = try addElement(family: family, indices: indices, role: s.kind == .helper ? .helper : .definition,
+                                   statement: s, bindings: Array(b.prefix(s.ranges.count)), shape: .scalar)
             }
-            statementElements[s.index] = ids
         }
         buildTables()
         for s in statements where s.kind == .value {

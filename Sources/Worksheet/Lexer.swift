@@ -91,6 +91,12 @@ func tokenize(_ source: SourceText) throws -> [Token] {
             i += 1
             continue
         }
+        if c == "∏" {
+            // The product sign, read as the function name it stands for.
+            tokens.append(Token(kind: .name("∏"), range: i..<(i + 1)))
+            i += 1
+            continue
+        }
         if isNameStart(c) {
             let start = i
             i += 1

@@ -80,15 +80,6 @@ enum IndexExpr {
             return self
         }
     }
-
-    var usesLabel: Bool {
-        switch self {
-        case .constant, .slot, .offset: return false
-        case .label: return true
-        case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b): return a.usesLabel || b.usesLabel
-        case .negate(let a): return a.usesLabel
-        }
-    }
 }
 
 /// The functions of the language applied element-wise or to a whole value.

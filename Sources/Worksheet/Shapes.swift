@@ -440,7 +440,6 @@ extension CheckedWorksheet {
             if count == 0 {
                 throw WorksheetError(.indexRange, "this claim has no instances: its `for` ranges are empty", at: s.range, in: source)
             }
-            claimInstanceCounts[s.index] = count
         }
     }
 }

@@ -132,3 +132,10 @@ final class LanguageTests: XCTestCase {
         XCTAssertEqual(report.claims[1].diagnosis?.kind, .droppedDependence)
     }
 }
+
+extension LanguageTests {
+    func testTheProductSignIsProd() throws {
+        let report = try checkWorksheet(chain + "claim dh[3]/dh[1] = ∏(j = 2..3, diag(1 - h[j]^2) @ U)\n")
+        XCTAssertEqual(report.verdict, .pass)
+    }
+}
