@@ -114,7 +114,7 @@ final class DerivativeEngine {
                 var nodes: [Int: TapeValue] = [:]
                 var constants: [Int: TapeValue] = [:]
                 var sources: [Int: Variable<Double>] = [:]
-                let evaluator = Evaluator(sheet: sheet, backend: backend, labels: model.labels, modification: modification) { e, _ in
+                var evaluator = Evaluator(sheet: sheet, backend: backend, labels: model.labels, modification: modification) { e, _ in
                     if let n = nodes[e] { return n }
                     if let c = constants[e] { return c }
                     let c = backend.constant(values[e]?.matrix ?? Matrix(rows: 1, cols: 1, repeating: .nan))
@@ -131,6 +131,7 @@ final class DerivativeEngine {
                     }
                     let s = sheet.statements[element.statement]
                     var b = sheet.bindings(of: e)
+                    evaluator.currentElement = e
                     var v = evaluator.evaluate(s.body!, &b, s)
                     if denominators.contains(e) {
                         let epsilon = backend.variable(Matrix(rows: element.shape.rows, cols: element.shape.cols))

@@ -7,6 +7,8 @@
 //      (the least-squares factor, printed);
 //   2. dropped-dependence: one use of one quantity in one model definition held constant
 //      (h[t-1] in z[t]: truncated BPTT; a gate's input in an LSTM or GRU; a direct term);
+//      after 3 and 4, the same use held constant at the first or the last step only (a sum
+//      over k that misses k = 1, the h[0] term);
 //   3. partial-loss: one `sum(i = a..b, …)` of a model definition over fewer terms (only the
 //      last, only the first, starting one late, ending one early);
 //   4. derivative-rule: σ′ written as z(1 − z), tanh′ as 1 − z² (the rule applied to the
@@ -152,7 +154,7 @@ struct Diagnoser {
         }).sorted()
         let relevantFamilies = Set(regionElements.map { sheet.elements[$0].family }).union(denominators.map { sheet.elements[$0].family })
 
-        var dropped: [Candidate] = [], partial: [Candidate] = [], rules: [Candidate] = []
+        var dropped: [Candidate] = [], partial: [Candidate] = [], rules: [Candidate] = [], oneStep: [Candidate] = []
         var sites: [Function: [(id: NodeID, range: SourceRange)]] = [:]
         for si in statementsInRegion {
             let s = sheet.statements[si]
@@ -163,9 +165,19 @@ struct Diagnoser {
                 case .reference(let family, _) where relevantFamilies.contains(family):
                     let use = sheet.source.text(node.range)
                     let (line, column) = sheet.source.position(of: node.range.lowerBound)
-                    dropped.append(Candidate(modification: .dropped(node: id), kind: .droppedDependence,
+                    dropped.append(Candidate(modification: .dropped(node: id, element: nil), kind: .droppedDependence,
                                              detail: "the claim leaves out the dependence of \(definition) on \(use) (line \(line), column \(column)): it equals the derivative with that use of \(use) held constant, so every path through it is missing",
                                              line: line))
+                    // The same use at one step only: the first or the last element the statement defines.
+                    let defined = regionElements.filter { sheet.elements[$0].statement == si }.sorted()
+                    if defined.count > 1 {
+                        for e in Set([defined.first!, defined.last!]).sorted() {
+                            let name = sheet.elementName(e)
+                            oneStep.append(Candidate(modification: .dropped(node: id, element: e), kind: .droppedDependence,
+                                                     detail: "the claim leaves out the dependence of \(name) on its use of \(use) (line \(line), column \(column)), at that one step: it equals the derivative with that use held constant in \(name) only",
+                                                     line: line))
+                        }
+                    }
                 case .reduction(.sum, _, _, _, _):
                     let text = sheet.source.text(node.range)
                     let line = sheet.source.position(of: node.range.lowerBound).line
@@ -207,7 +219,7 @@ struct Diagnoser {
                 }
             }
         }
-        return dropped + partial + rules
+        return dropped + partial + rules + oneStep
     }
 
     private func ruleDetail(_ f: Function, _ name: String, _ rule: DerivativeRule, _ place: String) -> String {

@@ -9,8 +9,9 @@ import WorkbenchNumerics
 
 /// A change to the model that a wrong derivative corresponds to.
 enum Modification: Equatable, Hashable {
-    /// The reference node `node` (one use of one quantity in one definition) held constant.
-    case dropped(node: Int)
+    /// The reference node `node` (one use of one quantity in one definition) held constant; only
+    /// in the definition of element `element` when one is given (one step of a recurrence).
+    case dropped(node: Int, element: Int?)
     /// The function nodes `nodes` differentiated with a wrong rule.
     case rule(nodes: Set<Int>, DerivativeRule)
     /// The `sum(i = a..b, …)` node `node` taken over fewer terms.
@@ -45,6 +46,8 @@ struct Evaluator<B: Backend> {
     /// Class-label values by element id.
     let labels: [Int: Int]
     var modification: Modification?
+    /// The element whose definition is being evaluated (for a use held constant at one step).
+    var currentElement: Int?
     /// The value of element `e`, referenced at node `node`.
     let element: (_ e: Int, _ node: NodeID) -> B.Value
 
@@ -97,7 +100,9 @@ struct Evaluator<B: Backend> {
         case .reference(let family, let indices):
             guard let e = referencedElement(family, indices, b) else { return backend.number(.nan) }
             let value = element(e, id)
-            if case .dropped(let n) = modification, n == id { return backend.detached(value) }
+            if case .dropped(let n, let only) = modification, n == id, only == nil || only == currentElement {
+                return backend.detached(value)
+            }
             return value
         case .entry(let base, let idx):
             let v = evaluate(base, &b, s)

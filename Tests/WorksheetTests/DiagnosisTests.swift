@@ -123,3 +123,14 @@ final class DiagnosisTests: XCTestCase {
         }
     }
 }
+
+extension DiagnosisTests {
+    func testASumThatMissesTheFirstStepIsADependenceDroppedAtThatStep() throws {
+        // Σ_k from 2: the k = 1 terms δ_{t,1} h_0ᵀ, U's use in z[1], are missing.
+        let d = try diagnosis("claim dL/dU = sum(t = 1..T, sum(k = 2..t, delta[t,k] @ h[k-1]'))")
+        XCTAssertEqual(d.kind, .droppedDependence)
+        XCTAssertTrue(d.detail.contains("z[1]") && d.detail.contains("one step"), d.detail)
+        let right = try checkWorksheet(tanhRNN + "claim dL/dU = sum(t = 1..T, sum(k = 1..t, delta[t,k] @ h[k-1]'))\n")
+        XCTAssertEqual(right.verdict, .pass)
+    }
+}
