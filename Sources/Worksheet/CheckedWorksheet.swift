@@ -61,9 +61,6 @@ final class CheckedWorksheet {
     }
     let limits: Limits
     var work = 0
-    /// Shape inference progress: elements before this position of `order` have their shapes.
-    var shapedUpTo = 0
-    var shapesDone = false
 
     /// Parses and checks `text`; throws the first problem found.
     init(text: String, name: String, limits: Limits = Limits()) throws {
@@ -577,19 +574,17 @@ final class CheckedWorksheet {
 
     func inferShapes() throws {
         for (position, e) in order.enumerated() {
-            shapedUpTo = position
             let element = elements[e]
             guard element.role == .definition || element.role == .helper else { continue }
             let s = statements[element.statement]
             var bindings = [Int](repeating: 0, count: max(1, s.slotNames.count))
             for (i, v) in element.bindings.enumerated() { bindings[i] = v }
-            let shape = try shapeOf(s.body!, &bindings, s, lenient: false)
+            let shape = try shapeOf(s.body!, &bindings, s, lenient: false, rankBound: position)
             if shape.count > limits.entries {
                 throw WorksheetError(.tooLarge, "\(elementName(e)) would be \(shape), too large for a worksheet",
                                      at: expressions.nodes[s.body!].range, in: source)
             }
             elements[e].shape = shape
         }
-        shapesDone = true
     }
 }

@@ -189,13 +189,14 @@ final class DerivativeEngine {
     private func numeratorValue(_ r: DerivativeRequest, denominatorValue bValue: Matrix<Double>, region: [Int]) -> Matrix<Double> {
         let values = model.values
         var local: [Int: PlainValue] = [r.denominator: .normalized(bValue)]
-        let evaluator = Evaluator(sheet: sheet, backend: PlainBackend(), labels: model.labels, modification: nil) { e, _ in
+        var evaluator = Evaluator(sheet: sheet, backend: PlainBackend(), labels: model.labels, modification: nil) { e, _ in
             local[e] ?? values[e] ?? .scalar(.nan)
         }
         for e in region where e != r.denominator {
             let element = sheet.elements[e]
             let s = sheet.statements[element.statement]
             var b = sheet.bindings(of: e)
+            evaluator.currentElement = e
             local[e] = evaluator.evaluate(s.body!, &b, s)
         }
         let a = (local[r.numerator] ?? values[r.numerator] ?? .scalar(.nan)).matrix

@@ -141,13 +141,25 @@ struct Evaluator<B: Backend> {
             return backend.constant(m)
         case .reduction(let kind, let slot, let lowerExpr, let upperExpr, let body):
             var lower = index(lowerExpr, b), upper = index(upperExpr, b)
+            let (originalLower, originalUpper) = (lower, upper)
             if case .partial(let n, let terms) = modification, n == id, let kept = terms.apply(lower, upper) {
                 (lower, upper) = kept
             }
             if lower > upper {
-                b[slot] = lower
-                let shape = (try? sheet.shapeOf(body, &b, s, lenient: true)) ?? .scalar
-                return kind == .sum ? backend.filled(0, shape.rows, shape.cols) : backend.identity(shape.rows)
+                // An empty range: zeros or the identity, shaped as the static checks shaped it (or,
+                // for a range a partial loss emptied, as its first term).
+                var shape: Shape?
+                if originalLower <= originalUpper {
+                    b[slot] = originalLower
+                    shape = try? sheet.shapeOf(body, &b, s, lenient: false, bound: slot + 1)
+                }
+                if shape == nil {
+                    b[slot] = lower
+                    let bound = currentElement.map { sheet.rank[$0] } ?? .max
+                    shape = try? sheet.shapeOf(body, &b, s, lenient: true, bound: slot + 1, rankBound: bound)
+                }
+                let m = shape ?? .scalar
+                return kind == .sum ? backend.filled(0, m.rows, m.cols) : backend.identity(m.rows)
             }
             b[slot] = lower
             var result = evaluate(body, &b, s)

@@ -43,7 +43,7 @@ final class ModelValues {
     /// helpers only when asked.
     func evaluate(modification: Modification?, helpers: Bool) throws -> [PlainValue?] {
         var result = values
-        let evaluator = Evaluator(sheet: sheet, backend: PlainBackend(), labels: labels, modification: modification) { e, _ in
+        var evaluator = Evaluator(sheet: sheet, backend: PlainBackend(), labels: labels, modification: modification) { e, _ in
             result[e] ?? .scalar(.nan)
         }
         for e in sheet.order {
@@ -51,6 +51,7 @@ final class ModelValues {
             guard element.role == .definition || (helpers && element.role == .helper) else { continue }
             let s = sheet.statements[element.statement]
             var b = sheet.bindings(of: e)
+            evaluator.currentElement = e
             let value = evaluator.evaluate(s.body!, &b, s)
             if element.role == .definition && !value.isFinite && modification == nil {
                 throw WorksheetError(.notFinite, "\(sheet.elementName(e)) is not finite on the drawn values (seed \(seed))\(sheet.at(sheet.bindings(of: e), s)); give the inputs values that keep it finite (x = [...]) or try another --seed",

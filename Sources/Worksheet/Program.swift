@@ -1,5 +1,5 @@
 // Program.swift — a worksheet with its names resolved: families, elements, statements and the
-// expression trees the evaluators walk.
+// expressions the evaluators walk (flat arrays of plain values, children named by position).
 //
 // A *family* is a name over indices (`h` with h[0] an input and h[t] definitions; `U` a plain
 // parameter is a family over no index). An *element* is one member (`h[3]`), with one role:

@@ -1,16 +1,17 @@
 // Resolver.swift — names to meanings: sizes, families, index slots, functions.
 //
 // Runs after parsing and before any element exists. Sizes are read first (in file order, each
-// from numbers and earlier sizes); then every family is registered with its number of indices
-// (its arity) and its kind (model, helper, class label); then each statement's expressions are
-// resolved into flat `Node` arrays whose index variables are numbered slots. Everything that can be
+// from numbers and earlier sizes); then every family is registered with its kind (model, helper,
+// class label) and the numbers of indices its elements take (`L` and `L[t]` may both exist);
+// then each statement's expressions are resolved into flat `Node` arrays whose index variables
+// are numbered slots. Everything that can be
 // said about a name without looking at index values is checked here: unknown names (with a
 // suggestion), a family used without its indices, a model definition that uses a helper, a
 // derivative of a helper or with respect to a class label, functions and their arguments.
 
 import WorkbenchNumerics
 
-/// The functions a worksheet can call, with how many arguments each takes.
+/// The functions a worksheet can call.
 let functionNames = ["tanh", "sigmoid", "σ", "relu", "exp", "log", "sqrt", "softmax", "sum", "Σ", "prod", "∏", "diag", "I",
                      "onehot", "ones", "zeros"]
 

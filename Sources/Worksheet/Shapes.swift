@@ -176,14 +176,18 @@ extension CheckedWorksheet {
 
     /// The shape of `node` for the instance `b` of statement `s`, checking operands, entries and
     /// references. Lenient inference (for empty ranges) skips range checks and borrows shapes.
-    func shapeOf(_ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound: Int? = nil) throws -> Shape {
-        try shapeOf(id, &b, s, lenient: lenient, bound: bound ?? s.ranges.count, expressions, elementIndex)
+    /// `rankBound`: only elements before this position of `order` lend their shapes to lenient
+    /// inference (those already shaped when the element at that position is), so that the
+    /// static checks and the evaluation of an empty range agree.
+    func shapeOf(_ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound: Int? = nil,
+                 rankBound: Int = .max) throws -> Shape {
+        try shapeOf(id, &b, s, lenient: lenient, bound: bound ?? s.ranges.count, expressions, elementIndex, rankBound)
     }
 
     /// `x` is passed down (rather than read from `self` at every node) so that walking millions of
     /// nodes costs no reference counting.
     private func shapeOf(_ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound boundSlots: Int,
-                         _ x: Expressions, _ table: ElementIndex?) throws -> Shape {
+                         _ x: Expressions, _ table: ElementIndex?, _ rankBound: Int) throws -> Shape {
         let node = x.nodes[id]
         switch node.kind {
         case .number, .integer:
@@ -194,14 +198,19 @@ extension CheckedWorksheet {
         case .reference(let family, let indices):
             if lenient {
                 let values = (0..<indices.count).map { staticValue(x.index(indices, $0), b) ?? .min }
-                if let e = element(family, values), shapeKnown(e) { return elements[e].shape }
-                for e in families[family].elements.values where shapeKnown(e) { return elements[e].shape }
+                if let e = element(family, values), shapeKnown(e, rankBound) { return elements[e].shape }
+                // Borrow from the first element (by id) of the family with as many indices whose shape is known.
+                var lender: Int?
+                for (key, e) in families[family].elements where key.count == values.count && shapeKnown(e, rankBound) {
+                    if lender == nil || e < lender! { lender = e }
+                }
+                if let lender { return elements[lender].shape }
                 throw ShapeUnknown()
             }
             let e = try lookup(family, indices, b, s, node.range, x, table)
             return elements[e].shape
         case .entry(let base, let idx):
-            let shape = try shapeOf(base, &b, s, lenient: lenient, bound: boundSlots, x, table)
+            let shape = try shapeOf(base, &b, s, lenient: lenient, bound: boundSlots, x, table, rankBound)
             if idx.count == 1 && !shape.isVector {
                 throw WorksheetError(.shape, "\(text(base)) is \(shape): an entry of a matrix needs two indices [i, j]\(at(b, s, slots: boundSlots))",
                                      at: node.range, in: source)
@@ -228,12 +237,12 @@ extension CheckedWorksheet {
             }
             return .scalar
         case .negate(let a):
-            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x, table)
+            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x, table, rankBound)
         case .transpose(let a):
-            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x, table).transposed
+            return try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x, table, rankBound).transposed
         case .binary(let op, let l, let r):
-            let p = try shapeOf(l, &b, s, lenient: lenient, bound: boundSlots, x, table)
-            let q = try shapeOf(r, &b, s, lenient: lenient, bound: boundSlots, x, table)
+            let p = try shapeOf(l, &b, s, lenient: lenient, bound: boundSlots, x, table, rankBound)
+            let q = try shapeOf(r, &b, s, lenient: lenient, bound: boundSlots, x, table, rankBound)
             switch op {
             case .matmul:
                 guard p.cols == q.rows else {
@@ -261,7 +270,7 @@ extension CheckedWorksheet {
                                      at: node.range, in: source)
             }
         case .function(let f, let a):
-            let p = try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x, table)
+            let p = try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x, table, rankBound)
             switch f {
             case .softmax:
                 guard p.cols == 1 else {
@@ -305,7 +314,7 @@ extension CheckedWorksheet {
                 b[slot] = lo
                 let shape: Shape
                 do {
-                    shape = try shapeOf(body, &b, s, lenient: true, bound: inner, x, table)
+                    shape = try shapeOf(body, &b, s, lenient: true, bound: inner, x, table, rankBound)
                 } catch is ShapeUnknown {
                     if lenient { throw ShapeUnknown() }
                     throw WorksheetError(.shape, "cannot tell the shape of this empty \(kind.rawValue) (\(s.slotNames[slot]) = \(lo)..\(hi))\(at(b, s, slots: boundSlots)): no element it names has a known shape",
@@ -323,7 +332,7 @@ extension CheckedWorksheet {
             var previous: (Shape, Int)?
             for v in lo...hi {
                 b[slot] = v
-                let shape = try shapeOf(body, &b, s, lenient: false, bound: inner, x, table)
+                let shape = try shapeOf(body, &b, s, lenient: false, bound: inner, x, table, rankBound)
                 switch kind {
                 case .sum:
                     if let r = result, r != shape, !(shape.isScalar || r.isScalar) {
@@ -357,9 +366,10 @@ extension CheckedWorksheet {
         if v > limits.dimension { throw WorksheetError(.tooLarge, "a dimension of \(v) is too large for a worksheet", at: node.range, in: source) }
     }
 
-    func shapeKnown(_ e: Int) -> Bool {
+    /// Whether element `e` has its shape when the element at position `rankBound` of `order` is shaped.
+    func shapeKnown(_ e: Int, _ rankBound: Int) -> Bool {
         let element = elements[e]
-        if element.role == .definition || element.role == .helper { return shapesDone || (!rank.isEmpty && rank[e] < shapedUpTo) }
+        if element.role == .definition || element.role == .helper { return !rank.isEmpty && rank[e] < rankBound }
         return true
     }
 

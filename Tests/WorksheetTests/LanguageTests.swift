@@ -139,3 +139,18 @@ extension LanguageTests {
         XCTAssertEqual(report.verdict, .pass)
     }
 }
+
+extension LanguageTests {
+    func testAnEmptySumIsZerosOfTheShapeOfItsTerms() throws {
+        let report = try checkWorksheet("""
+        size T = 3
+        input a[t][2] for t = 1..T
+        s[t] = sum(k = t+1..T, a[k])      for t = 1..T
+        L = sum(t = 1..T, sum(s[t] * s[t]))
+        claim dL/da[k] = 2 * sum(t = 1..k-1, s[t])     for k = 1..T
+        claim ds[T]/da[1] = zeros(2, 2)
+        claim ds[1]/da[2] = I(2)
+        """)
+        XCTAssertEqual(report.verdict, .pass, report.claims.map { "\($0.text): \($0.verdict)" }.joined(separator: "\n"))
+    }
+}
