@@ -12,6 +12,22 @@
 //
 // What it leaves out: second derivatives, derivatives of helpers (`let`), and Jacobians of
 // matrices (a claim takes an entry or a sum of a matrix numerator instead).
+//
+// Conventions the issue leaves open, as implemented: `@` binds tighter than `*`, `/`, `⊙`,
+// which bind tighter than `+`, `-`; `^` binds tighter than a unary minus (−x^2 = −(x²)); `'` and
+// `ᵀ` bind tightest. Brackets after a name name a family member when the family has members with
+// that many indices (`L[t]` beside `L`), else an entry. `size param input let claim for` are
+// keywords. A claim whose ranges give no instance is an error; so is a model value that is not
+// finite on the drawn values (give the inputs values, or another --seed).
+//
+// Extensions (no valid worksheet changes meaning): a statement also continues after a line that
+// ends with an operator, `,` or `=`, or before a line that starts with a binary operator or
+// `for`; `∏` is `prod`, `Σ(x)` is `sum(x)`, `−` is `-`, `′` is `'`; `ones(m)`/`zeros(m)` are
+// columns; `param a` (no brackets) is a scalar; a matrix literal may appear in an expression;
+// a row of values given to a column vector is read as the column; a constant definition of a
+// declared element (`h[0] = zeros(H, 1)`) is its given value; an entry of any value, `(U' @ v)[i]`;
+// d(vector)/d(scalar) has the vector's shape; a scalar claim value (`= 0`) broadcasts over the
+// derivative; a class label may pick the entry of a derivative (`dEmb[i, w[t]]`).
 
 import Foundation
 import GradCheck
