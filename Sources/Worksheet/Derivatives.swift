@@ -92,66 +92,61 @@ final class DerivativeEngine {
             if groups[r.numerator] == nil { groupOrder.append(r.numerator) }
             groups[r.numerator, default: []].append(i)
         }
+        // One tape per numerator records only its own region. When the numerators' regions overlap
+        // (dL[t]/dz[k] for every t: each L[t] reaches back through all earlier steps) one tape over
+        // the union serves them all and saves recording the shared steps again; it is used when
+        // the backward passes it implies cost little more than the separate tapes' would.
+        let allDenominators = Set(requests.map(\.denominator))
+        var separate = 0, shared = 0
+        var plans: [(numerator: Int, members: [Int], denominators: Set<Int>, region: [Int])] = []
+        var union = Set<Int>()
         for a in groupOrder {
             let members = groups[a]!
             let denominators = Set(members.map { requests[$0].denominator })
-            let region = self.region(numerator: a, denominators: denominators)
+            let own = region(numerator: a, denominators: denominators)
+            plans.append((a, members, denominators, own))
+            separate += own.count
+            if groupOrder.count > 1 {
+                let wide = region(numerator: a, denominators: allDenominators)
+                shared += wide.count
+                union.formUnion(wide)
+            }
+        }
+        var common: RecordedTape?
+        if groupOrder.count > 1 && 2 * shared <= 3 * separate {
+            common = record(region: union.sorted { sheet.rank[$0] < sheet.rank[$1] }, denominators: allDenominators,
+                            modification: modification, values: values)
+        }
+        for plan in plans {
+            let a = plan.numerator
             let aShape = sheet.elements[a].shape
             // Which rows of dA/dB are needed: every entry of A for a whole vector A, else those named.
             var seeds: [Int] = []
             if aShape.isScalar {
                 seeds = [0]
-            } else if members.contains(where: { requests[$0].numeratorEntry == nil }) {
+            } else if plan.members.contains(where: { requests[$0].numeratorEntry == nil }) {
                 seeds = Array(0..<aShape.count)
             } else {
-                seeds = Array(Set(members.map { requests[$0].numeratorEntry!.row * aShape.cols + requests[$0].numeratorEntry!.col })).sorted()
+                seeds = Array(Set(plan.members.map { requests[$0].numeratorEntry!.row * aShape.cols + requests[$0].numeratorEntry!.col })).sorted()
             }
             // gradients[seed position][denominator]
             var gradients: [[Int: Matrix<Double>]] = Array(repeating: [:], count: seeds.count)
-            if !region.isEmpty {
-                let tape = Tape<Double>()
-                let backend = TapeBackend(tape: tape)
-                var nodes: [Int: TapeValue] = [:]
-                var constants: [Int: TapeValue] = [:]
-                var sources: [Int: Variable<Double>] = [:]
-                var evaluator = Evaluator(sheet: sheet, backend: backend, labels: model.labels, modification: modification) { e, _ in
-                    if let n = nodes[e] { return n }
-                    if let c = constants[e] { return c }
-                    let c = backend.constant(values[e]?.matrix ?? Matrix(rows: 1, cols: 1, repeating: .nan))
-                    constants[e] = c
-                    return c
-                }
-                for e in region {
-                    let element = sheet.elements[e]
-                    if element.role.isLeaf {
-                        let v = backend.variable(values[e]!.matrix)
-                        nodes[e] = v
-                        sources[e] = v.variable
-                        continue
-                    }
-                    let s = sheet.statements[element.statement]
-                    var b = sheet.bindings(of: e)
-                    evaluator.currentElement = e
-                    var v = evaluator.evaluate(s.body!, &b, s)
-                    if denominators.contains(e) {
-                        let epsilon = backend.variable(Matrix(rows: element.shape.rows, cols: element.shape.cols))
-                        v = backend.add(v, epsilon)
-                        sources[e] = epsilon.variable
-                    }
-                    nodes[e] = v
-                }
-                let output = nodes[a]!.variable
-                for (k, seedIndex) in seeds.enumerated() {
-                    var seed = Matrix<Double>(rows: aShape.rows, cols: aShape.cols)
-                    seed.storage[seedIndex] = 1
-                    tape.backward(output, seed: seed)
-                    for d in denominators {
-                        if let source = sources[d] { gradients[k][d] = tape.gradient(of: source) }
+            if !plan.region.isEmpty {
+                let recorded = common ?? record(region: plan.region, denominators: plan.denominators, modification: modification,
+                                                values: values)
+                if let output = recorded.nodes[a]?.variable {
+                    for (k, seedIndex) in seeds.enumerated() {
+                        var seed = Matrix<Double>(rows: aShape.rows, cols: aShape.cols)
+                        seed.storage[seedIndex] = 1
+                        recorded.tape.backward(output, seed: seed)
+                        for d in plan.denominators {
+                            if let source = recorded.sources[d] { gradients[k][d] = recorded.tape.gradient(of: source) }
+                        }
                     }
                 }
             }
             let seedPosition = Dictionary(uniqueKeysWithValues: seeds.enumerated().map { ($1, $0) })
-            for i in members {
+            for i in plan.members {
                 let r = requests[i]
                 let bShape = sheet.elements[r.denominator].shape
                 func gradient(_ k: Int) -> Matrix<Double> {
@@ -181,6 +176,51 @@ final class DerivativeEngine {
             }
         }
         return results
+    }
+
+    /// A region recorded on a tape: each element's node, and where each denominator's gradient
+    /// is read (its variable leaf, or the zero-valued ε added to its definition).
+    struct RecordedTape {
+        let tape: Tape<Double>
+        let nodes: [Int: TapeValue]
+        let sources: [Int: Variable<Double>]
+    }
+
+    /// Records `region` (in evaluation order) with `denominators` as the variables; every other
+    /// element enters as a constant from `values`.
+    func record(region: [Int], denominators: Set<Int>, modification: Modification?, values: [PlainValue?]) -> RecordedTape {
+        let tape = Tape<Double>()
+        let backend = TapeBackend(tape: tape)
+        var nodes: [Int: TapeValue] = [:]
+        var constants: [Int: TapeValue] = [:]
+        var sources: [Int: Variable<Double>] = [:]
+        var evaluator = Evaluator(sheet: sheet, backend: backend, labels: model.labels, modification: modification) { e, _ in
+            if let n = nodes[e] { return n }
+            if let c = constants[e] { return c }
+            let c = backend.constant(values[e]?.matrix ?? Matrix(rows: 1, cols: 1, repeating: .nan))
+            constants[e] = c
+            return c
+        }
+        for e in region {
+            let element = sheet.elements[e]
+            if element.role.isLeaf {
+                let v = backend.variable(values[e]!.matrix)
+                nodes[e] = v
+                sources[e] = v.variable
+                continue
+            }
+            let s = sheet.statements[element.statement]
+            var b = sheet.bindings(of: e)
+            evaluator.currentElement = e
+            var v = evaluator.evaluate(s.body!, &b, s)
+            if denominators.contains(e) {
+                let epsilon = backend.variable(Matrix(rows: element.shape.rows, cols: element.shape.cols))
+                v = backend.add(v, epsilon)
+                sources[e] = epsilon.variable
+            }
+            nodes[e] = v
+        }
+        return RecordedTape(tape: tape, nodes: nodes, sources: sources)
     }
 
     // MARK: - Finite differences
