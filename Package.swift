@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "Poetry", targets: ["Poetry"]),
         .library(name: "Plotting", targets: ["Plotting"]),
         .library(name: "Exercises", targets: ["Exercises"]),
+        .library(name: "Worksheet", targets: ["Worksheet"]),
     ],
     targets: [
         .target(name: "WorkbenchNumerics"),
@@ -40,6 +41,7 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["WorkbenchNumerics"]),
         .target(name: "GradCheck", dependencies: ["WorkbenchNumerics", "Autodiff"]),
         .target(name: "Recurrent", dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck"]),
+        .target(name: "Worksheet", dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck"]),
         .target(name: "PoemEngine", dependencies: ["WorkbenchNumerics"], swiftSettings: kernelFlags),
         .target(name: "Poetry", dependencies: ["WorkbenchNumerics", "PoemEngine", "Plotting"]),
         .target(
@@ -51,6 +53,7 @@ let package = Package(
             name: "WorkbenchCLI",
             dependencies: [
                 "WorkbenchNumerics", "Autodiff", "GradCheck", "Recurrent", "Spectral", "Poetry", "Plotting", "Exercises",
+                "Worksheet",
             ]
         ),
         .executableTarget(name: "workbench", dependencies: ["WorkbenchCLI"]),
@@ -65,6 +68,9 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "PoetryTests", dependencies: ["WorkbenchNumerics", "Autodiff", "Recurrent", "PoemEngine", "Poetry"]),
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises"]),
+        .testTarget(
+            name: "WorksheetTests", dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck", "Worksheet"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "WorkbenchCLITests", dependencies: ["WorkbenchCLI", "Poetry"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 // CheckCommand.swift — `workbench check`: the gradient-verification suite and its parts.
 //
 //   workbench check                       every family, one row per quantity and method pair
+//   workbench check FILE.grad             a worksheet: every claim against autodiff, failed ones diagnosed
 //   workbench check rnn [options]         one vanilla-RNN configuration, every comparison
 //   workbench check lstm [options]        one LSTM configuration (LSTMCommand.swift)
 //   workbench check formula 6.31 --i --j  formula (6.31) against forward recursion
@@ -10,6 +11,7 @@ import Foundation
 import WorkbenchNumerics
 import GradCheck
 import Recurrent
+import Worksheet
 
 extension Activation: EnumerableOptionValue {}
 extension RNNLossKind: EnumerableOptionValue {}
@@ -26,27 +28,66 @@ struct CheckCommand: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         name: "check",
-        abstract: "Run the gradient checks: every family, or one of them in detail.",
+        abstract: "Run the gradient checks, or check the claims of a worksheet (FILE.grad).",
         discussion: """
         Without a subcommand, runs the whole suite and prints one row per quantity: what was
         checked, the methods compared, the worst relative error over all cases, the bound and a
         verdict. A deliberately wrong gradient (truncated BPTT) must be 'caught'. The exit status
         is 0 only if every row succeeds.
+
+        With a worksheet (workbench check my.grad), checks every claim dA/dB = expr of the file on
+        seeded random values: the claim against reverse-mode autodiff (cross-checked by finite
+        differences) for every instance of its ranges, and names the mistake of each failed claim
+        (sign, scale, transpose, dropped-dependence, partial-loss, derivative-rule, or
+        unexplained). Exit status 0 when every claim holds, 1 when one fails, 2 for a malformed
+        worksheet (the error names the line and column).
         """,
         subcommands: [RNN.self, LSTMCommand.Check.self, Formula.self])
 
-    @Option(placeholder: "T", help: "Check sequence lengths 1…T.", range: 1...200)
+    @Argument(placeholder: "<worksheet>", help: "A worksheet FILE.grad: check its claims instead of running the suite.")
+    var worksheet: String?
+    @Option(placeholder: "T", help: "Check sequence lengths 1…T (the suite only).", range: 1...200)
     var maxSteps = 20
-    @Option(help: "Seed of the random models and data.")
+    @Option(help: "Seed of the random models and data (of the worksheet's parameters and inputs).")
     var seed: UInt64 = 0
-    @Option(help: "Only this family (\(families.map(\.name).joined(separator: ", "))).",
+    @Option(help: "Only this family (\(families.map(\.name).joined(separator: ", "))), the suite only.",
             check: { name in families.contains { $0.name == name } ? nil : "must be one of: \(families.map(\.name).joined(separator: ", "))" })
     var family: String?
+    @Flag(help: "With a worksheet: report every instance of every claim, not only the worst.")
+    var allInstances: Bool
     @OptionGroup var output: OutputOptions
 
     init() {}
 
+    func validate() throws {
+        guard let path = worksheet else {
+            if allInstances {
+                throw UsageError("option --all-instances applies to a worksheet (workbench check FILE.grad --all-instances)")
+            }
+            return
+        }
+        for state in [$maxSteps, $family] where state.isSet {
+            throw UsageError("option \(state.name) applies to the check suite, not to a worksheet ('\(path)')")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            let subcommands = Self.configuration.subcommands.map { $0.configuration.name }
+            var message = "'\(path)' is neither a subcommand of 'workbench check' (\(subcommands.joined(separator: ", "))) nor an existing file"
+            if let guess = suggestion(for: path, among: subcommands) { message += "; did you mean '\(guess)'?" }
+            throw UsageError(message)
+        }
+        if isDirectory.boolValue {
+            throw UsageError("'\(path)' is a directory; give a worksheet file (workbench check FILE.grad)")
+        }
+    }
+
     func run(_ console: Console) throws -> Int32 {
+        if let path = worksheet {
+            let sheet = try Worksheet(contentsOf: path)
+            let report = try sheet.check(WorksheetCheckOptions(seed: seed, allInstances: allInstances))
+            console.print(output.json ? try jsonString(report) : worksheetReportText(report))
+            return report.verdict == .pass ? 0 : 1
+        }
         let selected = Self.families.filter { family == nil || $0.name == family }
         let report = CheckSuiteReport(rows: selected.flatMap { $0.rows(maxSteps, seed) })
         console.print(output.json ? try jsonString(report) : report.table())
