@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Poetry", dependencies: ["WorkbenchNumerics", "PoemEngine", "Plotting"]),
         .target(
             name: "Exercises",
-            dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck", "Recurrent", "Spectral", "Poetry"],
+            dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck", "Recurrent", "Spectral", "Poetry", "Worksheet"],
             path: "Exercises"
         ),
         .target(
