@@ -2,36 +2,37 @@
 //
 // Dimension letters: C (m, n) = A (m, k) · B (k, n). Operands are read through strides, so
 // a transposed operand is just a different pair of strides.
-// The fast GEMM packs B into panels of NR = 32 columns and A into panels of MR = 8 rows,
-// blocks K by KC = 256, and runs an 8 × 32 micro-kernel of SIMD16<Float> (16 accumulators,
-// two loads of B and eight broadcasts of A per k). Work is split into tiles of C and each
-// tile belongs to one thread; the sum over k is always taken in the same order (KC blocks in
-// order, k in order inside a block), so the result does not depend on the thread count.
-// `gemmNaive` is the algorithmic reference and the fallback; a test compares the two.
+// The fast GEMM runs one micro-kernel tile (MR × NR, see MicroTiles.swift; the workspace's
+// `KernelChoice` picks it): B is packed into panels of NR columns, A into panels of MR rows,
+// K is blocked by KC = 256. Work is split into tiles of C and each tile belongs to one thread.
+// Summation order: entry (i, j) of C is, for each KC block in order, one chain of fused
+// multiply-adds over k in order starting from zero, and the block sums are added to C in
+// order. Neither the thread count nor the tile changes that order, so the result does not
+// depend on either. `gemmNaive` is the algorithmic reference; a test compares the two.
 // Leaves out: Strassen-like tricks, mixed precision.
 
 import Dispatch
 import Foundation
 
 /// A matrix read through strides: element (i, p) is `base[i * rowStride + p * colStride]`.
-public struct StridedMatrix {
-    public let base: UnsafePointer<Float>
-    public let rowStride: Int
-    public let colStride: Int
+package struct StridedMatrix {
+    package let base: UnsafePointer<Float>
+    package let rowStride: Int
+    package let colStride: Int
 
-    public init(_ base: UnsafePointer<Float>, rowStride: Int, colStride: Int) {
+    package init(_ base: UnsafePointer<Float>, rowStride: Int, colStride: Int) {
         self.base = base
         self.rowStride = rowStride
         self.colStride = colStride
     }
 
     /// A row-major matrix with `cols` columns.
-    public static func rowMajor(_ base: UnsafePointer<Float>, cols: Int) -> StridedMatrix {
+    package static func rowMajor(_ base: UnsafePointer<Float>, cols: Int) -> StridedMatrix {
         StridedMatrix(base, rowStride: cols, colStride: 1)
     }
 
     /// The transpose of a row-major matrix with `cols` columns.
-    public static func transposeOf(_ base: UnsafePointer<Float>, cols: Int) -> StridedMatrix {
+    package static func transposeOf(_ base: UnsafePointer<Float>, cols: Int) -> StridedMatrix {
         StridedMatrix(base, rowStride: 1, colStride: cols)
     }
 }
@@ -49,16 +50,18 @@ package func parallelFor(_ threads: Int, pool: WorkerPool? = nil, _ body: (Int) 
     }
 }
 
-public enum Kernels {
-    public static let mr = 8
-    public static let nr = 32
-    public static let kc = 256
+package enum Kernels {
+    /// KC: the depth of one block of k (its partial sums are added to C in order).
+    package static let kc = 256
+    /// The widest tile of any candidate (rows, columns): sizes the per-thread tile buffers.
+    static let maxTileRows = 12
+    static let maxTileColumns = 32
 
     // MARK: - Naive reference
 
     /// C ← A·B (or C += A·B when `accumulate`), three plain loops; the reference.
-    public static func gemmNaive(m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
-                                 c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    package static func gemmNaive(m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
+                                  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         for i in 0..<m {
             for j in 0..<n {
                 var s: Float = 0
@@ -71,33 +74,39 @@ public enum Kernels {
     // MARK: - Packing
 
     /// B (k, n) packed into ⌈n / NR⌉ panels, each (k, NR) row-major, zero-padded.
-    public struct PackedB {
-        public let k: Int
-        public let n: Int
-        public var panels: Int { (n + Kernels.nr - 1) / Kernels.nr }
+    package struct PackedB {
+        package let k: Int
+        package let n: Int
+        /// NR: columns of a panel.
+        package let nr: Int
+        package var panels: Int { (n + nr - 1) / nr }
         let buffer: UnsafeMutablePointer<Float>
-        let capacity: Int
 
         /// Entry (p, j) of panel `panel` is at `panel * k * NR + p * NR + j`.
-        func panel(_ panel: Int) -> UnsafePointer<Float> { UnsafePointer(buffer + panel * k * Kernels.nr) }
+        func panel(_ panel: Int) -> UnsafePointer<Float> { UnsafePointer(buffer + panel * k * nr) }
     }
 
     /// A reusable workspace: packing buffers grow on demand and are kept between calls.
-    public final class Workspace: @unchecked Sendable {
-        public let threads: Int
+    package final class Workspace: @unchecked Sendable {
+        package let threads: Int
+        package let kernels: KernelChoice
         package let pool: WorkerPool
         var packedA: [UnsafeMutablePointer<Float>]
         var packedACapacity: Int
+        /// Per thread: (maxTileRows, 2 · maxTileColumns) scratch for partial tiles and fused steps.
         var tileBuffers: [UnsafeMutablePointer<Float>]
         var packedB: [UnsafeMutablePointer<Float>] = []
         var packedBCapacity: [Int] = []
 
-        public init(threads: Int) {
+        package init(threads: Int, kernels: KernelChoice) {
             self.threads = max(1, threads)
+            self.kernels = kernels
             pool = WorkerPool(threads: self.threads)
-            packedACapacity = 64 * Kernels.kc
-            packedA = (0..<self.threads).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: 64 * Kernels.kc) }
-            tileBuffers = (0..<self.threads).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: Kernels.mr * Kernels.nr) }
+            packedACapacity = 72 * Kernels.kc
+            packedA = (0..<self.threads).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: 72 * Kernels.kc) }
+            tileBuffers = (0..<self.threads).map { _ in
+                UnsafeMutablePointer<Float>.allocate(capacity: Kernels.maxTileRows * 2 * Kernels.maxTileColumns)
+            }
         }
 
         deinit {
@@ -119,13 +128,25 @@ public enum Kernels {
             }
             return packedB[slot]
         }
+
+        /// Makes sure each thread's A-packing buffer holds `count` floats.
+        func reservePackedA(_ count: Int) {
+            if packedACapacity < count {
+                for i in 0..<packedA.count {
+                    packedA[i].deallocate()
+                    packedA[i] = .allocate(capacity: count)
+                }
+                packedACapacity = count
+            }
+        }
     }
 
-    /// Packs B (k, n) for the fast GEMM into workspace slot `slot`.
-    public static func packB(k: Int, n: Int, b: StridedMatrix, workspace: Workspace, slot: Int = 0) -> PackedB {
+    /// Packs B (k, n) for the fast GEMM into workspace slot `slot`, in panels of the
+    /// workspace's tile width.
+    package static func packB(k: Int, n: Int, b: StridedMatrix, workspace: Workspace, slot: Int = 0) -> PackedB {
+        let nr = workspace.kernels.columns
         let panels = (n + nr - 1) / nr
-        let capacity = max(1, panels * k * nr)
-        let buf = workspace.bBuffer(slot: slot, capacity: capacity)
+        let buf = workspace.bBuffer(slot: slot, capacity: max(1, panels * k * nr))
         let threads = min(workspace.threads, panels)
         parallelFor(threads, pool: workspace.pool) { t in
             var panel = t
@@ -149,13 +170,13 @@ public enum Kernels {
                 panel += threads
             }
         }
-        return PackedB(k: k, n: n, buffer: buf, capacity: capacity)
+        return PackedB(k: k, n: n, nr: nr, buffer: buf)
     }
 
     /// Packs rows i0..<i0+rows, columns p0..<p0+kLen of A into MR-row panels:
     /// entry (i, p) of panel q is at `q * kLen * MR + p * MR + i`.
     @inline(__always)
-    static func packA(a: StridedMatrix, i0: Int, rows: Int, p0: Int, kLen: Int, into dst: UnsafeMutablePointer<Float>) {
+    static func packA(a: StridedMatrix, i0: Int, rows: Int, p0: Int, kLen: Int, mr: Int, into dst: UnsafeMutablePointer<Float>) {
         let panels = (rows + mr - 1) / mr
         for q in 0..<panels {
             let base = dst + q * kLen * mr
@@ -182,94 +203,35 @@ public enum Kernels {
         }
     }
 
-    // MARK: - Micro-kernel
-
-    /// acc (8, 32) = Σ_p a[p] ⊗ b[p] over `kLen` steps; then C = acc or C += acc.
-    /// `a` is an (kLen, 8) packed panel, `b` a (kLen, 32) packed panel.
-    @inline(__always)
-    static func microKernel(kLen: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                            c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
-        typealias V = SIMD16<Float>
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
-        let rb = UnsafeRawPointer(b)
-        var ap = a
-        for p in 0..<kLen {
-            let b0 = rb.loadUnaligned(fromByteOffset: p * 128, as: V.self)
-            let b1 = rb.loadUnaligned(fromByteOffset: p * 128 + 64, as: V.self)
-            var s = V(repeating: ap[0]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
-            s = V(repeating: ap[1]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
-            s = V(repeating: ap[2]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
-            s = V(repeating: ap[3]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
-            s = V(repeating: ap[4]); c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
-            s = V(repeating: ap[5]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
-            s = V(repeating: ap[6]); c60 = c60.addingProduct(s, b0); c61 = c61.addingProduct(s, b1)
-            s = V(repeating: ap[7]); c70 = c70.addingProduct(s, b0); c71 = c71.addingProduct(s, b1)
-            ap += 8
-        }
-        @inline(__always) func put(_ row: Int, _ v0: V, _ v1: V) {
-            let r = UnsafeMutableRawPointer(c + row * ldc)
-            if add {
-                r.storeBytes(of: r.loadUnaligned(as: V.self) + v0, as: V.self)
-                r.storeBytes(of: r.loadUnaligned(fromByteOffset: 64, as: V.self) + v1, toByteOffset: 64, as: V.self)
-            } else {
-                r.storeBytes(of: v0, as: V.self)
-                r.storeBytes(of: v1, toByteOffset: 64, as: V.self)
-            }
-        }
-        put(0, c00, c01); put(1, c10, c11); put(2, c20, c21); put(3, c30, c31)
-        put(4, c40, c41); put(5, c50, c51); put(6, c60, c61); put(7, c70, c71)
-    }
-
-    /// The same 8 × 32 micro-kernel reading A unpacked: row i of the tile is `a + i * lda`
-    /// (rows past `height` repeat row 0 and their results are not used). The recurrent steps
-    /// use it so that no thread has to pack h_{t−1} or dz_{t+1} again at every step.
-    @inline(__always)
-    static func microKernelRows(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
-                                c: UnsafeMutablePointer<Float>, ldc: Int) {
-        typealias V = SIMD16<Float>
-        @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { i < height ? a + i * lda : a }
-        let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5), a6 = row(6), a7 = row(7)
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
-        let rb = UnsafeRawPointer(b)
-        for p in 0..<kLen {
-            let b0 = rb.loadUnaligned(fromByteOffset: p * 128, as: V.self)
-            let b1 = rb.loadUnaligned(fromByteOffset: p * 128 + 64, as: V.self)
-            var s = V(repeating: a0[p]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
-            s = V(repeating: a1[p]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
-            s = V(repeating: a2[p]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
-            s = V(repeating: a3[p]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
-            s = V(repeating: a4[p]); c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
-            s = V(repeating: a5[p]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
-            s = V(repeating: a6[p]); c60 = c60.addingProduct(s, b0); c61 = c61.addingProduct(s, b1)
-            s = V(repeating: a7[p]); c70 = c70.addingProduct(s, b0); c71 = c71.addingProduct(s, b1)
-        }
-        @inline(__always) func put(_ r: Int, _ v0: V, _ v1: V) {
-            let q = UnsafeMutableRawPointer(c + r * ldc)
-            q.storeBytes(of: v0, as: V.self)
-            q.storeBytes(of: v1, toByteOffset: 64, as: V.self)
-        }
-        put(0, c00, c01); put(1, c10, c11); put(2, c20, c21); put(3, c30, c31)
-        put(4, c40, c41); put(5, c50, c51); put(6, c60, c61); put(7, c70, c71)
-    }
-
     // MARK: - Fast GEMM
 
     /// C ← A·B (or C += A·B when `accumulate`) with a packed B. C is (m, n) with row stride `ldc`.
-    public static func gemm(m: Int, a: StridedMatrix, b: PackedB, c: UnsafeMutablePointer<Float>, ldc: Int,
-                            accumulate: Bool, workspace: Workspace) {
+    package static func gemm(m: Int, a: StridedMatrix, b: PackedB, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             accumulate: Bool, workspace: Workspace) {
+        precondition(b.nr == workspace.kernels.columns, "B was packed for another tile")
+        switch workspace.kernels {
+        case .tile8x32: gemm(Tile8x32.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
+        case .tile6x16: gemm(Tile6x16.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
+        case .tile12x8: gemm(Tile12x8.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
+        }
+    }
+
+    /// The GEMM for one tile type.
+    static func gemm<Tile: MicroTile>(_: Tile.Type, m: Int, a: StridedMatrix, b: PackedB, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                      accumulate: Bool, workspace: Workspace) {
         let n = b.n, k = b.k
+        let mr = Tile.mr, nr = Tile.nr
         if m == 0 || n == 0 { return }
         if k == 0 {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
             return
         }
         let threads = workspace.threads
-        // Tiles of C: mc rows × nc columns; enough tiles to keep every thread busy.
-        var mc = 64
+        // Tiles of C: mc rows × ncPanels · NR columns; enough tiles to keep every thread busy.
+        let mcDefault = (64 + mr - 1) / mr * mr
+        var mc = mcDefault
         let panels = b.panels
-        var ncPanels = 8
+        var ncPanels = max(1, 256 / nr)
         var mTiles = (m + mc - 1) / mc
         if mTiles < 2 * threads && m > mr {
             mc = max(mr, ((m + 2 * threads - 1) / (2 * threads) + mr - 1) / mr * mr)
@@ -282,10 +244,10 @@ public enum Kernels {
             nTiles = (panels + ncPanels - 1) / ncPanels
         }
         if threads > 1 && mc >= 32 && (mTiles * nTiles) % threads != 0 {
-            // Balance the threads: the row-block height (32…64) that gives the least work to
-            // the busiest thread. The sums over k do not depend on it.
+            // Balance the threads: the row-block height (a multiple of MR from about 32 to 64)
+            // that gives the least work to the busiest thread. The sums over k do not depend on it.
             var best = (load: Int.max, mc: mc)
-            for candidate in stride(from: 64, through: 32, by: -8) {
+            for candidate in stride(from: mcDefault, through: 32, by: -mr) {
                 let tilesM = (m + candidate - 1) / candidate
                 let perThread = (tilesM * nTiles + threads - 1) / threads * candidate
                 if perThread < best.load { best = (perThread, candidate) }
@@ -295,13 +257,7 @@ public enum Kernels {
         }
         let tiles = mTiles * nTiles
         let kBlocks = (k + kc - 1) / kc
-        if workspace.packedACapacity < mc * kc {
-            for i in 0..<workspace.packedA.count {
-                workspace.packedA[i].deallocate()
-                workspace.packedA[i] = .allocate(capacity: mc * kc)
-            }
-            workspace.packedACapacity = mc * kc
-        }
+        workspace.reservePackedA(((mc + mr - 1) / mr * mr) * kc)
         let activeThreads = min(threads, tiles)
         parallelFor(activeThreads, pool: workspace.pool) { t in
             let packed = workspace.packedA[t]
@@ -314,7 +270,7 @@ public enum Kernels {
                 for kb in 0..<kBlocks {
                     let p0 = kb * kc, kLen = min(kc, k - p0)
                     let add = accumulate || kb > 0
-                    packA(a: a, i0: i0, rows: rows, p0: p0, kLen: kLen, into: packed)
+                    packA(a: a, i0: i0, rows: rows, p0: p0, kLen: kLen, mr: mr, into: packed)
                     for q in q0..<q1 {
                         let j0 = q * nr, width = min(nr, n - j0)
                         let bp = b.panel(q) + p0 * nr
@@ -324,9 +280,9 @@ public enum Kernels {
                             let ap = UnsafePointer(packed + (r / mr) * kLen * mr)
                             let cp = c + (i0 + r) * ldc + j0
                             if height == mr && width == nr {
-                                microKernel(kLen: kLen, a: ap, b: bp, c: cp, ldc: ldc, add: add)
+                                Tile.kernel(kLen: kLen, a: ap, lda: mr, b: bp, c: cp, ldc: ldc, add: add)
                             } else {
-                                microKernel(kLen: kLen, a: ap, b: bp, c: tileBuffer, ldc: nr, add: false)
+                                Tile.kernel(kLen: kLen, a: ap, lda: mr, b: bp, c: tileBuffer, ldc: nr, add: false)
                                 for i in 0..<height {
                                     for j in 0..<width {
                                         cp[i * ldc + j] = add ? cp[i * ldc + j] + tileBuffer[i * nr + j] : tileBuffer[i * nr + j]
@@ -343,8 +299,8 @@ public enum Kernels {
     }
 
     /// C ← A·B (or C += A·B), packing B into workspace slot 0 first.
-    public static func gemm(m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
-                            c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, workspace: Workspace) {
+    package static func gemm(m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
+                             c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, workspace: Workspace) {
         let packed = packB(k: k, n: n, b: b, workspace: workspace, slot: 0)
         gemm(m: m, a: a, b: packed, c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
     }
@@ -355,7 +311,7 @@ public enum Kernels {
     /// (Cephes `expf` coefficients), then scaling by 2^n through the exponent bits.
     /// Relative error below 2e-7 on [−87, 88]; inputs are clamped to that range.
     @inline(__always)
-    public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    package static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         typealias V = SIMD16<Float>
         // `replacing(with:where:)` compiles to two vector blends; `clamped` and `pointwiseMax`
         // were measured 10× slower here.
@@ -380,13 +336,13 @@ public enum Kernels {
 
     /// The logistic function σ(x) = 1 / (1 + e^(−x)).
     @inline(__always)
-    public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    package static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {
         SIMD16<Float>(repeating: 1) / (SIMD16<Float>(repeating: 1) + exp(-x))
     }
 
     /// tanh(x) = 2σ(2x) − 1.
     @inline(__always)
-    public static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    package static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
         SIMD16<Float>(repeating: 2) * sigmoid(x + x) - SIMD16<Float>(repeating: 1)
     }
 

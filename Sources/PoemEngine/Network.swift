@@ -23,7 +23,7 @@ import Dispatch
 import Foundation
 
 /// A growable raw Float32 buffer.
-final class FloatBuffer {
+package final class FloatBuffer {
     private(set) var pointer: UnsafeMutablePointer<Float>
     private(set) var capacity: Int
     init(_ capacity: Int = 16) {
@@ -101,6 +101,8 @@ public struct PoemBatch {
 public final class PoemNetwork {
     public let layout: ParameterLayout
     public let threads: Int
+    /// The micro-kernel tile of the products (speed only: results do not depend on it).
+    public var kernels: KernelChoice { workspace.kernels }
     public var timings = PhaseTimings()
     package let workspace: Kernels.Workspace
 
@@ -127,10 +129,13 @@ public final class PoemNetwork {
     private var steps = 0                   // T
     private var batch = 0                   // B
 
-    public init(layout: ParameterLayout, threads: Int) {
+    /// - Parameters:
+    ///   - threads: worker threads; results do not depend on it.
+    ///   - kernels: the micro-kernel tile; by default the one measured fastest on this machine.
+    public init(layout: ParameterLayout, threads: Int, kernels: KernelChoice = .preferred) {
         self.layout = layout
         self.threads = max(1, threads)
-        workspace = Kernels.Workspace(threads: self.threads)
+        workspace = Kernels.Workspace(threads: self.threads, kernels: kernels)
         let L = layout.config.layers
         layerInput = (0..<L).map { _ in FloatBuffer() }
         gates = (0..<L).map { _ in FloatBuffer() }
@@ -139,11 +144,32 @@ public final class PoemNetwork {
         hidden = (0..<L).map { _ in FloatBuffer() }
     }
 
+    // MARK: - Safe entry points
+
+    /// The mean cross-entropy of the model with `parameters` (P) on `batch`.
+    public func loss(parameters: [Float], batch: PoemBatch) -> Double {
+        precondition(parameters.count == layout.count, "\(parameters.count) parameters, the layout has \(layout.count)")
+        return parameters.withUnsafeBufferPointer { forward(parameters: $0.baseAddress!, batch: batch) }
+    }
+
+    /// The mean cross-entropy on `batch` and its gradient dL/dθ (P), written into `gradient`.
+    public func lossAndGradient(parameters: [Float], batch: PoemBatch, gradient: inout [Float]) -> Double {
+        precondition(parameters.count == layout.count, "\(parameters.count) parameters, the layout has \(layout.count)")
+        if gradient.count != layout.count { gradient = [Float](repeating: 0, count: layout.count) }
+        return parameters.withUnsafeBufferPointer { p in
+            gradient.withUnsafeMutableBufferPointer { g in
+                let loss = forward(parameters: p.baseAddress!, batch: batch)
+                backward(parameters: p.baseAddress!, gradient: g.baseAddress!)
+                return loss
+            }
+        }
+    }
+
     // MARK: - Forward
 
     /// Runs the model on `batch` and returns the mean cross-entropy over its target positions.
     /// Keeps what `backward` needs; evaluation simply does not call `backward`.
-    public func forward(parameters: UnsafePointer<Float>, batch b: PoemBatch) -> Double {
+    package func forward(parameters: UnsafePointer<Float>, batch b: PoemBatch) -> Double {
         let c = layout.config
         let B = b.batchSize, S = b.span, T = max(0, S - 1)
         let H = c.hiddenSize, G = 4 * H, R = c.rows, E = c.embeddingDim
@@ -342,7 +368,7 @@ public final class PoemNetwork {
     // MARK: - Backward
 
     /// Backpropagates the loss of the last `forward` and writes dL/dθ into `gradient` (P).
-    public func backward(parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) {
+    package func backward(parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) {
         let c = layout.config
         let B = batch, T = steps, rows = T * B
         let H = c.hiddenSize, G = 4 * H, R = c.rows, E = c.embeddingDim
@@ -382,7 +408,7 @@ public final class PoemNetwork {
             // BPTT over the steps, last to first.
             t0 = now()
             let packedWhh = Kernels.packB(k: G, n: H, b: .rowMajor(whh, cols: H), workspace: workspace, slot: 1)
-            if H % Kernels.nr == 0 {
+            if H % Kernels.groupWidth == 0 {
                 for t in stride(from: T - 1, through: 0, by: -1) {
                     let r0 = t * B
                     Kernels.lstmStepBackward(B: B, H: H, act: act + r0 * G, cPrev: t > 0 ? cell + (r0 - B) * H : nil,
@@ -391,7 +417,7 @@ public final class PoemNetwork {
                                              dcNext: dcN, dz: dg + r0 * G, packedWhh: packedWhh, workspace: workspace)
                 }
             }
-            for t in stride(from: T - 1, through: 0, by: -1) where H % Kernels.nr != 0 {
+            for t in stride(from: T - 1, through: 0, by: -1) where H % Kernels.groupWidth != 0 {
                 if t < T - 1 {
                     // dh_{t} (recurrent part) = dz_{t+1} W_hh                  (B, H)
                     Kernels.gemm(m: B, a: .rowMajor(UnsafePointer(dg + (t + 1) * B * G), cols: G), b: packedWhh,

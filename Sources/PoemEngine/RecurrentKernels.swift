@@ -4,38 +4,51 @@
 // Notation: PyTorch LSTM gates (i, f, g, o); formulas as in Network.swift.
 // The step's product h_{t−1} W_hhᵀ (B × H × G) is small, and running it as a GEMM followed
 // by the cell needs two passes and a wait between them. Here each thread owns whole groups
-// of hidden units: the forward pass packs W_hhᵀ so that one 32-column panel holds the four
-// gates of 8 units, so a micro-kernel tile (8 rows × 32 columns) has every gate its cell
-// needs; the cell runs on that tile at once. Backward, a panel is 32 units of dh_{t−1} =
-// dz_t W_hh, followed by those units' cell backward. Each entry is still summed by one
-// thread in a fixed order, so results do not depend on the thread count.
+// of hidden units: the forward pass packs W_hhᵀ with its columns permuted so that 32
+// consecutive columns hold the four gates of 8 units; a thread computes those 32 columns for
+// MR rows with the workspace's micro-kernel (32 / NR tiles side by side) into its tile buffer,
+// and runs the cell on them at once. Backward, a group is 32 units of dh_{t−1} = dz_{t+1} W_hh,
+// followed by those units' cell backward. Each entry is summed as in the GEMM (a chain of fused
+// multiply-adds per KC block, blocks added in order) by one thread, so results depend neither
+// on the thread count nor on the tile.
 // Used when H is a multiple of 8 (forward) / 32 (backward); otherwise Network.swift falls
 // back to GEMM + cell.
 
 extension Kernels {
-    /// W_hhᵀ (H, G) packed with permuted columns: column c of panel q is gate c / 8 of unit
-    /// 8q + c % 8. Entry (p, c) of panel q is at `q * H * 32 + p * 32 + c`.
+    /// Columns of one group of gate columns (forward) or hidden units (backward).
+    static let groupWidth = 32
+
+    /// W_hhᵀ (H, G) packed in panels of NR with permuted columns: permuted column
+    /// 32q + c is gate c / 8 of unit 8q + c % 8; entry (p, j) of panel P is at
+    /// `P * H * NR + p * NR + j` and holds permuted column P · NR + j.
     static func packRecurrentForward(whh: UnsafePointer<Float>, H: Int, workspace: Workspace, slot: Int) -> PackedB {
-        let groups = H / 8
-        let buf = workspace.bBuffer(slot: slot, capacity: max(1, groups * H * nr))
-        for q in 0..<groups {
-            let dst = buf + q * H * nr
-            for c in 0..<nr {
-                let source = whh + ((c / 8) * H + 8 * q + c % 8) * H   // row of W_hh = column of W_hhᵀ
-                for p in 0..<H { dst[p * nr + c] = source[p] }
-            }
+        let nr = workspace.kernels.columns
+        let G = 4 * H
+        let buf = workspace.bBuffer(slot: slot, capacity: max(1, G * H))
+        for pc in 0..<G {
+            let q = pc / groupWidth, col = pc % groupWidth
+            let source = whh + ((col / 8) * H + 8 * q + col % 8) * H   // row of W_hh = column of W_hhᵀ
+            let dst = buf + (pc / nr) * H * nr + pc % nr
+            for p in 0..<H { dst[p * nr] = source[p] }
         }
-        return PackedB(k: H, n: 4 * H, buffer: buf, capacity: groups * H * nr)
+        return PackedB(k: H, n: G, nr: nr, buffer: buf)
     }
 
-    /// Makes sure each thread's A-packing buffer holds `count` floats.
-    static func reservePackedA(_ workspace: Workspace, _ count: Int) {
-        if workspace.packedACapacity < count {
-            for i in 0..<workspace.packedA.count {
-                workspace.packedA[i].deallocate()
-                workspace.packedA[i] = .allocate(capacity: count)
+    /// tile (MR, 32) ← A (MR rows, k) · the 32 columns of B from panel `firstPanel` on, with A
+    /// read by rows (row i at `a + i · lda`, rows past `height` unused); KC blocks added in order.
+    @inline(__always)
+    static func groupProduct<Tile: MicroTile>(_: Tile.Type, k: Int, a: UnsafePointer<Float>, lda: Int, height: Int,
+                                              b: PackedB, firstPanel: Int, tile: UnsafeMutablePointer<Float>) {
+        let nr = Tile.nr
+        for s in 0..<(groupWidth / nr) {
+            let panel = b.panel(firstPanel + s)
+            var p0 = 0
+            while p0 < k {
+                let kLen = min(kc, k - p0)
+                Tile.kernelRows(kLen: kLen, a: a + p0, lda: lda, height: height, b: panel + p0 * nr,
+                                c: tile + s * nr, ldc: groupWidth, add: p0 > 0)
+                p0 += kc
             }
-            workspace.packedACapacity = count
         }
     }
 
@@ -54,11 +67,24 @@ extension Kernels {
 
     /// Forward step: z (B, G) holds x_t W_ihᵀ + biases on entry and the activated gates on
     /// exit; writes c_t, tanh c_t, h_t (B, H). hPrev/cPrev nil at t = 0 (zero state).
+    /// `packed` comes from `packRecurrentForward`.
     static func lstmStepForward(B: Int, H: Int, z: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>?,
                                 cPrev: UnsafePointer<Float>?, cell: UnsafeMutablePointer<Float>,
                                 tanhCell: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
                                 packed: PackedB, workspace: Workspace) {
-        let G = 4 * H, groups = H / 8
+        switch workspace.kernels {
+        case .tile8x32: lstmStepForward(Tile8x32.self, B: B, H: H, z: z, hPrev: hPrev, cPrev: cPrev, cell: cell, tanhCell: tanhCell, h: h, packed: packed, workspace: workspace)
+        case .tile6x16: lstmStepForward(Tile6x16.self, B: B, H: H, z: z, hPrev: hPrev, cPrev: cPrev, cell: cell, tanhCell: tanhCell, h: h, packed: packed, workspace: workspace)
+        case .tile12x8: lstmStepForward(Tile12x8.self, B: B, H: H, z: z, hPrev: hPrev, cPrev: cPrev, cell: cell, tanhCell: tanhCell, h: h, packed: packed, workspace: workspace)
+        }
+    }
+
+    static func lstmStepForward<Tile: MicroTile>(_: Tile.Type, B: Int, H: Int, z: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>?,
+                                                 cPrev: UnsafePointer<Float>?, cell: UnsafeMutablePointer<Float>,
+                                                 tanhCell: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+                                                 packed: PackedB, workspace: Workspace) {
+        let G = 4 * H, groups = H / 8, mr = Tile.mr, nr = groupWidth
+        let panelsPerGroup = groupWidth / Tile.nr
         let threads = min(workspace.threads, groups)
         parallelFor(threads, pool: workspace.pool) { th in
             let tile = workspace.tileBuffers[th]
@@ -69,7 +95,8 @@ extension Kernels {
                 while r < B {
                     let height = min(mr, B - r)
                     if let hPrev {
-                        microKernelRows(kLen: H, a: hPrev + r * H, lda: H, height: height, b: packed.panel(q), c: tile, ldc: nr)
+                        groupProduct(Tile.self, k: H, a: hPrev + r * H, lda: H, height: height, b: packed,
+                                     firstPanel: q * panelsPerGroup, tile: tile)
                     } else {
                         tile.update(repeating: 0, count: mr * nr)
                     }
@@ -105,24 +132,38 @@ extension Kernels {
 
     /// Backward step: dh_t = dhOut + dz_{t+1} W_hh (the latter skipped when dzNext is nil),
     /// then the cell backward; writes dz_t (B, G) and updates dcNext (B, H) in place.
+    /// `packedWhh` is W_hh (G, H) packed by `packB`.
     static func lstmStepBackward(B: Int, H: Int, act: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
                                  tanhCell: UnsafePointer<Float>, dhOut: UnsafePointer<Float>,
                                  dzNext: UnsafePointer<Float>?, dcNext: UnsafeMutablePointer<Float>,
                                  dz: UnsafeMutablePointer<Float>, packedWhh: PackedB, workspace: Workspace) {
+        switch workspace.kernels {
+        case .tile8x32: lstmStepBackward(Tile8x32.self, B: B, H: H, act: act, cPrev: cPrev, tanhCell: tanhCell, dhOut: dhOut, dzNext: dzNext, dcNext: dcNext, dz: dz, packedWhh: packedWhh, workspace: workspace)
+        case .tile6x16: lstmStepBackward(Tile6x16.self, B: B, H: H, act: act, cPrev: cPrev, tanhCell: tanhCell, dhOut: dhOut, dzNext: dzNext, dcNext: dcNext, dz: dz, packedWhh: packedWhh, workspace: workspace)
+        case .tile12x8: lstmStepBackward(Tile12x8.self, B: B, H: H, act: act, cPrev: cPrev, tanhCell: tanhCell, dhOut: dhOut, dzNext: dzNext, dcNext: dcNext, dz: dz, packedWhh: packedWhh, workspace: workspace)
+        }
+    }
+
+    static func lstmStepBackward<Tile: MicroTile>(_: Tile.Type, B: Int, H: Int, act: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
+                                                  tanhCell: UnsafePointer<Float>, dhOut: UnsafePointer<Float>,
+                                                  dzNext: UnsafePointer<Float>?, dcNext: UnsafeMutablePointer<Float>,
+                                                  dz: UnsafeMutablePointer<Float>, packedWhh: PackedB, workspace: Workspace) {
         typealias V = SIMD16<Float>
-        let G = 4 * H, panels = H / nr
-        let threads = min(workspace.threads, panels)
+        let G = 4 * H, nr = groupWidth, groups = H / nr, mr = Tile.mr
+        let panelsPerGroup = groupWidth / Tile.nr
+        let threads = min(workspace.threads, groups)
         let one = V(repeating: 1)
         parallelFor(threads, pool: workspace.pool) { th in
             let tile = workspace.tileBuffers[th]
             var q = th
-            while q < panels {
+            while q < groups {
                 let u0 = q * nr
                 var r = 0
                 while r < B {
                     let height = min(mr, B - r)
                     if let dzNext {
-                        microKernelRows(kLen: G, a: dzNext + r * G, lda: G, height: height, b: packedWhh.panel(q), c: tile, ldc: nr)
+                        groupProduct(Tile.self, k: G, a: dzNext + r * G, lda: G, height: height, b: packedWhh,
+                                     firstPanel: q * panelsPerGroup, tile: tile)
                     } else {
                         tile.update(repeating: 0, count: mr * nr)
                     }

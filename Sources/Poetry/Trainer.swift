@@ -33,6 +33,9 @@ public struct TrainingOptions: Equatable, Sendable {
     public var threads = TrainingOptions.defaultThreads
     /// Fraction of the poems held out for validation (0: train on all, as the homework).
     public var validationFraction = 0.0
+    /// The micro-kernel tile (nil: the one measured fastest on this machine). Speed only:
+    /// results do not depend on it.
+    public var kernels: KernelChoice?
 
     public init() {}
 
@@ -149,7 +152,7 @@ public final class PoemTrainer {
         guard !trainingPoems.isEmpty else {
             throw TrainingError.emptyTrainingSet(poems: poems.count, validationFraction: options.validationFraction)
         }
-        network = PoemNetwork(layout: model.layout, threads: options.threads)
+        network = PoemNetwork(layout: model.layout, threads: options.threads, kernels: options.kernels ?? .preferred)
         gradient = [Float](repeating: 0, count: model.layout.count)
         if var s = state {
             for (k, v) in options.fingerprint where s.options[k] != v {
