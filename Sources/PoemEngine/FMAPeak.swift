@@ -38,25 +38,31 @@ package enum FMAPeak {
     }
 
     /// The peak with 1…`threads` threads (one figure per count), best of `repetitions`.
-    package static func measure(threads: Int, repetitions: Int = 5, iterations: Int = 1_000_000) -> [FMAPeakFigure] {
+    /// The number of steps is doubled until one run of the loop takes at least `minimumSeconds`.
+    package static func measure(threads: Int, repetitions: Int = 5, minimumSeconds: Double = 0.005) -> [FMAPeakFigure] {
         let pool = WorkerPool(threads: max(1, threads))
         let sink = UnsafeMutablePointer<Float>.allocate(capacity: max(1, threads))
         sink.initialize(repeating: 0, count: max(1, threads))
         defer { sink.deallocate() }
+        /// Seconds for `used` threads each running `iterations` steps of `lanes`-lane chains.
+        func time(_ used: Int, _ lanes: Int, _ iterations: Int) -> Double {
+            let t0 = now()
+            parallelFor(used, pool: pool) { t in
+                sink[t] += lanes == 8 ? chains(SIMD8<Float>.self, iterations: iterations, seed: Float(t + 1))
+                                      : chains(SIMD16<Float>.self, iterations: iterations / 2, seed: Float(t + 1))
+            }
+            return now() - t0
+        }
+        var iterations = 8_192
+        while time(1, 8, iterations) < minimumSeconds && iterations < 1 << 30 { iterations *= 2 }
         var figures: [FMAPeakFigure] = []
         for used in 1...max(1, threads) {
             var best = (gflops: 0.0, lanes: 0)
             for lanes in [8, 16] {
                 for _ in 0..<repetitions {
-                    let t0 = now()
-                    parallelFor(used, pool: pool) { t in
-                        sink[t] += lanes == 8 ? chains(SIMD8<Float>.self, iterations: iterations, seed: Float(t + 1))
-                                              : chains(SIMD16<Float>.self, iterations: iterations / 2, seed: Float(t + 1))
-                    }
-                    let seconds = now() - t0
                     // 10 chains · 8 lanes (or 16 lanes for half the steps) · 2 FLOP per step.
                     let flops = Double(used) * Double(iterations) * 10 * 8 * 2
-                    let gflops = flops / max(seconds, 1e-12) / 1e9
+                    let gflops = flops / max(time(used, lanes, iterations), 1e-12) / 1e9
                     if gflops > best.gflops { best = (gflops, lanes) }
                 }
             }

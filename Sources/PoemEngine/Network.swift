@@ -58,7 +58,9 @@ public struct PhaseTimings: Equatable, Sendable, Codable {
     /// Softmax, cross-entropy and its gradient.
     public var softmaxSeconds: Double = 0
     public var softmaxFlops: Double = 0
-    /// Everything else (embedding, biases, clipping, optimizer).
+    /// The optimizer pass: gradient norm, clipping and the update (memory-bound, no FLOP count).
+    public var optimizerSeconds: Double = 0
+    /// Everything else (embedding lookup and its gradient).
     public var otherSeconds: Double = 0
 
     public init() {}
@@ -68,6 +70,7 @@ public struct PhaseTimings: Equatable, Sendable, Codable {
         a.projectionSeconds += b.projectionSeconds; a.projectionFlops += b.projectionFlops
         a.outputSeconds += b.outputSeconds; a.outputFlops += b.outputFlops
         a.softmaxSeconds += b.softmaxSeconds; a.softmaxFlops += b.softmaxFlops
+        a.optimizerSeconds += b.optimizerSeconds
         a.otherSeconds += b.otherSeconds
     }
 }

@@ -272,7 +272,7 @@ public final class PoemTrainer {
         }
         lastLoss = loss
         let t0 = now()
-        defer { network.timings.otherSeconds += now() - t0 }
+        defer { network.timings.optimizerSeconds += now() - t0 }
         guard loss.isFinite else { return nil }
         let norm = OptimizerKernels.norm(gradient, threads: options.threads, pool: network.workspace.pool)
         guard norm.isFinite else { lastLoss = .infinity; return nil }
