@@ -97,6 +97,9 @@ package enum Kernels {
         var tileBuffers: [UnsafeMutablePointer<Float>]
         var packedB: [UnsafeMutablePointer<Float>] = []
         var packedBCapacity: [Int] = []
+        /// Per thread: the products of one group of a recurrent step, (⌈B / MR⌉ · MR, 32).
+        var stepBuffers: [UnsafeMutablePointer<Float>] = []
+        var stepBufferCapacity = 0
 
         package init(threads: Int, kernels: KernelChoice) {
             self.threads = max(1, threads)
@@ -113,6 +116,16 @@ package enum Kernels {
             packedA.forEach { $0.deallocate() }
             tileBuffers.forEach { $0.deallocate() }
             packedB.forEach { $0.deallocate() }
+            stepBuffers.forEach { $0.deallocate() }
+        }
+
+        /// Makes sure each thread's step buffer holds `count` floats.
+        func reserveStepBuffers(_ count: Int) {
+            if stepBufferCapacity < count || stepBuffers.isEmpty {
+                stepBuffers.forEach { $0.deallocate() }
+                stepBuffers = (0..<threads).map { _ in .allocate(capacity: max(1, count)) }
+                stepBufferCapacity = max(1, count)
+            }
         }
 
         /// A packing buffer for B in slot `slot` (slots let several packed operands live at once).
@@ -157,7 +170,7 @@ package enum Kernels {
                 if b.colStride == 1 && width == nr {
                     for p in 0..<k {
                         let src = b.base + p * b.rowStride + j0
-                        (dst + p * nr).update(from: src, count: nr)
+                        copy(src, to: dst + p * nr, count: nr)
                     }
                 } else {
                     for p in 0..<k {
@@ -171,6 +184,22 @@ package enum Kernels {
             }
         }
         return PackedB(k: k, n: n, nr: nr, buffer: buf)
+    }
+
+    /// Copies `count` floats with vector moves (for the short rows of packing, where a memmove
+    /// call costs more than the copy).
+    @inline(__always)
+    static func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        while j + 16 <= count {
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: UnsafeRawPointer(src + j).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+            j += 16
+        }
+        while j + 8 <= count {
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: UnsafeRawPointer(src + j).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count { dst[j] = src[j]; j += 1 }
     }
 
     /// Packs rows i0..<i0+rows, columns p0..<p0+kLen of A into MR-row panels:
@@ -188,9 +217,12 @@ package enum Kernels {
                     for p in 0..<kLen { base[p * mr + i] = src[p] }
                 }
             } else if a.rowStride == 1 && height == mr {
+                // A transposed: the MR entries of a column are contiguous (a loop the compiler
+                // unrolls; a memmove call per column would cost more than the copy).
                 for p in 0..<kLen {
                     let src = a.base + (p0 + p) * a.colStride + r0
-                    (base + p * mr).update(from: src, count: mr)
+                    let dst = base + p * mr
+                    for i in 0..<mr { dst[i] = src[i] }
                 }
             } else {
                 for p in 0..<kLen {
@@ -206,26 +238,33 @@ package enum Kernels {
     // MARK: - Fast GEMM
 
     /// C ← A·B (or C += A·B when `accumulate`) with a packed B. C is (m, n) with row stride `ldc`.
+    /// With `bias` (n) and not `accumulate`: C ← 1·biasᵀ + A·B (each entry bias_j + the first
+    /// KC block's sum, then the later blocks' sums in order).
     package static func gemm(m: Int, a: StridedMatrix, b: PackedB, c: UnsafeMutablePointer<Float>, ldc: Int,
-                             accumulate: Bool, workspace: Workspace) {
+                             accumulate: Bool, bias: UnsafePointer<Float>? = nil, workspace: Workspace) {
         precondition(b.nr == workspace.kernels.columns, "B was packed for another tile")
         switch workspace.kernels {
-        case .tile8x32: gemm(Tile8x32.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
-        case .tile6x16: gemm(Tile6x16.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
-        case .tile12x8: gemm(Tile12x8.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
+        case .tile8x32: gemm(Tile8x32.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, bias: bias, workspace: workspace)
+        case .tile6x16: gemm(Tile6x16.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, bias: bias, workspace: workspace)
+        case .tile12x8: gemm(Tile12x8.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, bias: bias, workspace: workspace)
         }
     }
 
     /// The GEMM for one tile type.
     static func gemm<Tile: MicroTile>(_: Tile.Type, m: Int, a: StridedMatrix, b: PackedB, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                      accumulate: Bool, workspace: Workspace) {
+                                      accumulate: Bool, bias: UnsafePointer<Float>?, workspace: Workspace) {
         let n = b.n, k = b.k
         let mr = Tile.mr, nr = Tile.nr
         if m == 0 || n == 0 { return }
         if k == 0 {
-            if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            if !accumulate {
+                for i in 0..<m {
+                    if let bias { (c + i * ldc).update(from: bias, count: n) } else { (c + i * ldc).update(repeating: 0, count: n) }
+                }
+            }
             return
         }
+        let biased = bias != nil && !accumulate
         let threads = workspace.threads
         // Tiles of C: mc rows × ncPanels · NR columns; enough tiles to keep every thread busy.
         let mcDefault = (64 + mr - 1) / mr * mr
@@ -269,7 +308,7 @@ package enum Kernels {
                 let q0 = nt * ncPanels, q1 = min(panels, q0 + ncPanels)
                 for kb in 0..<kBlocks {
                     let p0 = kb * kc, kLen = min(kc, k - p0)
-                    let add = accumulate || kb > 0
+                    let add = accumulate || kb > 0 || biased
                     packA(a: a, i0: i0, rows: rows, p0: p0, kLen: kLen, mr: mr, into: packed)
                     for q in q0..<q1 {
                         let j0 = q * nr, width = min(nr, n - j0)
@@ -279,6 +318,10 @@ package enum Kernels {
                             let height = min(mr, rows - r)
                             let ap = UnsafePointer(packed + (r / mr) * kLen * mr)
                             let cp = c + (i0 + r) * ldc + j0
+                            if biased && kb == 0 {
+                                // C starts as the bias rows; the first block's sums are added to it.
+                                for i in 0..<height { copy(bias! + j0, to: cp + i * ldc, count: width) }
+                            }
                             if height == mr && width == nr {
                                 Tile.kernel(kLen: kLen, a: ap, lda: mr, b: bp, c: cp, ldc: ldc, add: add)
                             } else {
@@ -298,19 +341,26 @@ package enum Kernels {
         }
     }
 
-    /// C ← A·B (or C += A·B), packing B into workspace slot 0 first.
+    /// C ← A·B (or C += A·B; or C ← 1·biasᵀ + A·B), packing B into workspace slot 0 first.
     package static func gemm(m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
-                             c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, workspace: Workspace) {
+                             c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>? = nil,
+                             workspace: Workspace) {
         let packed = packB(k: k, n: n, b: b, workspace: workspace, slot: 0)
-        gemm(m: m, a: a, b: packed, c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
+        gemm(m: m, a: a, b: packed, c: c, ldc: ldc, accumulate: accumulate, bias: bias, workspace: workspace)
     }
 
     // MARK: - Element-wise functions
+    //
+    // `@_transparent` (inlined at every call, before optimisation) rather than
+    // `@inline(__always)`: the optimiser left sigmoid and tanh out of line inside the fused LSTM
+    // step, where the calls passed each 16-lane value as four 128-bit halves and computed on
+    // them; inlined, the step's cell ran in half the time (measured on an AVX2 build).
 
-    /// e^x for 16 lanes: range reduction x = n·ln2 + r, a degree-6 polynomial for e^r
-    /// (Cephes `expf` coefficients), then scaling by 2^n through the exponent bits.
+    /// e^x for 16 lanes: range reduction x = n·ln2 + r (Cody–Waite, two constants), a degree-6
+    /// polynomial for e^r (Cephes `expf` coefficients, Horner's scheme with fused multiply-adds),
+    /// then scaling by 2^n through the exponent bits.
     /// Relative error below 2e-7 on [−87, 88]; inputs are clamped to that range.
-    @inline(__always)
+    @_transparent
     package static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         typealias V = SIMD16<Float>
         // `replacing(with:where:)` compiles to two vector blends; `clamped` and `pointwiseMax`
@@ -318,30 +368,28 @@ package enum Kernels {
         let lo = V(repeating: -87.0), hi = V(repeating: 88.0)
         let xc = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
         let magic = V(repeating: 12_582_912.0)  // 1.5 · 2^23: adding it rounds to an integer
-        let t = xc * V(repeating: 1.442_695_04) + magic
+        let t = magic.addingProduct(xc, V(repeating: 1.442_695_04))
         let n = t - magic
-        var r = xc - n * V(repeating: 0.693_359_375)
-        r = r - n * V(repeating: -2.121_944_4e-4)
-        var p = V(repeating: 1.987_569_150_0e-4)
-        p = p * r + V(repeating: 1.398_199_950_7e-3)
-        p = p * r + V(repeating: 8.333_451_907_3e-3)
-        p = p * r + V(repeating: 4.166_579_589_4e-2)
-        p = p * r + V(repeating: 1.666_666_545_9e-1)
-        p = p * r + V(repeating: 5.000_000_120_1e-1)
-        let y = (p * r * r + r) + V(repeating: 1)
+        let r = xc.addingProduct(n, V(repeating: -0.693_359_375)).addingProduct(n, V(repeating: 2.121_944_4e-4))
+        var p = V(repeating: 1.398_199_950_7e-3).addingProduct(V(repeating: 1.987_569_150_0e-4), r)
+        p = V(repeating: 8.333_451_907_3e-3).addingProduct(p, r)
+        p = V(repeating: 4.166_579_589_4e-2).addingProduct(p, r)
+        p = V(repeating: 1.666_666_545_9e-1).addingProduct(p, r)
+        p = V(repeating: 5.000_000_120_1e-1).addingProduct(p, r)
+        let y = r.addingProduct(p, r * r) + V(repeating: 1)
         let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- SIMD16<Int32>(repeating: 0x4B40_0000)
         let scale = unsafeBitCast((ni &+ SIMD16<Int32>(repeating: 127)) &<< SIMD16<Int32>(repeating: 23), to: V.self)
         return y * scale
     }
 
     /// The logistic function σ(x) = 1 / (1 + e^(−x)).
-    @inline(__always)
+    @_transparent
     package static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {
         SIMD16<Float>(repeating: 1) / (SIMD16<Float>(repeating: 1) + exp(-x))
     }
 
     /// tanh(x) = 2σ(2x) − 1.
-    @inline(__always)
+    @_transparent
     package static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
         SIMD16<Float>(repeating: 2) * sigmoid(x + x) - SIMD16<Float>(repeating: 1)
     }

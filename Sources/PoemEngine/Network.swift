@@ -217,17 +217,16 @@ public final class PoemNetwork {
             let whh = parameters + layout.weightHH(l).offset
             // z = X W_ihᵀ + (b_ih + b_hh)                              (T·B, G)
             t0 = now()
-            Kernels.gemm(m: rows, n: G, k: inSize, a: .rowMajor(x, cols: inSize), b: .transposeOf(wih, cols: inSize),
-                         c: z, ldc: G, accumulate: false, workspace: workspace)
             let bsum = bias.reserve(G)
             let bih = parameters + layout.biasIH(l).offset, bhh = parameters + layout.biasHH(l).offset
             for j in 0..<G { bsum[j] = bih[j] + bhh[j] }
-            addRowVector(bsum, to: z, rows: rows, cols: G)
+            Kernels.gemm(m: rows, n: G, k: inSize, a: .rowMajor(x, cols: inSize), b: .transposeOf(wih, cols: inSize),
+                         c: z, ldc: G, accumulate: false, bias: bsum, workspace: workspace)
             timings.projectionSeconds += now() - t0
             timings.projectionFlops += 2 * Double(rows * G * inSize)
             // The recurrence.
             t0 = now()
-            if H % 8 == 0 {
+            if H % Kernels.forwardGroupUnits == 0 {
                 let packed = Kernels.packRecurrentForward(whh: whh, H: H, workspace: workspace, slot: 1)
                 for t in 0..<T {
                     Kernels.lstmStepForward(B: B, H: H, z: z + t * B * G, hPrev: t > 0 ? UnsafePointer(h + (t - 1) * B * H) : nil,
@@ -236,7 +235,7 @@ public final class PoemNetwork {
                                             packed: packed, workspace: workspace)
                 }
             }
-            let packedWhh = H % 8 == 0 ? nil : Kernels.packB(k: H, n: G, b: .transposeOf(whh, cols: H), workspace: workspace, slot: 1)
+            let packedWhh = H % Kernels.forwardGroupUnits == 0 ? nil : Kernels.packB(k: H, n: G, b: .transposeOf(whh, cols: H), workspace: workspace, slot: 1)
             for t in 0..<T where packedWhh != nil {
                 let packedWhh = packedWhh!
                 let zt = z + t * B * G
@@ -260,8 +259,7 @@ public final class PoemNetwork {
         let top = UnsafePointer(hidden[c.layers - 1].pointer)
         let lg = logits.reserve(rows * R)
         Kernels.gemm(m: rows, n: R, k: H, a: .rowMajor(top, cols: H), b: .transposeOf(parameters + layout.fcWeight.offset, cols: H),
-                     c: lg, ldc: R, accumulate: false, workspace: workspace)
-        addRowVector(parameters + layout.fcBias.offset, to: lg, rows: rows, cols: R)
+                     c: lg, ldc: R, accumulate: false, bias: parameters + layout.fcBias.offset, workspace: workspace)
         timings.outputSeconds += now() - t0
         timings.outputFlops += 2 * Double(rows * R * H)
 
@@ -285,19 +283,6 @@ public final class PoemNetwork {
         timings.softmaxSeconds += now() - t0
         timings.softmaxFlops += 6 * Double(rows * R)
         return total
-    }
-
-    /// z (rows, cols) += v (cols) on every row.
-    private func addRowVector(_ v: UnsafePointer<Float>, to z: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        for r in 0..<rows {
-            let zr = z + r * cols
-            var j = 0
-            while j < cols {
-                let n = min(16, cols - j)
-                Kernels.store(Kernels.load(zr + j, n) + Kernels.load(v + j, n), zr + j, n)
-                j += 16
-            }
-        }
     }
 
     /// One row of softmax cross-entropy: returns weight · (log Σ e^z − z_target) and
@@ -411,7 +396,7 @@ public final class PoemNetwork {
             // BPTT over the steps, last to first.
             t0 = now()
             let packedWhh = Kernels.packB(k: G, n: H, b: .rowMajor(whh, cols: H), workspace: workspace, slot: 1)
-            if H % Kernels.groupWidth == 0 {
+            if H % Kernels.backwardGroupUnits == 0 {
                 for t in stride(from: T - 1, through: 0, by: -1) {
                     let r0 = t * B
                     Kernels.lstmStepBackward(B: B, H: H, act: act + r0 * G, cPrev: t > 0 ? cell + (r0 - B) * H : nil,
@@ -420,7 +405,7 @@ public final class PoemNetwork {
                                              dcNext: dcN, dz: dg + r0 * G, packedWhh: packedWhh, workspace: workspace)
                 }
             }
-            for t in stride(from: T - 1, through: 0, by: -1) where H % Kernels.groupWidth != 0 {
+            for t in stride(from: T - 1, through: 0, by: -1) where H % Kernels.backwardGroupUnits != 0 {
                 if t < T - 1 {
                     // dh_{t} (recurrent part) = dz_{t+1} W_hh                  (B, H)
                     Kernels.gemm(m: B, a: .rowMajor(UnsafePointer(dg + (t + 1) * B * G), cols: G), b: packedWhh,

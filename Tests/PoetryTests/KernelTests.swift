@@ -110,6 +110,32 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    func testBiasRowsAreAddedByEveryTileWithTheSameBits() {
+        var rng = SeededGenerator(seed: 12)
+        for (m, n, k) in [(13, 45, 300), (70, 100, 64), (1, 1, 1), (9, 37, 0)] {
+            let o = Operands(m: m, n: n, k: k, rng: &rng)
+            let bias = (0..<n).map { _ in Float(rng.uniform(-1.0, 1.0)) }
+            var naive = product(o, m: m, n: n, k: k, transA: true, transB: false, accumulate: false, workspace: nil)
+            for i in 0..<m { for j in 0..<n { naive[i * n + j] += bias[j] } }
+            var reference: [Float]?
+            for choice in KernelChoice.allCases {
+                for threads in [1, 2] {
+                    var c = o.c0
+                    o.a.withUnsafeBufferPointer { pa in o.b.withUnsafeBufferPointer { pb in bias.withUnsafeBufferPointer { pbias in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            Kernels.gemm(m: m, n: n, k: k, a: .transposeOf(pa.baseAddress!, cols: m), b: .rowMajor(pb.baseAddress!, cols: n),
+                                         c: pc.baseAddress!, ldc: n, accumulate: false, bias: pbias.baseAddress!,
+                                         workspace: Kernels.Workspace(threads: threads, kernels: choice))
+                        }
+                    } } }
+                    let worst = zip(c, naive).map { abs($0 - $1) }.max() ?? 0
+                    XCTAssertLessThan(worst, 1e-5 * Float(max(k, 1)), "\(choice) m \(m) n \(n) k \(k): bias rows")
+                    if let reference { XCTAssertTrue(c == reference, "\(choice), \(threads) thread(s): bits differ") } else { reference = c }
+                }
+            }
+        }
+    }
+
     func testKernelChoiceIdsAreStableAndTheMeasurementPicksACandidate() {
         XCTAssertEqual(KernelChoice.allCases.map(\.id), ["8x32-simd16", "6x16-simd8", "12x8-simd4"])
         for choice in KernelChoice.allCases { XCTAssertEqual(KernelChoice(id: choice.id), choice) }
