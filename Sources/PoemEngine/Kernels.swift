@@ -298,6 +298,10 @@ package enum Kernels {
         let kBlocks = (k + kc - 1) / kc
         workspace.reservePackedA(((mc + mr - 1) / mr * mr) * kc)
         let activeThreads = min(threads, tiles)
+        // How the micro-kernel reads A: a row-major A by its rows, a transposed A (the MR
+        // entries of a column contiguous) in place; only other strides, and a transposed A's
+        // last partial row block, are packed.
+        let byRows = a.colStride == 1, inPlace = !byRows && a.rowStride == 1
         parallelFor(activeThreads, pool: workspace.pool) { t in
             let packed = workspace.packedA[t]
             let tileBuffer = workspace.tileBuffers[t]
@@ -305,27 +309,40 @@ package enum Kernels {
             while tile < tiles {
                 let mt = tile / nTiles, nt = tile % nTiles
                 let i0 = mt * mc, rows = min(mc, m - i0)
+                let fullRows = rows / mr * mr
                 let q0 = nt * ncPanels, q1 = min(panels, q0 + ncPanels)
                 for kb in 0..<kBlocks {
                     let p0 = kb * kc, kLen = min(kc, k - p0)
                     let add = accumulate || kb > 0 || biased
-                    packA(a: a, i0: i0, rows: rows, p0: p0, kLen: kLen, mr: mr, into: packed)
+                    if !byRows && !inPlace {
+                        packA(a: a, i0: i0, rows: rows, p0: p0, kLen: kLen, mr: mr, into: packed)
+                    } else if inPlace && fullRows < rows {
+                        packA(a: a, i0: i0 + fullRows, rows: rows - fullRows, p0: p0, kLen: kLen, mr: mr, into: packed)
+                    }
                     for q in q0..<q1 {
                         let j0 = q * nr, width = min(nr, n - j0)
                         let bp = b.panel(q) + p0 * nr
                         var r = 0
                         while r < rows {
                             let height = min(mr, rows - r)
-                            let ap = UnsafePointer(packed + (r / mr) * kLen * mr)
                             let cp = c + (i0 + r) * ldc + j0
                             if biased && kb == 0 {
                                 // C starts as the bias rows; the first block's sums are added to it.
                                 for i in 0..<height { copy(bias! + j0, to: cp + i * ldc, count: width) }
                             }
-                            if height == mr && width == nr {
-                                Tile.kernel(kLen: kLen, a: ap, lda: mr, b: bp, c: cp, ldc: ldc, add: add)
+                            let whole = height == mr && width == nr
+                            let dst = whole ? cp : tileBuffer, ldd = whole ? ldc : nr, addHere = whole && add
+                            if byRows {
+                                Tile.kernelRows(kLen: kLen, a: a.base + (i0 + r) * a.rowStride + p0, lda: a.rowStride, height: height,
+                                                b: bp, c: dst, ldc: ldd, add: addHere)
+                            } else if inPlace && height == mr {
+                                Tile.kernel(kLen: kLen, a: a.base + p0 * a.colStride + i0 + r, lda: a.colStride, b: bp,
+                                            c: dst, ldc: ldd, add: addHere)
                             } else {
-                                Tile.kernel(kLen: kLen, a: ap, lda: mr, b: bp, c: tileBuffer, ldc: nr, add: false)
+                                let block = inPlace ? 0 : r / mr
+                                Tile.kernel(kLen: kLen, a: packed + block * kLen * mr, lda: mr, b: bp, c: dst, ldc: ldd, add: addHere)
+                            }
+                            if !whole {
                                 for i in 0..<height {
                                     for j in 0..<width {
                                         cp[i * ldc + j] = add ? cp[i * ldc + j] + tileBuffer[i * nr + j] : tileBuffer[i * nr + j]

@@ -212,32 +212,54 @@ package enum Tile12x8: MicroTile {
             s = V(repeating: ap[11]); cb0 = cb0.addingProduct(s, b0); cb1 = cb1.addingProduct(s, b1)
             ap += lda
         }
+        store(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+        store(c + 6 * ldc, ldc, add, c60, c61, c70, c71, c80, c81, c90, c91, ca0, ca1, cb0, cb1)
+    }
+
+    @inline(__always)
+    package static func kernelRows(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+                                   c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+        // Twelve row pointers: arm64 has the 31 general registers they need (on x86-64 some
+        // are kept on the stack, which only costs speed).
+        typealias V = SIMD4<Float>
+        @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { i < height ? a + i * lda : a }
+        let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
+        let a6 = row(6), a7 = row(7), a8 = row(8), a9 = row(9), a10 = row(10), a11 = row(11)
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+        var c80 = V(), c81 = V(), c90 = V(), c91 = V(), ca0 = V(), ca1 = V(), cb0 = V(), cb1 = V()
+        let rb = UnsafeRawPointer(b)
+        for p in 0..<kLen {
+            let b0 = rb.loadUnaligned(fromByteOffset: p * 32, as: V.self)
+            let b1 = rb.loadUnaligned(fromByteOffset: p * 32 + 16, as: V.self)
+            var s = V(repeating: a0[p]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = V(repeating: a1[p]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = V(repeating: a2[p]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = V(repeating: a3[p]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+            s = V(repeating: a4[p]); c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+            s = V(repeating: a5[p]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            s = V(repeating: a6[p]); c60 = c60.addingProduct(s, b0); c61 = c61.addingProduct(s, b1)
+            s = V(repeating: a7[p]); c70 = c70.addingProduct(s, b0); c71 = c71.addingProduct(s, b1)
+            s = V(repeating: a8[p]); c80 = c80.addingProduct(s, b0); c81 = c81.addingProduct(s, b1)
+            s = V(repeating: a9[p]); c90 = c90.addingProduct(s, b0); c91 = c91.addingProduct(s, b1)
+            s = V(repeating: a10[p]); ca0 = ca0.addingProduct(s, b0); ca1 = ca1.addingProduct(s, b1)
+            s = V(repeating: a11[p]); cb0 = cb0.addingProduct(s, b0); cb1 = cb1.addingProduct(s, b1)
+        }
+        store(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+        store(c + 6 * ldc, ldc, add, c60, c61, c70, c71, c80, c81, c90, c91, ca0, ca1, cb0, cb1)
+    }
+
+    /// Writes six rows of the tile (two 4-lane vectors each).
+    @inline(__always)
+    static func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool,
+                      _ c00: SIMD4<Float>, _ c01: SIMD4<Float>, _ c10: SIMD4<Float>, _ c11: SIMD4<Float>,
+                      _ c20: SIMD4<Float>, _ c21: SIMD4<Float>, _ c30: SIMD4<Float>, _ c31: SIMD4<Float>,
+                      _ c40: SIMD4<Float>, _ c41: SIMD4<Float>, _ c50: SIMD4<Float>, _ c51: SIMD4<Float>) {
         put(c, 0, c00, add: add); put(c, 4, c01, add: add)
         put(c + ldc, 0, c10, add: add); put(c + ldc, 4, c11, add: add)
         put(c + 2 * ldc, 0, c20, add: add); put(c + 2 * ldc, 4, c21, add: add)
         put(c + 3 * ldc, 0, c30, add: add); put(c + 3 * ldc, 4, c31, add: add)
         put(c + 4 * ldc, 0, c40, add: add); put(c + 4 * ldc, 4, c41, add: add)
         put(c + 5 * ldc, 0, c50, add: add); put(c + 5 * ldc, 4, c51, add: add)
-        put(c + 6 * ldc, 0, c60, add: add); put(c + 6 * ldc, 4, c61, add: add)
-        put(c + 7 * ldc, 0, c70, add: add); put(c + 7 * ldc, 4, c71, add: add)
-        put(c + 8 * ldc, 0, c80, add: add); put(c + 8 * ldc, 4, c81, add: add)
-        put(c + 9 * ldc, 0, c90, add: add); put(c + 9 * ldc, 4, c91, add: add)
-        put(c + 10 * ldc, 0, ca0, add: add); put(c + 10 * ldc, 4, ca1, add: add)
-        put(c + 11 * ldc, 0, cb0, add: add); put(c + 11 * ldc, 4, cb1, add: add)
-    }
-
-    @inline(__always)
-    package static func kernelRows(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
-                                   c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
-        // Twelve row pointers do not fit the general registers of x86-64 well; gather the rows
-        // into a packed panel on the stack-free path instead: one column of A at a time.
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 12 * max(1, kLen)) { buffer in
-            let packed = buffer.baseAddress!
-            for i in 0..<12 {
-                let src = a + (i < height ? i : 0) * lda
-                for p in 0..<kLen { packed[p * 12 + i] = src[p] }
-            }
-            kernel(kLen: kLen, a: packed, lda: 12, b: b, c: c, ldc: ldc, add: add)
-        }
     }
 }
