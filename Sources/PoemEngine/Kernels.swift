@@ -88,6 +88,7 @@ package enum Kernels {
 
     /// A reusable workspace: packing buffers grow on demand and are kept between calls.
     package final class Workspace: @unchecked Sendable {
+        /// Threads that run the kernels, the caller included.
         package let threads: Int
         package let kernels: KernelChoice
         package let pool: WorkerPool
@@ -101,8 +102,12 @@ package enum Kernels {
         var stepBuffers: [UnsafeMutablePointer<Float>] = []
         var stepBufferCapacity = 0
 
-        package init(threads: Int, kernels: KernelChoice) {
-            self.threads = max(1, threads)
+        /// - Parameters:
+        ///   - threads: threads asked for; at most `cores` of them run (results do not depend on
+        ///     the count, and more threads than cores would only wait for each other).
+        ///   - cores: cores this process may use.
+        package init(threads: Int, kernels: KernelChoice, cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
+            self.threads = min(max(1, threads), max(1, cores))
             self.kernels = kernels
             pool = WorkerPool(threads: self.threads)
             packedACapacity = 72 * Kernels.kc

@@ -103,7 +103,10 @@ public struct PoemBatch {
 /// Forward/backward engine for one model shape; owns all work buffers.
 public final class PoemNetwork {
     public let layout: ParameterLayout
+    /// Threads asked for.
     public let threads: Int
+    /// Threads that run: the threads asked for, at most the cores (results do not depend on it).
+    public var workers: Int { workspace.threads }
     /// The micro-kernel tile of the products (speed only: results do not depend on it).
     public var kernels: KernelChoice { workspace.kernels }
     public var timings = PhaseTimings()
@@ -135,10 +138,16 @@ public final class PoemNetwork {
     /// - Parameters:
     ///   - threads: worker threads; results do not depend on it.
     ///   - kernels: the micro-kernel tile; by default the one measured fastest on this machine.
-    public init(layout: ParameterLayout, threads: Int, kernels: KernelChoice = .preferred) {
+    public convenience init(layout: ParameterLayout, threads: Int, kernels: KernelChoice = .preferred) {
+        self.init(layout: layout, threads: threads, kernels: kernels, cores: ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// - Parameter cores: the cores assumed (tests pass more than the machine has, to split the
+    ///   work in as many parts as threads are asked for).
+    package init(layout: ParameterLayout, threads: Int, kernels: KernelChoice, cores: Int) {
         self.layout = layout
         self.threads = max(1, threads)
-        workspace = Kernels.Workspace(threads: self.threads, kernels: kernels)
+        workspace = Kernels.Workspace(threads: self.threads, kernels: kernels, cores: cores)
         let L = layout.config.layers
         layerInput = (0..<L).map { _ in FloatBuffer() }
         gates = (0..<L).map { _ in FloatBuffer() }
@@ -266,7 +275,7 @@ public final class PoemNetwork {
         // Softmax cross-entropy; logits become dL/dlogits.
         t0 = now()
         let losses = rowLoss.reserve(rows)
-        let threads = self.threads
+        let threads = workspace.threads
         targetTokens.withUnsafeBufferPointer { tgt in
             targetWeight.withUnsafeBufferPointer { w in
                 parallelFor(threads, pool: workspace.pool) { th in
@@ -464,7 +473,7 @@ public final class PoemNetwork {
     /// out (cols) = Σ_r m[r] over rows in order; columns split between threads.
     private func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
         let chunks = (cols + 15) / 16
-        let threads = min(self.threads, chunks)
+        let threads = min(workspace.threads, chunks)
         parallelFor(threads, pool: workspace.pool) { th in
             var q = th
             while q < chunks {

@@ -64,9 +64,10 @@ package enum OptimizerKernels {
         for i in y.indices { y[i] += a * x[i] }
     }
 
-    /// Adam on `count` entries, 16 lanes at a time (the same operations as the scalar formula).
+    /// Adam on `count` entries, 16 lanes at a time (the same operations as the scalar formula):
+    /// g ← s·g, m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − η · m / (√v / √(1−β₂ᵗ) + ε).
     @inline(__always)
-    package static func adamChunk(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+    static func adamChunk(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
                           _ v: UnsafeMutablePointer<Float>, _ count: Int, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
         typealias V = SIMD16<Float>
         let b1 = V(repeating: 0.9), c1 = V(repeating: 1 - 0.9 as Float)
@@ -82,6 +83,39 @@ package enum OptimizerKernels {
             Kernels.store(vi, v + i, k)
             Kernels.store(Kernels.load(p + i, k) - lr * (mi / (vi.squareRoot() / bc + eps)), p + i, k)
             i += 16
+        }
+    }
+
+    /// One Adam step on every parameter, in chunks of 4,096 entries split between the pool's
+    /// threads (element-wise, so any split gives the same bits).
+    /// - Parameters:
+    ///   - stepSize: η = lr / (1 − β₁ᵗ).
+    ///   - bc2Sqrt: √(1 − β₂ᵗ).
+    ///   - gradientScale: the clipping factor folded into the gradient.
+    package static func adam(parameters: inout [Float], gradient: [Float], firstMoment: inout [Float], secondMoment: inout [Float],
+                             stepSize: Float, bc2Sqrt: Float, gradientScale: Float, pool: WorkerPool) {
+        let n = parameters.count
+        precondition(gradient.count == n && firstMoment.count == n && secondMoment.count == n, "Adam: arrays of different lengths")
+        let chunk = 4096
+        let chunks = (n + chunk - 1) / chunk
+        let threads = max(1, min(pool.threads, chunks))
+        parameters.withUnsafeMutableBufferPointer { p in
+            gradient.withUnsafeBufferPointer { g in
+                firstMoment.withUnsafeMutableBufferPointer { m in
+                    secondMoment.withUnsafeMutableBufferPointer { v in
+                        let pp = p.baseAddress!, gp = g.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
+                        parallelFor(threads, pool: pool) { th in
+                            var q = th
+                            while q < chunks {
+                                let lo = q * chunk, hi = min(n, lo + chunk)
+                                adamChunk(pp + lo, gp + lo, mp + lo, vp + lo, hi - lo, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
+                                          gradientScale: gradientScale)
+                                q += threads
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -26,7 +26,10 @@ public struct BenchmarkReport: Sendable, Codable {
     public var poems: Int
     public var vocabulary: Int
     public var batchSize: Int
+    /// Threads asked for.
     public var threads: Int
+    /// Threads that ran: those asked for, at most the cores.
+    public var workers: Int
     public var batchesTimed: Int
     public var batchesPerEpoch: Int
     public var seconds: Double
@@ -58,7 +61,8 @@ public enum PoemBenchmark {
     public static func run(poems: [[Int32]], vocabulary: Int, threads: Int, batches: Int, batchSize: Int = 32, seed: UInt64 = 0,
                            kernels: KernelChoice? = nil) throws -> BenchmarkReport {
         let selection = KernelChoice.selection
-        let peak = FMAPeak.measure(threads: threads)
+        let workers = min(max(1, threads), max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let peak = FMAPeak.measure(threads: workers)
         let peakGflops = peak.last?.gflopPerSecond ?? .nan
         let model = PoemModel(config: .homework(vocabularyCount: vocabulary), seed: seed)
         var options = TrainingOptions()
@@ -89,6 +93,7 @@ public enum PoemBenchmark {
         let flops = t.recurrentFlops + t.projectionFlops + t.outputFlops + t.softmaxFlops
         let perBatch = report.seconds / Double(max(1, report.stepsTaken))
         return BenchmarkReport(poems: poems.count, vocabulary: vocabulary, batchSize: bounded.effectiveBatchSize, threads: threads,
+                               workers: bounded.network.workers,
                                batchesTimed: report.stepsTaken, batchesPerEpoch: nb, seconds: report.seconds,
                                secondsPerBatch: perBatch, projectedEpochSeconds: perBatch * Double(nb),
                                poemsPerSecond: report.poemsPerSecond,

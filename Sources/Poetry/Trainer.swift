@@ -274,7 +274,7 @@ public final class PoemTrainer {
         let t0 = now()
         defer { network.timings.optimizerSeconds += now() - t0 }
         guard loss.isFinite else { return nil }
-        let norm = OptimizerKernels.norm(gradient, threads: options.threads, pool: network.workspace.pool)
+        let norm = OptimizerKernels.norm(gradient, threads: network.workers, pool: network.workspace.pool)
         guard norm.isFinite else { lastLoss = .infinity; return nil }
         var coefficient: Float = 1
         if options.clip > 0 { coefficient = min(1, options.clip / (norm + 1e-6)) }
@@ -302,10 +302,6 @@ public final class PoemTrainer {
     private func adamStep(gradientScale: Float) {
         let t = Double(state.step + 1)
         let bc1 = 1 - Foundation.pow(0.9, t), bc2 = 1 - Foundation.pow(0.999, t)
-        let stepSize = Float(Double(options.learningRate) / bc1)
-        let bc2Sqrt = Float(bc2.squareRoot())
-        let n = model.parameters.count
-        let threads = options.threads
         // Move the moments out of `state` so that both can be borrowed at once.
         var firstMoment: [Float] = [], secondMoment: [Float] = []
         swap(&firstMoment, &state.firstMoment)
@@ -314,26 +310,9 @@ public final class PoemTrainer {
             swap(&firstMoment, &state.firstMoment)
             swap(&secondMoment, &state.secondMoment)
         }
-        let pool = network.workspace.pool
-        model.parameters.withUnsafeMutableBufferPointer { p in
-            gradient.withUnsafeBufferPointer { g in
-                firstMoment.withUnsafeMutableBufferPointer { m in
-                    secondMoment.withUnsafeMutableBufferPointer { v in
-                        let pp = p.baseAddress!, gp = g.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
-                        // Element-wise, so any split gives the same bits; chunks of 4096.
-                        let chunks = (n + 4095) / 4096
-                        parallelFor(min(threads, chunks), pool: pool) { th in
-                            var q = th
-                            while q < chunks {
-                                let lo = q * 4096, hi = min(n, lo + 4096)
-                                OptimizerKernels.adamChunk(pp + lo, gp + lo, mp + lo, vp + lo, hi - lo, stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
-                                q += min(threads, chunks)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        OptimizerKernels.adam(parameters: &model.parameters, gradient: gradient, firstMoment: &firstMoment, secondMoment: &secondMoment,
+                              stepSize: Float(Double(options.learningRate) / bc1), bc2Sqrt: Float(bc2.squareRoot()),
+                              gradientScale: gradientScale, pool: network.workspace.pool)
     }
 
     /// Mean cross-entropy over every target position of `poems` (batches of B, last one partial).

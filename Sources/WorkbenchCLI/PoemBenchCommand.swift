@@ -66,7 +66,9 @@ struct PoemBenchCommand: ParsableCommand {
             return 0
         }
         let fmt = PoemCommand.fmt
-        console.print("corpus \(corpus.source): \(report.poems) poems, vocabulary \(report.vocabulary), batch \(report.batchSize), \(report.threads) thread(s)")
+        let threadText = report.workers == report.threads ? "\(report.threads) thread(s)"
+            : "\(report.workers) thread(s) (\(report.threads) asked; no more run than the \(report.workers) cores)"
+        console.print("corpus \(corpus.source): \(report.poems) poems, vocabulary \(report.vocabulary), batch \(report.batchSize), \(threadText)")
         let measured = report.kernelSelection.candidates.map { "\($0.id) \(fmt($0.gflopPerSecond, 1))" }.joined(separator: ", ")
         console.print("micro-kernel tile \(report.kernels) (\(report.kernelsForced ? "forced" : "fastest here")); one-thread GFLOP/s: \(measured)")
         let peaks = report.fmaPeak.map { "\($0.threads) thread(s) \(fmt($0.gflopPerSecond, 1))" }.joined(separator: ", ")

@@ -68,7 +68,7 @@ final class KernelTests: XCTestCase {
                 for choice in KernelChoice.allCases {
                     for threads in [1, 2, 3] {
                         let c = product(o, m: m, n: n, k: k, transA: transA, transB: transB, accumulate: acc,
-                                        workspace: Kernels.Workspace(threads: threads, kernels: choice))
+                                        workspace: Kernels.Workspace(threads: threads, kernels: choice, cores: 8))
                         XCTAssertTrue(c == reference, "\(choice), \(threads) thread(s), m \(m) n \(n) k \(k): bits differ from 8x32-simd16 on 1 thread")
                     }
                 }
@@ -95,7 +95,8 @@ final class KernelTests: XCTestCase {
             var reference: (loss: Double, gradient: [Float])?
             for choice in KernelChoice.allCases {
                 for threads in [1, 2, 3] {
-                    let network = PoemNetwork(layout: model.layout, threads: threads, kernels: choice)
+                    // cores: 8 — split the work in as many parts as threads, whatever this machine has.
+                    let network = PoemNetwork(layout: model.layout, threads: threads, kernels: choice, cores: 8)
                     var gradient: [Float] = []
                     let loss = network.lossAndGradient(parameters: model.parameters, batch: batch, gradient: &gradient)
                     if let r = reference {
@@ -125,7 +126,7 @@ final class KernelTests: XCTestCase {
                         c.withUnsafeMutableBufferPointer { pc in
                             Kernels.gemm(m: m, n: n, k: k, a: .transposeOf(pa.baseAddress!, cols: m), b: .rowMajor(pb.baseAddress!, cols: n),
                                          c: pc.baseAddress!, ldc: n, accumulate: false, bias: pbias.baseAddress!,
-                                         workspace: Kernels.Workspace(threads: threads, kernels: choice))
+                                         workspace: Kernels.Workspace(threads: threads, kernels: choice, cores: 8))
                         }
                     } } }
                     let worst = zip(c, naive).map { abs($0 - $1) }.max() ?? 0

@@ -109,14 +109,25 @@ final class NetworkGradientTests: XCTestCase {
         XCTAssertLessThan(worst, 4e-7)
     }
 
-    func testGradientIsBitIdenticalForOneAndTwoThreads() {
+    func testGradientIsBitIdenticalForOneTwoAndThreeThreads() {
         let config = PoemModelConfig(rows: 45, embeddingDim: 20, hiddenSize: 32, layers: 2)
         let model = PoemModel(config: config, seed: 3)
         let batch = PoemBatch(poems: tinyPoems(rows: 45, count: 19, seed: 8), padding: 44)
-        let one = PoemTrainer.lossAndGradient(model: model, batch: batch, threads: 1)
-        let two = PoemTrainer.lossAndGradient(model: model, batch: batch, threads: 2)
-        let three = PoemTrainer.lossAndGradient(model: model, batch: batch, threads: 3)
-        XCTAssertEqual(one.loss.bitPattern, two.loss.bitPattern)
-        XCTAssertTrue(one.gradient == two.gradient && two.gradient == three.gradient, "gradients differ between thread counts")
+        // cores: 8 — the work is split in as many parts as threads, whatever this machine has.
+        let results = [1, 2, 3].map { threads -> (Double, [Float]) in
+            let network = PoemNetwork(layout: model.layout, threads: threads, kernels: .preferred, cores: 8)
+            XCTAssertEqual(network.workers, threads)
+            var gradient: [Float] = []
+            return (network.lossAndGradient(parameters: model.parameters, batch: batch, gradient: &gradient), gradient)
+        }
+        XCTAssertEqual(results[0].0.bitPattern, results[1].0.bitPattern)
+        XCTAssertEqual(results[0].0.bitPattern, results[2].0.bitPattern)
+        XCTAssertTrue(results[0].1 == results[1].1 && results[1].1 == results[2].1, "gradients differ between thread counts")
+    }
+
+    func testThreadsBeyondTheCoresAreNotStarted() {
+        let layout = ParameterLayout(config: PoemModelConfig(rows: 7, embeddingDim: 3, hiddenSize: 4, layers: 1))
+        XCTAssertEqual(PoemNetwork(layout: layout, threads: 4, kernels: .preferred, cores: 2).workers, 2)
+        XCTAssertEqual(PoemNetwork(layout: layout, threads: 1, kernels: .preferred, cores: 2).workers, 1)
     }
 }
