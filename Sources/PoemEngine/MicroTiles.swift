@@ -34,9 +34,38 @@ package protocol MicroTile {
     /// row 0 (their results are written to C's padding rows, which must exist).
     static func kernelRows(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
                            c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool)
+
+    /// `kernelRows` for a short block of at most 4 rows (writes 4 rows of C): the recurrent
+    /// steps use it for the rows left over by MR-row blocks, instead of a mostly empty tile.
+    static func kernelRows4(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool)
 }
 
 extension MicroTile {
+    /// The row blocks for `rows` rows: as many MR-row blocks as fit, then the rest — in 4-row
+    /// blocks when that computes fewer padding rows (e.g. 32 = 4 · 6 + 2 · 4 rather than
+    /// 5 · 6 + 6 with four empty rows). Calls `body(start, height, short)` in order.
+    @inline(__always)
+    static func forEachRowBlock(_ rows: Int, _ body: (_ start: Int, _ height: Int, _ short: Bool) -> Void) {
+        // Cost in rows computed; a 4-row block costs about 10 % more per row than a full one.
+        func tailCost(_ tail: Int) -> Double {
+            let asShort = Double((tail + 3) / 4) * 4.4
+            return tail == 0 ? 0 : tail <= mr ? min(asShort, Double(mr)) : asShort
+        }
+        var full = rows / mr, rest = rows % mr
+        if full > 0 && rest > 0 && Double((full - 1) * mr) + tailCost(rest + mr) < Double(full * mr) + tailCost(rest) {
+            full -= 1
+            rest += mr
+        }
+        var r = 0
+        for _ in 0..<full { body(r, mr, false); r += mr }
+        if rest > mr || (rest > 0 && Double((rest + 3) / 4) * 4.4 < Double(mr)) {
+            while r < rows { body(r, min(4, rows - r), true); r += 4 }
+        } else if rest > 0 {
+            body(r, rest, false)
+        }
+    }
+
     /// Writes acc row `v` to C row `row` (or adds it).
     @inline(__always)
     static func put<V: SIMD>(_ row: UnsafeMutablePointer<Float>, _ offset: Int, _ v: V, add: Bool) where V.Scalar == Float {
@@ -97,6 +126,28 @@ package enum Tile8x32: MicroTile {
             s = V(repeating: a7[p]); c70 = c70.addingProduct(s, b0); c71 = c71.addingProduct(s, b1)
         }
         store(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71)
+    }
+
+    @inline(__always)
+    package static func kernelRows4(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+        typealias V = SIMD16<Float>
+        @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { i < height ? a + i * lda : a }
+        let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3)
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        let rb = UnsafeRawPointer(b)
+        for p in 0..<kLen {
+            let b0 = rb.loadUnaligned(fromByteOffset: p * 128, as: V.self)
+            let b1 = rb.loadUnaligned(fromByteOffset: p * 128 + 64, as: V.self)
+            var s = V(repeating: a0[p]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = V(repeating: a1[p]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = V(repeating: a2[p]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = V(repeating: a3[p]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+        }
+        put(c, 0, c00, add: add); put(c, 16, c01, add: add)
+        put(c + ldc, 0, c10, add: add); put(c + ldc, 16, c11, add: add)
+        put(c + 2 * ldc, 0, c20, add: add); put(c + 2 * ldc, 16, c21, add: add)
+        put(c + 3 * ldc, 0, c30, add: add); put(c + 3 * ldc, 16, c31, add: add)
     }
 
     @inline(__always)
@@ -164,6 +215,28 @@ package enum Tile6x16: MicroTile {
             s = V(repeating: a5[p]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
         }
         store(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+    }
+
+    @inline(__always)
+    package static func kernelRows4(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { i < height ? a + i * lda : a }
+        let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3)
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        let rb = UnsafeRawPointer(b)
+        for p in 0..<kLen {
+            let b0 = rb.loadUnaligned(fromByteOffset: p * 64, as: V.self)
+            let b1 = rb.loadUnaligned(fromByteOffset: p * 64 + 32, as: V.self)
+            var s = V(repeating: a0[p]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = V(repeating: a1[p]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = V(repeating: a2[p]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = V(repeating: a3[p]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+        }
+        put(c, 0, c00, add: add); put(c, 8, c01, add: add)
+        put(c + ldc, 0, c10, add: add); put(c + ldc, 8, c11, add: add)
+        put(c + 2 * ldc, 0, c20, add: add); put(c + 2 * ldc, 8, c21, add: add)
+        put(c + 3 * ldc, 0, c30, add: add); put(c + 3 * ldc, 8, c31, add: add)
     }
 
     @inline(__always)
@@ -247,6 +320,28 @@ package enum Tile12x8: MicroTile {
         }
         store(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
         store(c + 6 * ldc, ldc, add, c60, c61, c70, c71, c80, c81, c90, c91, ca0, ca1, cb0, cb1)
+    }
+
+    @inline(__always)
+    package static func kernelRows4(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+        typealias V = SIMD4<Float>
+        @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { i < height ? a + i * lda : a }
+        let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3)
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        let rb = UnsafeRawPointer(b)
+        for p in 0..<kLen {
+            let b0 = rb.loadUnaligned(fromByteOffset: p * 32, as: V.self)
+            let b1 = rb.loadUnaligned(fromByteOffset: p * 32 + 16, as: V.self)
+            var s = V(repeating: a0[p]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = V(repeating: a1[p]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = V(repeating: a2[p]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = V(repeating: a3[p]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+        }
+        put(c, 0, c00, add: add); put(c, 4, c01, add: add)
+        put(c + ldc, 0, c10, add: add); put(c + ldc, 4, c11, add: add)
+        put(c + 2 * ldc, 0, c20, add: add); put(c + 2 * ldc, 4, c21, add: add)
+        put(c + 3 * ldc, 0, c30, add: add); put(c + 3 * ldc, 4, c31, add: add)
     }
 
     /// Writes six rows of the tile (two 4-lane vectors each).

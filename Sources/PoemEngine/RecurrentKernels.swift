@@ -38,27 +38,33 @@ extension Kernels {
 
     /// out (B, W) ← A (B, k) · the W columns of B's panels from `firstPanel` on, A read by
     /// rows (row i at `a + i · lda`). Loop order: panel, KC block, row block — so one block of
-    /// a panel (KC × NR) stays in L1 while every row block uses it. `out` has ⌈B / MR⌉ · MR rows
+    /// a panel (KC × NR) stays in L1 while every row block uses it. `out` has `stepRows(B)` rows
     /// (the last row block writes its padding rows). Entries are summed as in the GEMM.
     @inline(__always)
     static func groupProduct<Tile: MicroTile>(_: Tile.Type, rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                                               b: PackedB, firstPanel: Int, width: Int, out: UnsafeMutablePointer<Float>) {
-        let nr = Tile.nr, mr = Tile.mr
+        let nr = Tile.nr
         for s in 0..<(width / nr) {
             let panel = b.panel(firstPanel + s)
             var p0 = 0
             while p0 < k {
                 let kLen = min(kc, k - p0)
-                var r = 0
-                while r < rows {
-                    Tile.kernelRows(kLen: kLen, a: a + r * lda + p0, lda: lda, height: min(mr, rows - r), b: panel + p0 * nr,
-                                    c: out + r * width + s * nr, ldc: width, add: p0 > 0)
-                    r += mr
+                Tile.forEachRowBlock(rows) { r, height, short in
+                    if short {
+                        Tile.kernelRows4(kLen: kLen, a: a + r * lda + p0, lda: lda, height: height, b: panel + p0 * nr,
+                                         c: out + r * width + s * nr, ldc: width, add: p0 > 0)
+                    } else {
+                        Tile.kernelRows(kLen: kLen, a: a + r * lda + p0, lda: lda, height: height, b: panel + p0 * nr,
+                                        c: out + r * width + s * nr, ldc: width, add: p0 > 0)
+                    }
                 }
                 p0 += kc
             }
         }
     }
+
+    /// Rows of a step buffer for B rows: room for the padding rows of the last row block.
+    static func stepRows<Tile: MicroTile>(_: Tile.Type, _ B: Int) -> Int { B + max(Tile.mr, 4) }
 
     /// Forward step: z (B, G) holds x_t W_ihᵀ + biases on entry and the activated gates on
     /// exit; writes c_t, tanh c_t, h_t (B, H). hPrev/cPrev nil at t = 0 (zero state).
@@ -82,7 +88,7 @@ extension Kernels {
         let G = 4 * H, u = forwardGroupUnits, width = 4 * u
         let groups = H / u
         let threads = min(workspace.threads, groups)
-        workspace.reserveStepBuffers((B + Tile.mr - 1) / Tile.mr * Tile.mr * width)
+        workspace.reserveStepBuffers(stepRows(Tile.self, B) * width)
         parallelFor(threads, pool: workspace.pool) { th in
             let tile = workspace.stepBuffers[th]
             var q = th
@@ -140,7 +146,7 @@ extension Kernels {
         let G = 4 * H, nr = backwardGroupUnits, groups = H / nr
         let threads = min(workspace.threads, groups)
         let one = V(repeating: 1)
-        workspace.reserveStepBuffers((B + Tile.mr - 1) / Tile.mr * Tile.mr * nr)
+        workspace.reserveStepBuffers(stepRows(Tile.self, B) * nr)
         parallelFor(threads, pool: workspace.pool) { th in
             let tile = workspace.stepBuffers[th]
             var q = th
