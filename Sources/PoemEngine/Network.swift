@@ -120,6 +120,8 @@ public final class PoemNetwork {
     private var hidden: [FloatBuffer]       // (T·B, H)
     private let logits = FloatBuffer()      // (T·B, R); after backward: dL/dlogits
     private let rowLoss = FloatBuffer()     // (T·B)
+    private let biasPartials = FloatBuffer() // (⌈T·B / 32⌉, R): per chunk of rows, Σ dL/dlogits
+    private var lossChunks = 0
     private let bias = FloatBuffer()        // (G): b_ih + b_hh
     // Backward scratch.
     private let dGates = FloatBuffer()      // (T·B, G)
@@ -272,26 +274,52 @@ public final class PoemNetwork {
         timings.outputSeconds += now() - t0
         timings.outputFlops += 2 * Double(rows * R * H)
 
-        // Softmax cross-entropy; logits become dL/dlogits.
+        // Softmax cross-entropy; logits become dL/dlogits. Rows go in fixed chunks of
+        // `lossChunkRows`; each chunk also sums its rows of dL/dlogits (in row order) for db_fc,
+        // so that the backward pass need not read the logits again. The chunks, not the
+        // threads, fix the order of the sums.
         t0 = now()
         let losses = rowLoss.reserve(rows)
         let threads = workspace.threads
+        let chunks = (rows + Self.lossChunkRows - 1) / Self.lossChunkRows
+        let partial = biasPartials.reserve(chunks * R)
         targetTokens.withUnsafeBufferPointer { tgt in
             targetWeight.withUnsafeBufferPointer { w in
-                parallelFor(threads, pool: workspace.pool) { th in
-                    var r = th
-                    while r < rows {
-                        losses[r] = Self.softmaxCrossEntropyRow(lg + r * R, R: R, target: Int(tgt[r]), weight: w[r])
-                        r += threads
+                parallelFor(min(threads, chunks), pool: workspace.pool) { th in
+                    var chunk = th
+                    while chunk < chunks {
+                        let r0 = chunk * Self.lossChunkRows, r1 = min(rows, r0 + Self.lossChunkRows)
+                        let sums = partial + chunk * R
+                        for r in r0..<r1 {
+                            let row = lg + r * R
+                            losses[r] = Self.softmaxCrossEntropyRow(row, R: R, target: Int(tgt[r]), weight: w[r])
+                            if r == r0 { sums.update(from: row, count: R) } else { Self.add(row, into: sums, count: R) }
+                        }
+                        chunk += min(threads, chunks)
                     }
                 }
             }
         }
+        lossChunks = chunks
         var total = 0.0
         for r in 0..<rows { total += Double(losses[r]) }
         timings.softmaxSeconds += now() - t0
         timings.softmaxFlops += 6 * Double(rows * R)
         return total
+    }
+
+    /// Rows of dL/dlogits summed together for db_fc before the chunks' sums are added.
+    static let lossChunkRows = 32
+
+    /// y (count) += x (count).
+    @inline(__always)
+    static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        while j < count {
+            let n = min(16, count - j)
+            Kernels.store(Kernels.load(y + j, n) + Kernels.load(x + j, n), y + j, n)
+            j += 16
+        }
     }
 
     /// One row of softmax cross-entropy: returns weight · (log Σ e^z − z_target) and
@@ -378,10 +406,10 @@ public final class PoemNetwork {
 
         // Output layer: logits = H_top W_fcᵀ + b_fc.
         var t0 = now()
-        // dW_fc (R, H) = dLogitsᵀ · H_top ;  db_fc = Σ_r dLogits[r]
+        // dW_fc (R, H) = dLogitsᵀ · H_top ;  db_fc = Σ_r dLogits[r] (the chunks' sums, in order)
         Kernels.gemm(m: R, n: H, k: rows, a: .transposeOf(dz, cols: R), b: .rowMajor(top, cols: H),
                      c: gradient + layout.fcWeight.offset, ldc: H, accumulate: false, workspace: workspace)
-        columnSums(dz, rows: rows, cols: R, into: gradient + layout.fcBias.offset)
+        columnSums(UnsafePointer(biasPartials.pointer), rows: lossChunks, cols: R, into: gradient + layout.fcBias.offset)
         // dH_top (T·B, H) = dLogits · W_fc
         let dh = dHidden.reserve(rows * H)
         Kernels.gemm(m: rows, n: H, k: R, a: .rowMajor(dz, cols: R), b: .rowMajor(parameters + layout.fcWeight.offset, cols: H),

@@ -72,7 +72,7 @@ package enum OptimizerKernels {
         typealias V = SIMD16<Float>
         let b1 = V(repeating: 0.9), c1 = V(repeating: 1 - 0.9 as Float)
         let b2 = V(repeating: 0.999), c2 = V(repeating: 1 - 0.999 as Float)
-        let eps = V(repeating: 1e-8), lr = V(repeating: stepSize), bc = V(repeating: bc2Sqrt)
+        let eps = V(repeating: 1e-8), lr = V(repeating: stepSize), bcInverse = V(repeating: 1 / bc2Sqrt)
         var i = 0
         while i < count {
             let k = min(16, count - i)
@@ -81,7 +81,8 @@ package enum OptimizerKernels {
             let vi = b2 * Kernels.load(v + i, k) + c2 * gi * gi
             Kernels.store(mi, m + i, k)
             Kernels.store(vi, v + i, k)
-            Kernels.store(Kernels.load(p + i, k) - lr * (mi / (vi.squareRoot() / bc + eps)), p + i, k)
+            // √v / √(1−β₂ᵗ) as a product with the reciprocal: one division per entry, not two.
+            Kernels.store(Kernels.load(p + i, k) - lr * (mi / (vi.squareRoot() * bcInverse + eps)), p + i, k)
             i += 16
         }
     }

@@ -27,11 +27,18 @@ extension Kernels {
         let nr = workspace.kernels.columns, u = forwardGroupUnits
         let G = 4 * H
         let buf = workspace.bBuffer(slot: slot, capacity: max(1, G * H))
-        for pc in 0..<G {
-            let q = pc / (4 * u), col = pc % (4 * u)
-            let source = whh + ((col / u) * H + u * q + col % u) * H   // row of W_hh = column of W_hhᵀ
-            let dst = buf + (pc / nr) * H * nr + pc % nr
-            for p in 0..<H { dst[p * nr] = source[p] }
+        let panels = G / nr, threads = min(workspace.threads, panels)
+        parallelFor(threads, pool: workspace.pool) { th in
+            var panel = th
+            while panel < panels {
+                for pc in (panel * nr)..<((panel + 1) * nr) {
+                    let q = pc / (4 * u), col = pc % (4 * u)
+                    let source = whh + ((col / u) * H + u * q + col % u) * H   // row of W_hh = column of W_hhᵀ
+                    let dst = buf + panel * H * nr + pc % nr
+                    for p in 0..<H { dst[p * nr] = source[p] }
+                }
+                panel += threads
+            }
         }
         return PackedB(k: H, n: G, nr: nr, buffer: buf)
     }
