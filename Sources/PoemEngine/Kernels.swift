@@ -37,8 +37,8 @@ package struct StridedMatrix {
     }
 }
 
-/// Runs `body(t)` for t in 0..<threads, in parallel when threads > 1 (on `pool` when given
-/// and large enough, else with Dispatch).
+/// Runs `body(t)` for t in 0..<threads, each on a thread of its own at the same time (on
+/// `pool` when given and large enough, else with Dispatch).
 @inline(__always)
 package func parallelFor(_ threads: Int, pool: WorkerPool? = nil, _ body: (Int) -> Void) {
     if threads <= 1 {
@@ -47,6 +47,17 @@ package func parallelFor(_ threads: Int, pool: WorkerPool? = nil, _ body: (Int) 
         pool.run { t in if t < threads { body(t) } }
     } else {
         DispatchQueue.concurrentPerform(iterations: threads, execute: body)
+    }
+}
+
+/// Runs `task(i, thread)` for i in 0..<count, each once, spread over the pool's threads as
+/// they come (`thread` picks a scratch buffer; results must not depend on it).
+@inline(__always)
+package func parallelTasks(_ count: Int, pool: WorkerPool?, _ task: (_ index: Int, _ thread: Int) -> Void) {
+    if let pool, pool.threads > 1, count > 1 {
+        pool.forEachTask(count, task)
+    } else {
+        for i in 0..<count { task(i, 0) }
     }
 }
 
@@ -165,27 +176,22 @@ package enum Kernels {
         let nr = workspace.kernels.columns
         let panels = (n + nr - 1) / nr
         let buf = workspace.bBuffer(slot: slot, capacity: max(1, panels * k * nr))
-        let threads = min(workspace.threads, panels)
-        parallelFor(threads, pool: workspace.pool) { t in
-            var panel = t
-            while panel < panels {
-                let j0 = panel * nr
-                let width = min(nr, n - j0)
-                let dst = buf + panel * k * nr
-                if b.colStride == 1 && width == nr {
-                    for p in 0..<k {
-                        let src = b.base + p * b.rowStride + j0
-                        copy(src, to: dst + p * nr, count: nr)
-                    }
-                } else {
-                    for p in 0..<k {
-                        let row = dst + p * nr
-                        let src = b.base + p * b.rowStride
-                        for j in 0..<width { row[j] = src[(j0 + j) * b.colStride] }
-                        for j in width..<nr { row[j] = 0 }
-                    }
+        parallelTasks(panels, pool: workspace.pool) { panel, _ in
+            let j0 = panel * nr
+            let width = min(nr, n - j0)
+            let dst = buf + panel * k * nr
+            if b.colStride == 1 && width == nr {
+                for p in 0..<k {
+                    let src = b.base + p * b.rowStride + j0
+                    copy(src, to: dst + p * nr, count: nr)
                 }
-                panel += threads
+            } else {
+                for p in 0..<k {
+                    let row = dst + p * nr
+                    let src = b.base + p * b.rowStride
+                    for j in 0..<width { row[j] = src[(j0 + j) * b.colStride] }
+                    for j in width..<nr { row[j] = 0 }
+                }
             }
         }
         return PackedB(k: k, n: n, nr: nr, buffer: buf)
@@ -302,63 +308,58 @@ package enum Kernels {
         let tiles = mTiles * nTiles
         let kBlocks = (k + kc - 1) / kc
         workspace.reservePackedA(((mc + mr - 1) / mr * mr) * kc)
-        let activeThreads = min(threads, tiles)
         // How the micro-kernel reads A: a row-major A by its rows, a transposed A (the MR
         // entries of a column contiguous) in place; only other strides, and a transposed A's
         // last partial row block, are packed.
         let byRows = a.colStride == 1, inPlace = !byRows && a.rowStride == 1
-        parallelFor(activeThreads, pool: workspace.pool) { t in
+        parallelTasks(tiles, pool: workspace.pool) { tile, t in
             let packed = workspace.packedA[t]
             let tileBuffer = workspace.tileBuffers[t]
-            var tile = t
-            while tile < tiles {
-                let mt = tile / nTiles, nt = tile % nTiles
-                let i0 = mt * mc, rows = min(mc, m - i0)
-                let fullRows = rows / mr * mr
-                let q0 = nt * ncPanels, q1 = min(panels, q0 + ncPanels)
-                for kb in 0..<kBlocks {
-                    let p0 = kb * kc, kLen = min(kc, k - p0)
-                    let add = accumulate || kb > 0 || biased
-                    if !byRows && !inPlace {
-                        packA(a: a, i0: i0, rows: rows, p0: p0, kLen: kLen, mr: mr, into: packed)
-                    } else if inPlace && fullRows < rows {
-                        packA(a: a, i0: i0 + fullRows, rows: rows - fullRows, p0: p0, kLen: kLen, mr: mr, into: packed)
-                    }
-                    for q in q0..<q1 {
-                        let j0 = q * nr, width = min(nr, n - j0)
-                        let bp = b.panel(q) + p0 * nr
-                        var r = 0
-                        while r < rows {
-                            let height = min(mr, rows - r)
-                            let cp = c + (i0 + r) * ldc + j0
-                            if biased && kb == 0 {
-                                // C starts as the bias rows; the first block's sums are added to it.
-                                for i in 0..<height { copy(bias! + j0, to: cp + i * ldc, count: width) }
-                            }
-                            let whole = height == mr && width == nr
-                            let dst = whole ? cp : tileBuffer, ldd = whole ? ldc : nr, addHere = whole && add
-                            if byRows {
-                                Tile.kernelRows(kLen: kLen, a: a.base + (i0 + r) * a.rowStride + p0, lda: a.rowStride, height: height,
-                                                b: bp, c: dst, ldc: ldd, add: addHere)
-                            } else if inPlace && height == mr {
-                                Tile.kernel(kLen: kLen, a: a.base + p0 * a.colStride + i0 + r, lda: a.colStride, b: bp,
-                                            c: dst, ldc: ldd, add: addHere)
-                            } else {
-                                let block = inPlace ? 0 : r / mr
-                                Tile.kernel(kLen: kLen, a: packed + block * kLen * mr, lda: mr, b: bp, c: dst, ldc: ldd, add: addHere)
-                            }
-                            if !whole {
-                                for i in 0..<height {
-                                    for j in 0..<width {
-                                        cp[i * ldc + j] = add ? cp[i * ldc + j] + tileBuffer[i * nr + j] : tileBuffer[i * nr + j]
-                                    }
+            let mt = tile / nTiles, nt = tile % nTiles
+            let i0 = mt * mc, rows = min(mc, m - i0)
+            let fullRows = rows / mr * mr
+            let q0 = nt * ncPanels, q1 = min(panels, q0 + ncPanels)
+            for kb in 0..<kBlocks {
+                let p0 = kb * kc, kLen = min(kc, k - p0)
+                let add = accumulate || kb > 0 || biased
+                if !byRows && !inPlace {
+                    packA(a: a, i0: i0, rows: rows, p0: p0, kLen: kLen, mr: mr, into: packed)
+                } else if inPlace && fullRows < rows {
+                    packA(a: a, i0: i0 + fullRows, rows: rows - fullRows, p0: p0, kLen: kLen, mr: mr, into: packed)
+                }
+                for q in q0..<q1 {
+                    let j0 = q * nr, width = min(nr, n - j0)
+                    let bp = b.panel(q) + p0 * nr
+                    var r = 0
+                    while r < rows {
+                        let height = min(mr, rows - r)
+                        let cp = c + (i0 + r) * ldc + j0
+                        if biased && kb == 0 {
+                            // C starts as the bias rows; the first block's sums are added to it.
+                            for i in 0..<height { copy(bias! + j0, to: cp + i * ldc, count: width) }
+                        }
+                        let whole = height == mr && width == nr
+                        let dst = whole ? cp : tileBuffer, ldd = whole ? ldc : nr, addHere = whole && add
+                        if byRows {
+                            Tile.kernelRows(kLen: kLen, a: a.base + (i0 + r) * a.rowStride + p0, lda: a.rowStride, height: height,
+                                            b: bp, c: dst, ldc: ldd, add: addHere)
+                        } else if inPlace && height == mr {
+                            Tile.kernel(kLen: kLen, a: a.base + p0 * a.colStride + i0 + r, lda: a.colStride, b: bp,
+                                        c: dst, ldc: ldd, add: addHere)
+                        } else {
+                            let block = inPlace ? 0 : r / mr
+                            Tile.kernel(kLen: kLen, a: packed + block * kLen * mr, lda: mr, b: bp, c: dst, ldc: ldd, add: addHere)
+                        }
+                        if !whole {
+                            for i in 0..<height {
+                                for j in 0..<width {
+                                    cp[i * ldc + j] = add ? cp[i * ldc + j] + tileBuffer[i * nr + j] : tileBuffer[i * nr + j]
                                 }
                             }
-                            r += mr
                         }
+                        r += mr
                     }
                 }
-                tile += activeThreads
             }
         }
     }

@@ -280,22 +280,17 @@ public final class PoemNetwork {
         // threads, fix the order of the sums.
         t0 = now()
         let losses = rowLoss.reserve(rows)
-        let threads = workspace.threads
         let chunks = (rows + Self.lossChunkRows - 1) / Self.lossChunkRows
         let partial = biasPartials.reserve(chunks * R)
         targetTokens.withUnsafeBufferPointer { tgt in
             targetWeight.withUnsafeBufferPointer { w in
-                parallelFor(min(threads, chunks), pool: workspace.pool) { th in
-                    var chunk = th
-                    while chunk < chunks {
-                        let r0 = chunk * Self.lossChunkRows, r1 = min(rows, r0 + Self.lossChunkRows)
-                        let sums = partial + chunk * R
-                        for r in r0..<r1 {
-                            let row = lg + r * R
-                            losses[r] = Self.softmaxCrossEntropyRow(row, R: R, target: Int(tgt[r]), weight: w[r])
-                            if r == r0 { sums.update(from: row, count: R) } else { Self.add(row, into: sums, count: R) }
-                        }
-                        chunk += min(threads, chunks)
+                parallelTasks(chunks, pool: workspace.pool) { chunk, _ in
+                    let r0 = chunk * Self.lossChunkRows, r1 = min(rows, r0 + Self.lossChunkRows)
+                    let sums = partial + chunk * R
+                    for r in r0..<r1 {
+                        let row = lg + r * R
+                        losses[r] = Self.softmaxCrossEntropyRow(row, R: R, target: Int(tgt[r]), weight: w[r])
+                        if r == r0 { sums.update(from: row, count: R) } else { Self.add(row, into: sums, count: R) }
                     }
                 }
             }
@@ -501,16 +496,11 @@ public final class PoemNetwork {
     /// out (cols) = Σ_r m[r] over rows in order; columns split between threads.
     private func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
         let chunks = (cols + 15) / 16
-        let threads = min(workspace.threads, chunks)
-        parallelFor(threads, pool: workspace.pool) { th in
-            var q = th
-            while q < chunks {
-                let j = q * 16, n = min(16, cols - j)
-                var acc = SIMD16<Float>()
-                for r in 0..<rows { acc += Kernels.load(m + r * cols + j, n) }
-                Kernels.store(acc, out + j, n)
-                q += threads
-            }
+        parallelTasks(chunks, pool: workspace.pool) { q, _ in
+            let j = q * 16, n = min(16, cols - j)
+            var acc = SIMD16<Float>()
+            for r in 0..<rows { acc += Kernels.load(m + r * cols + j, n) }
+            Kernels.store(acc, out + j, n)
         }
     }
 

@@ -29,18 +29,13 @@ package enum OptimizerKernels {
         var partial = [Float](repeating: 0, count: chunks)
         g.withUnsafeBufferPointer { p in
             partial.withUnsafeMutableBufferPointer { out in
-                let used = max(1, min(threads, chunks))
-                parallelFor(used, pool: pool) { th in
-                    var q = th
-                    while q < chunks {
-                        let base = p.baseAddress! + q * chunk
-                        let n = min(chunk, p.count - q * chunk)
-                        var acc = SIMD16<Float>()
-                        var i = 0
-                        while i < n { let v = Kernels.load(base + i, min(16, n - i)); acc = acc.addingProduct(v, v); i += 16 }
-                        out[q] = acc.sum()
-                        q += used
-                    }
+                parallelTasks(chunks, pool: threads > 1 ? pool : nil) { q, _ in
+                    let base = p.baseAddress! + q * chunk
+                    let n = min(chunk, p.count - q * chunk)
+                    var acc = SIMD16<Float>()
+                    var i = 0
+                    while i < n { let v = Kernels.load(base + i, min(16, n - i)); acc = acc.addingProduct(v, v); i += 16 }
+                    out[q] = acc.sum()
                 }
             }
         }
@@ -99,20 +94,15 @@ package enum OptimizerKernels {
         precondition(gradient.count == n && firstMoment.count == n && secondMoment.count == n, "Adam: arrays of different lengths")
         let chunk = 4096
         let chunks = (n + chunk - 1) / chunk
-        let threads = max(1, min(pool.threads, chunks))
         parameters.withUnsafeMutableBufferPointer { p in
             gradient.withUnsafeBufferPointer { g in
                 firstMoment.withUnsafeMutableBufferPointer { m in
                     secondMoment.withUnsafeMutableBufferPointer { v in
                         let pp = p.baseAddress!, gp = g.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
-                        parallelFor(threads, pool: pool) { th in
-                            var q = th
-                            while q < chunks {
-                                let lo = q * chunk, hi = min(n, lo + chunk)
-                                adamChunk(pp + lo, gp + lo, mp + lo, vp + lo, hi - lo, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
-                                          gradientScale: gradientScale)
-                                q += threads
-                            }
+                        parallelTasks(chunks, pool: pool) { q, _ in
+                            let lo = q * chunk, hi = min(n, lo + chunk)
+                            adamChunk(pp + lo, gp + lo, mp + lo, vp + lo, hi - lo, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
+                                      gradientScale: gradientScale)
                         }
                     }
                 }

@@ -27,17 +27,12 @@ extension Kernels {
         let nr = workspace.kernels.columns, u = forwardGroupUnits
         let G = 4 * H
         let buf = workspace.bBuffer(slot: slot, capacity: max(1, G * H))
-        let panels = G / nr, threads = min(workspace.threads, panels)
-        parallelFor(threads, pool: workspace.pool) { th in
-            var panel = th
-            while panel < panels {
-                for pc in (panel * nr)..<((panel + 1) * nr) {
-                    let q = pc / (4 * u), col = pc % (4 * u)
-                    let source = whh + ((col / u) * H + u * q + col % u) * H   // row of W_hh = column of W_hhᵀ
-                    let dst = buf + panel * H * nr + pc % nr
-                    for p in 0..<H { dst[p * nr] = source[p] }
-                }
-                panel += threads
+        parallelTasks(G / nr, pool: workspace.pool) { panel, _ in
+            for pc in (panel * nr)..<((panel + 1) * nr) {
+                let q = pc / (4 * u), col = pc % (4 * u)
+                let source = whh + ((col / u) * H + u * q + col % u) * H   // row of W_hh = column of W_hhᵀ
+                let dst = buf + panel * H * nr + pc % nr
+                for p in 0..<H { dst[p * nr] = source[p] }
             }
         }
         return PackedB(k: H, n: G, nr: nr, buffer: buf)
@@ -94,39 +89,34 @@ extension Kernels {
         typealias V = SIMD16<Float>
         let G = 4 * H, u = forwardGroupUnits, width = 4 * u
         let groups = H / u
-        let threads = min(workspace.threads, groups)
         workspace.reserveStepBuffers(stepRows(Tile.self, B) * width)
-        parallelFor(threads, pool: workspace.pool) { th in
+        parallelTasks(groups, pool: workspace.pool) { q, th in
             let tile = workspace.stepBuffers[th]
-            var q = th
-            while q < groups {
-                let u0 = u * q
-                if let hPrev {
-                    groupProduct(Tile.self, rows: B, k: H, a: hPrev, lda: H, b: packed, firstPanel: q * width / Tile.nr,
-                                 width: width, out: tile)
-                } else {
-                    tile.update(repeating: 0, count: B * width)
+            let u0 = u * q
+            if let hPrev {
+                groupProduct(Tile.self, rows: B, k: H, a: hPrev, lda: H, b: packed, firstPanel: q * width / Tile.nr,
+                             width: width, out: tile)
+            } else {
+                tile.update(repeating: 0, count: B * width)
+            }
+            for row in 0..<B {
+                let t = UnsafeRawPointer(tile + row * width)
+                let zr = UnsafeMutableRawPointer(z + row * G + u0)
+                // z = (x W_ihᵀ + b) + h W_hhᵀ, then the activations.
+                @inline(__always) func gate(_ k: Int) -> V {
+                    zr.loadUnaligned(fromByteOffset: 4 * k * H, as: V.self) + t.loadUnaligned(fromByteOffset: 64 * k, as: V.self)
                 }
-                for row in 0..<B {
-                    let t = UnsafeRawPointer(tile + row * width)
-                    let zr = UnsafeMutableRawPointer(z + row * G + u0)
-                    // z = (x W_ihᵀ + b) + h W_hhᵀ, then the activations.
-                    @inline(__always) func gate(_ k: Int) -> V {
-                        zr.loadUnaligned(fromByteOffset: 4 * k * H, as: V.self) + t.loadUnaligned(fromByteOffset: 64 * k, as: V.self)
-                    }
-                    let ig = sigmoid(gate(0)), fg = sigmoid(gate(1)), gg = tanh(gate(2)), og = sigmoid(gate(3))
-                    zr.storeBytes(of: ig, as: V.self)
-                    zr.storeBytes(of: fg, toByteOffset: 4 * H, as: V.self)
-                    zr.storeBytes(of: gg, toByteOffset: 8 * H, as: V.self)
-                    zr.storeBytes(of: og, toByteOffset: 12 * H, as: V.self)
-                    let cp = cPrev.map { UnsafeRawPointer($0 + row * H + u0).loadUnaligned(as: V.self) } ?? V()
-                    let c = fg * cp + ig * gg
-                    let tc = tanh(c)
-                    UnsafeMutableRawPointer(cell + row * H + u0).storeBytes(of: c, as: V.self)
-                    UnsafeMutableRawPointer(tanhCell + row * H + u0).storeBytes(of: tc, as: V.self)
-                    UnsafeMutableRawPointer(h + row * H + u0).storeBytes(of: og * tc, as: V.self)
-                }
-                q += threads
+                let ig = sigmoid(gate(0)), fg = sigmoid(gate(1)), gg = tanh(gate(2)), og = sigmoid(gate(3))
+                zr.storeBytes(of: ig, as: V.self)
+                zr.storeBytes(of: fg, toByteOffset: 4 * H, as: V.self)
+                zr.storeBytes(of: gg, toByteOffset: 8 * H, as: V.self)
+                zr.storeBytes(of: og, toByteOffset: 12 * H, as: V.self)
+                let cp = cPrev.map { UnsafeRawPointer($0 + row * H + u0).loadUnaligned(as: V.self) } ?? V()
+                let c = fg * cp + ig * gg
+                let tc = tanh(c)
+                UnsafeMutableRawPointer(cell + row * H + u0).storeBytes(of: c, as: V.self)
+                UnsafeMutableRawPointer(tanhCell + row * H + u0).storeBytes(of: tc, as: V.self)
+                UnsafeMutableRawPointer(h + row * H + u0).storeBytes(of: og * tc, as: V.self)
             }
         }
     }
@@ -151,38 +141,33 @@ extension Kernels {
                                                   dz: UnsafeMutablePointer<Float>, packedWhh: PackedB, workspace: Workspace) {
         typealias V = SIMD16<Float>
         let G = 4 * H, nr = backwardGroupUnits, groups = H / nr
-        let threads = min(workspace.threads, groups)
         let one = V(repeating: 1)
         workspace.reserveStepBuffers(stepRows(Tile.self, B) * nr)
-        parallelFor(threads, pool: workspace.pool) { th in
+        parallelTasks(groups, pool: workspace.pool) { q, th in
             let tile = workspace.stepBuffers[th]
-            var q = th
-            while q < groups {
-                let u0 = q * nr
-                if let dzNext {
-                    groupProduct(Tile.self, rows: B, k: G, a: dzNext, lda: G, b: packedWhh, firstPanel: q * nr / Tile.nr,
-                                 width: nr, out: tile)
-                } else {
-                    tile.update(repeating: 0, count: B * nr)
+            let u0 = q * nr
+            if let dzNext {
+                groupProduct(Tile.self, rows: B, k: G, a: dzNext, lda: G, b: packedWhh, firstPanel: q * nr / Tile.nr,
+                             width: nr, out: tile)
+            } else {
+                tile.update(repeating: 0, count: B * nr)
+            }
+            for row in 0..<B {
+                let a = act + row * G, d = dz + row * G
+                for half in 0..<2 {
+                    let u = u0 + 16 * half
+                    let ig = load(a + u, 16), fg = load(a + H + u, 16)
+                    let gg = load(a + 2 * H + u, 16), og = load(a + 3 * H + u, 16)
+                    let tcv = load(tanhCell + row * H + u, 16)
+                    let dh = load(dhOut + row * H + u, 16) + load(tile + row * nr + 16 * half, 16)
+                    let dc = load(dcNext + row * H + u, 16) + dh * og * (one - tcv * tcv)
+                    let cp = cPrev.map { load($0 + row * H + u, 16) } ?? V()
+                    store(dc * gg * ig * (one - ig), d + u, 16)
+                    store(dc * cp * fg * (one - fg), d + H + u, 16)
+                    store(dc * ig * (one - gg * gg), d + 2 * H + u, 16)
+                    store(dh * tcv * og * (one - og), d + 3 * H + u, 16)
+                    store(dc * fg, dcNext + row * H + u, 16)
                 }
-                for row in 0..<B {
-                    let a = act + row * G, d = dz + row * G
-                    for half in 0..<2 {
-                        let u = u0 + 16 * half
-                        let ig = load(a + u, 16), fg = load(a + H + u, 16)
-                        let gg = load(a + 2 * H + u, 16), og = load(a + 3 * H + u, 16)
-                        let tcv = load(tanhCell + row * H + u, 16)
-                        let dh = load(dhOut + row * H + u, 16) + load(tile + row * nr + 16 * half, 16)
-                        let dc = load(dcNext + row * H + u, 16) + dh * og * (one - tcv * tcv)
-                        let cp = cPrev.map { load($0 + row * H + u, 16) } ?? V()
-                        store(dc * gg * ig * (one - ig), d + u, 16)
-                        store(dc * cp * fg * (one - fg), d + H + u, 16)
-                        store(dc * ig * (one - gg * gg), d + 2 * H + u, 16)
-                        store(dh * tcv * og * (one - og), d + 3 * H + u, 16)
-                        store(dc * fg, dcNext + row * H + u, 16)
-                    }
-                }
-                q += threads
             }
         }
     }

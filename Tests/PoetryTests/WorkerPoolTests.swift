@@ -1,6 +1,6 @@
-// WorkerPoolTests.swift — the worker pool under stress: thousands of parallel sections with
-// more threads than cores, each section checked to run every task exactly once, all under a
-// deadline so that a deadlock fails the test instead of hanging it.
+// WorkerPoolTests.swift — the worker pool under stress: thousands of parallel sections of both
+// kinds with more threads than cores, each section checked to run every thread or task exactly
+// once, all under a deadline so that a deadlock fails the test instead of hanging it.
 
 import Foundation
 import XCTest
@@ -22,20 +22,31 @@ func finishesWithin(_ seconds: Double, _ work: @escaping @Sendable () -> Void) -
 final class ResultBox: @unchecked Sendable { var value = -1 }
 
 final class WorkerPoolTests: XCTestCase {
-    /// Runs `sections` sections on `pool`; every 8th is preceded by a pause long enough for the
-    /// helpers to go to sleep, so both the spinning and the sleeping hand-over are exercised.
-    /// Returns the number of sections in which some task did not run exactly once.
+    /// Runs `sections` sections on `pool`, alternating the two kinds: `run` (every thread once)
+    /// and `forEachTask` (1…40 tasks, each once, on any thread). Every 8th is preceded by a pause
+    /// long enough for the helpers to go to sleep, so both the spinning and the sleeping
+    /// hand-over are exercised. Returns the number of threads or tasks that did not run exactly once.
     static func stress(_ pool: WorkerPool, sections: Int) -> Int {
-        // Task t writes only counts[t]; the caller reads them after `run` returns.
-        let counts = UnsafeMutablePointer<Int>.allocate(capacity: pool.threads)
-        counts.initialize(repeating: 0, count: pool.threads)
+        // Thread or task i writes only counts[i]; the caller reads them after the section returns.
+        let capacity = max(pool.threads, 40)
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+        counts.initialize(repeating: 0, count: capacity)
         defer { counts.deallocate() }
         var wrong = 0
         for s in 0..<sections {
             if s % 8 == 0 { usleep(120) }
-            pool.run { t in counts[t] += 1 }
-            for t in 0..<pool.threads where counts[t] != 1 { wrong += 1 }
-            counts.update(repeating: 0, count: pool.threads)
+            let expected: Int
+            if s % 2 == 0 {
+                pool.run { t in counts[t] += 1 }
+                expected = pool.threads
+            } else {
+                expected = 1 + s % 40
+                pool.forEachTask(expected) { i, thread in
+                    if thread < pool.threads { counts[i] += 1 }
+                }
+            }
+            for i in 0..<capacity where counts[i] != (i < expected ? 1 : 0) { wrong += 1 }
+            counts.update(repeating: 0, count: capacity)
         }
         return wrong
     }
@@ -68,5 +79,20 @@ final class WorkerPoolTests: XCTestCase {
         }
         XCTAssertFalse(finished)
         never.signal()
+    }
+
+    func testTasksAllRunWhenHelpersAreSlowToJoin() {
+        // Helpers that sleep between sections (threads > cores) often join late or not at all;
+        // the caller then runs the tasks itself. Each task must still run exactly once.
+        let pool = WorkerPool(threads: 4, cores: 1)
+        var wrong = 0
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+        defer { counts.deallocate() }
+        for _ in 0..<500 {
+            counts.initialize(repeating: 0, count: 64)
+            pool.forEachTask(64) { i, _ in counts[i] += 1 }
+            wrong += (0..<64).filter { counts[$0] != 1 }.count
+        }
+        XCTAssertEqual(wrong, 0)
     }
 }
