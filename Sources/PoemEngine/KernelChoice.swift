@@ -4,7 +4,7 @@
 // The candidates are the tiles of MicroTiles.swift; each runs on every CPU, only the speed
 // differs. The choice is made once per process at first use by a short measurement (the
 // planner idea of FFTW): each candidate multiplies a (192 × 128) by a (128 × 512) matrix on
-// one thread, a few times in turn, and the fastest (least of its times) wins. A choice can
+// one thread, seven times in turn, and the fastest (least of its times) wins. A choice can
 // also be forced by its id, e.g. to rerun a measurement or to resume a run on the tile it used.
 // Results do not depend on the choice: every tile sums each entry as the same chain of fused
 // multiply-adds (see MicroTiles.swift), and the trainer's other kernels do not look at it.
@@ -60,7 +60,7 @@ public struct KernelSelection: Sendable, Codable, Equatable {
     public var candidates: [Candidate]
 
     /// Times every candidate on the same product, in turn, `rounds` times; the fastest wins.
-    public static func measure(rounds: Int = 5) -> KernelSelection {
+    public static func measure(rounds: Int = 7) -> KernelSelection {
         let m = 192, n = 512, k = 128
         var rng = UInt32(12345)
         func next() -> Float {

@@ -137,6 +137,30 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    func testTrainingStepsGiveTheSameWeightsWithEveryTile() throws {
+        // A run resumed on another tile than the one it started on therefore continues bit
+        // for bit: Adam's moments and the weights do not record the tile.
+        let config = PoemModelConfig(rows: 30, embeddingDim: 12, hiddenSize: 32, layers: 2)
+        var rng = SeededGenerator(seed: 31)
+        let poems: [[Int32]] = (0..<24).map { _ in (0..<(4 + rng.int(below: 8))).map { _ in Int32(rng.int(below: 29)) } }
+        var weights: [[Float]] = []
+        for choice in KernelChoice.allCases {
+            var options = TrainingOptions()
+            options.batchSize = 8
+            options.maxSteps = 6
+            options.threads = 2
+            options.kernels = choice
+            let trainer = try PoemTrainer(poems: poems, model: PoemModel(config: config, seed: 9), options: options)
+            _ = trainer.run()
+            XCTAssertEqual(trainer.network.kernels, choice)
+            weights.append(trainer.model.parameters)
+        }
+        for (choice, w) in zip(KernelChoice.allCases, weights) {
+            XCTAssertTrue(w == weights[0], "\(choice): weights after 6 steps differ from \(KernelChoice.allCases[0])")
+        }
+        XCTAssertFalse(weights[0] == PoemModel(config: config, seed: 9).parameters, "the steps changed nothing")
+    }
+
     func testKernelChoiceIdsAreStableAndTheMeasurementPicksACandidate() {
         XCTAssertEqual(KernelChoice.allCases.map(\.id), ["8x32-simd16", "6x16-simd8", "12x8-simd4"])
         for choice in KernelChoice.allCases { XCTAssertEqual(KernelChoice(id: choice.id), choice) }
