@@ -253,7 +253,7 @@ package enum Kernels {
     /// KC block's sum, then the later blocks' sums in order).
     package static func gemm(m: Int, a: StridedMatrix, b: PackedB, c: UnsafeMutablePointer<Float>, ldc: Int,
                              accumulate: Bool, bias: UnsafePointer<Float>? = nil, workspace: Workspace) {
-        precondition(b.nr == workspace.kernels.columns, "B was packed for another tile")
+        if b.nr != workspace.kernels.columns { fatalError("B was packed for another tile") }
         switch workspace.kernels {
         case .tile8x32: gemm(Tile8x32.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, bias: bias, workspace: workspace)
         case .tile6x16: gemm(Tile6x16.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, bias: bias, workspace: workspace)

@@ -80,12 +80,12 @@ public struct PhaseTimings: Equatable, Sendable, Codable {
 /// A batch of poems, padded to a common length. Tokens are (B, S) batch-major with S = T + 1.
 public struct PoemBatch {
     /// (B, S) token indices, padded with the spare row R − 1.
-    public var tokens: [Int32]
+    public private(set) var tokens: [Int32]
     /// (B) true lengths (≤ S).
-    public var lengths: [Int]
+    public private(set) var lengths: [Int]
     public var batchSize: Int { lengths.count }
     /// S: the padded length.
-    public var span: Int
+    public private(set) var span: Int
 
     /// Pads `poems` (encoded, with G and E) with `padding`.
     public init(poems: [[Int32]], padding: Int32) {
@@ -161,14 +161,17 @@ public final class PoemNetwork {
     // MARK: - Safe entry points
 
     /// The mean cross-entropy of the model with `parameters` (P) on `batch`.
+    /// Traps when `parameters` does not have the layout's count (checked in every build: the
+    /// kernels run without bounds checks).
     public func loss(parameters: [Float], batch: PoemBatch) -> Double {
-        precondition(parameters.count == layout.count, "\(parameters.count) parameters, the layout has \(layout.count)")
+        checkCount(parameters)
         return parameters.withUnsafeBufferPointer { forward(parameters: $0.baseAddress!, batch: batch) }
     }
 
     /// The mean cross-entropy on `batch` and its gradient dL/dθ (P), written into `gradient`.
+    /// Traps when `parameters` does not have the layout's count; `gradient` is resized to it.
     public func lossAndGradient(parameters: [Float], batch: PoemBatch, gradient: inout [Float]) -> Double {
-        precondition(parameters.count == layout.count, "\(parameters.count) parameters, the layout has \(layout.count)")
+        checkCount(parameters)
         if gradient.count != layout.count { gradient = [Float](repeating: 0, count: layout.count) }
         return parameters.withUnsafeBufferPointer { p in
             gradient.withUnsafeMutableBufferPointer { g in
@@ -176,6 +179,12 @@ public final class PoemNetwork {
                 backward(parameters: p.baseAddress!, gradient: g.baseAddress!)
                 return loss
             }
+        }
+    }
+
+    private func checkCount(_ parameters: [Float]) {
+        if parameters.count != layout.count {
+            fatalError("PoemNetwork: \(parameters.count) parameters given, the layout has \(layout.count)")
         }
     }
 

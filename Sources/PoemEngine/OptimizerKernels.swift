@@ -91,7 +91,7 @@ package enum OptimizerKernels {
     package static func adam(parameters: inout [Float], gradient: [Float], firstMoment: inout [Float], secondMoment: inout [Float],
                              stepSize: Float, bc2Sqrt: Float, gradientScale: Float, pool: WorkerPool) {
         let n = parameters.count
-        precondition(gradient.count == n && firstMoment.count == n && secondMoment.count == n, "Adam: arrays of different lengths")
+        if gradient.count != n || firstMoment.count != n || secondMoment.count != n { fatalError("Adam: arrays of different lengths") }
         let chunk = 4096
         let chunks = (n + chunk - 1) / chunk
         parameters.withUnsafeMutableBufferPointer { p in
