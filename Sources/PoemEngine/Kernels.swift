@@ -3,8 +3,10 @@
 // Dimension letters: C (m, n) = A (m, k) · B (k, n). Operands are read through strides, so
 // a transposed operand is just a different pair of strides.
 // The fast GEMM runs one micro-kernel tile (MR × NR, see MicroTiles.swift; the workspace's
-// `KernelChoice` picks it): B is packed into panels of NR columns, A into panels of MR rows,
-// K is blocked by KC = 256. Work is split into tiles of C and each tile belongs to one thread.
+// `KernelChoice` picks it): B is packed into panels of NR columns; A is read in place (by rows
+// when row-major, by columns when transposed) or, for other strides, packed into panels of MR
+// rows; K is blocked by KC = 256. Work is split into tiles of C, each computed whole by one
+// thread (tiles are claimed as threads come free; which thread takes one does not matter).
 // Summation order: entry (i, j) of C is, for each KC block in order, one chain of fused
 // multiply-adds over k in order starting from zero, and the block sums are added to C in
 // order. Neither the thread count nor the tile changes that order, so the result does not

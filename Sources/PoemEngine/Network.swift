@@ -15,7 +15,8 @@
 //   dz_g = dc_t ⊙ i ⊙ (1−g²),         dz_f = dc_t ⊙ c_{t−1} ⊙ f(1−f)
 //   dh_{t−1} += dz_t W_hh,  dW_hh = Σ_t dz_tᵀ h_{t−1},  dW_ih = Σ_t dz_tᵀ x_t,  db = Σ_t dz_t
 // `forward` keeps exactly what `backward` needs: every layer's input, activated gates,
-// cells, tanh(cells) and outputs, and the logits (overwritten by their gradient).
+// cells, tanh(cells) and outputs, the logits (overwritten by their gradient) and, per chunk
+// of 32 rows, the sum of those gradient rows (db_fc is the chunks' sums added in order).
 // The gradient is written (not added) into the caller's buffer.
 // Leaves out: dropout, initial states other than zero, sequence packing.
 

@@ -2,7 +2,8 @@
 // the finiteness test and Adam, 16 lanes at a time.
 //
 // Each pass gives the same bits for any thread count: element-wise updates do not depend on
-// the split, and the norm adds fixed 4,096-entry chunks in a fixed order.
+// the split, and the norm adds fixed 4,096-entry chunks in a fixed order. Square roots are
+// vector instructions (the target is built with -fno-math-errno).
 
 import Foundation
 

@@ -87,7 +87,7 @@ public struct TorchReference: Sendable {
     /// Where the project's script may be: under the current directory, then under each folder
     /// above the running executable (a build in `.build/…/release` of the project).
     public static func scriptCandidates() -> [String] {
-        var paths = [FileManager.default.currentDirectoryPath + "/" + scriptPath]
+        var paths = [scriptPath]   // relative to the current directory
         var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<5 {
             paths.append(dir.appendingPathComponent(scriptPath).path)
