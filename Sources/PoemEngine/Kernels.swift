@@ -107,7 +107,7 @@ package enum Kernels {
         package let pool: WorkerPool
         var packedA: [UnsafeMutablePointer<Float>]
         var packedACapacity: Int
-        /// Per thread: (maxTileRows, 2 · maxTileColumns) scratch for partial tiles and fused steps.
+        /// Per thread: scratch for a partial tile of C, (maxTileRows, maxTileColumns) at most.
         var tileBuffers: [UnsafeMutablePointer<Float>]
         var packedB: [UnsafeMutablePointer<Float>] = []
         var packedBCapacity: [Int] = []
@@ -126,7 +126,7 @@ package enum Kernels {
             packedACapacity = 72 * Kernels.kc
             packedA = (0..<self.threads).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: 72 * Kernels.kc) }
             tileBuffers = (0..<self.threads).map { _ in
-                UnsafeMutablePointer<Float>.allocate(capacity: Kernels.maxTileRows * 2 * Kernels.maxTileColumns)
+                UnsafeMutablePointer<Float>.allocate(capacity: Kernels.maxTileRows * Kernels.maxTileColumns)
             }
         }
 

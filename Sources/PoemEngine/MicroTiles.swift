@@ -16,7 +16,9 @@
 // Summation order: every entry of acc is one chain of fused multiply-adds over p = 0, 1, …
 // in order, starting from zero, whatever the tile — so the tile changes the speed and never
 // the bits of a result.
-// Leaves out: prefetch hints, edge kernels (the caller pads partial tiles).
+// Each tile also has a 4-row form (`kernelRows4`) for the rows left over by MR-row blocks in
+// the recurrent steps. Leaves out: prefetch hints; other edge kernels (the caller pads partial
+// tiles).
 
 /// One micro-kernel shape. A is read either packed (entry (i, p) at `a[p · lda + i]`, lda ≥ MR)
 /// or by rows (entry (i, p) at `a[i · lda + p]`); B is always a packed (kLen, NR) panel.
