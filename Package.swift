@@ -15,7 +15,9 @@ import PackageDescription
 
 let targetCPU = ProcessInfo.processInfo.environment["WORKBENCH_TARGET_CPU"] ?? "native"
 let kernelFlags: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    // -fno-math-errno: square roots become vector instructions (with errno, each lane of a
+    // SIMD square root was a call to libm's sqrtf).
+    .unsafeFlags(["-Ounchecked", "-wmo", "-Xcc", "-fno-math-errno"], .when(configuration: .release)),
     .unsafeFlags(["-Xcc", "-march=\(targetCPU)", "-target-cpu", targetCPU], .when(configuration: .release)),
 ]
 

@@ -79,7 +79,8 @@ public struct ParameterLayout: Equatable, Sendable {
     }
 
     public subscript(name: String) -> ParameterSlice {
-        guard let s = slices.first(where: { $0.name == name }) else { preconditionFailure("no parameter \(name)") }
+        // fatalError, not a precondition: this target is built with -Ounchecked, which drops those.
+        guard let s = slices.first(where: { $0.name == name }) else { fatalError("no parameter \(name)") }
         return s
     }
 
@@ -102,7 +103,7 @@ public struct PoemModel: Equatable, Sendable {
     public var config: PoemModelConfig { layout.config }
 
     public init(layout: ParameterLayout, parameters: [Float]) {
-        precondition(parameters.count == layout.count, "parameter count \(parameters.count) != layout \(layout.count)")
+        if parameters.count != layout.count { fatalError("parameter count \(parameters.count) != layout \(layout.count)") }
         self.layout = layout
         self.parameters = parameters
     }

@@ -15,7 +15,8 @@
 //   dz_g = dc_t ⊙ i ⊙ (1−g²),         dz_f = dc_t ⊙ c_{t−1} ⊙ f(1−f)
 //   dh_{t−1} += dz_t W_hh,  dW_hh = Σ_t dz_tᵀ h_{t−1},  dW_ih = Σ_t dz_tᵀ x_t,  db = Σ_t dz_t
 // `forward` keeps exactly what `backward` needs: every layer's input, activated gates,
-// cells, tanh(cells) and outputs, and the logits (overwritten by their gradient).
+// cells, tanh(cells) and outputs, the logits (overwritten by their gradient) and, per chunk
+// of 32 rows, the sum of those gradient rows (db_fc is the chunks' sums added in order).
 // The gradient is written (not added) into the caller's buffer.
 // Leaves out: dropout, initial states other than zero, sequence packing.
 
@@ -23,7 +24,7 @@ import Dispatch
 import Foundation
 
 /// A growable raw Float32 buffer.
-final class FloatBuffer {
+package final class FloatBuffer {
     private(set) var pointer: UnsafeMutablePointer<Float>
     private(set) var capacity: Int
     init(_ capacity: Int = 16) {
@@ -58,7 +59,9 @@ public struct PhaseTimings: Equatable, Sendable, Codable {
     /// Softmax, cross-entropy and its gradient.
     public var softmaxSeconds: Double = 0
     public var softmaxFlops: Double = 0
-    /// Everything else (embedding, biases, clipping, optimizer).
+    /// The optimizer pass: gradient norm, clipping and the update (memory-bound, no FLOP count).
+    public var optimizerSeconds: Double = 0
+    /// Everything else (embedding lookup and its gradient).
     public var otherSeconds: Double = 0
 
     public init() {}
@@ -68,6 +71,7 @@ public struct PhaseTimings: Equatable, Sendable, Codable {
         a.projectionSeconds += b.projectionSeconds; a.projectionFlops += b.projectionFlops
         a.outputSeconds += b.outputSeconds; a.outputFlops += b.outputFlops
         a.softmaxSeconds += b.softmaxSeconds; a.softmaxFlops += b.softmaxFlops
+        a.optimizerSeconds += b.optimizerSeconds
         a.otherSeconds += b.otherSeconds
     }
 }
@@ -77,12 +81,12 @@ public struct PhaseTimings: Equatable, Sendable, Codable {
 /// A batch of poems, padded to a common length. Tokens are (B, S) batch-major with S = T + 1.
 public struct PoemBatch {
     /// (B, S) token indices, padded with the spare row R − 1.
-    public var tokens: [Int32]
+    public private(set) var tokens: [Int32]
     /// (B) true lengths (≤ S).
-    public var lengths: [Int]
+    public private(set) var lengths: [Int]
     public var batchSize: Int { lengths.count }
     /// S: the padded length.
-    public var span: Int
+    public private(set) var span: Int
 
     /// Pads `poems` (encoded, with G and E) with `padding`.
     public init(poems: [[Int32]], padding: Int32) {
@@ -100,7 +104,12 @@ public struct PoemBatch {
 /// Forward/backward engine for one model shape; owns all work buffers.
 public final class PoemNetwork {
     public let layout: ParameterLayout
+    /// Threads asked for.
     public let threads: Int
+    /// Threads that run: the threads asked for, at most the cores (results do not depend on it).
+    public var workers: Int { workspace.threads }
+    /// The micro-kernel tile of the products (speed only: results do not depend on it).
+    public var kernels: KernelChoice { workspace.kernels }
     public var timings = PhaseTimings()
     package let workspace: Kernels.Workspace
 
@@ -112,6 +121,8 @@ public final class PoemNetwork {
     private var hidden: [FloatBuffer]       // (T·B, H)
     private let logits = FloatBuffer()      // (T·B, R); after backward: dL/dlogits
     private let rowLoss = FloatBuffer()     // (T·B)
+    private let biasPartials = FloatBuffer() // (⌈T·B / 32⌉, R): per chunk of rows, Σ dL/dlogits
+    private var lossChunks = 0
     private let bias = FloatBuffer()        // (G): b_ih + b_hh
     // Backward scratch.
     private let dGates = FloatBuffer()      // (T·B, G)
@@ -127,10 +138,19 @@ public final class PoemNetwork {
     private var steps = 0                   // T
     private var batch = 0                   // B
 
-    public init(layout: ParameterLayout, threads: Int) {
+    /// - Parameters:
+    ///   - threads: worker threads; results do not depend on it.
+    ///   - kernels: the micro-kernel tile; by default the one measured fastest on this machine.
+    public convenience init(layout: ParameterLayout, threads: Int, kernels: KernelChoice = .preferred) {
+        self.init(layout: layout, threads: threads, kernels: kernels, cores: ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// - Parameter cores: the cores assumed (tests pass more than the machine has, to split the
+    ///   work in as many parts as threads are asked for).
+    package init(layout: ParameterLayout, threads: Int, kernels: KernelChoice, cores: Int) {
         self.layout = layout
         self.threads = max(1, threads)
-        workspace = Kernels.Workspace(threads: self.threads)
+        workspace = Kernels.Workspace(threads: self.threads, kernels: kernels, cores: cores)
         let L = layout.config.layers
         layerInput = (0..<L).map { _ in FloatBuffer() }
         gates = (0..<L).map { _ in FloatBuffer() }
@@ -139,11 +159,41 @@ public final class PoemNetwork {
         hidden = (0..<L).map { _ in FloatBuffer() }
     }
 
+    // MARK: - Safe entry points
+
+    /// The mean cross-entropy of the model with `parameters` (P) on `batch`.
+    /// Traps when `parameters` does not have the layout's count (checked in every build: the
+    /// kernels run without bounds checks).
+    public func loss(parameters: [Float], batch: PoemBatch) -> Double {
+        checkCount(parameters)
+        return parameters.withUnsafeBufferPointer { forward(parameters: $0.baseAddress!, batch: batch) }
+    }
+
+    /// The mean cross-entropy on `batch` and its gradient dL/dθ (P), written into `gradient`.
+    /// Traps when `parameters` does not have the layout's count; `gradient` is resized to it.
+    public func lossAndGradient(parameters: [Float], batch: PoemBatch, gradient: inout [Float]) -> Double {
+        checkCount(parameters)
+        if gradient.count != layout.count { gradient = [Float](repeating: 0, count: layout.count) }
+        return parameters.withUnsafeBufferPointer { p in
+            gradient.withUnsafeMutableBufferPointer { g in
+                let loss = forward(parameters: p.baseAddress!, batch: batch)
+                backward(parameters: p.baseAddress!, gradient: g.baseAddress!)
+                return loss
+            }
+        }
+    }
+
+    private func checkCount(_ parameters: [Float]) {
+        if parameters.count != layout.count {
+            fatalError("PoemNetwork: \(parameters.count) parameters given, the layout has \(layout.count)")
+        }
+    }
+
     // MARK: - Forward
 
     /// Runs the model on `batch` and returns the mean cross-entropy over its target positions.
     /// Keeps what `backward` needs; evaluation simply does not call `backward`.
-    public func forward(parameters: UnsafePointer<Float>, batch b: PoemBatch) -> Double {
+    package func forward(parameters: UnsafePointer<Float>, batch b: PoemBatch) -> Double {
         let c = layout.config
         let B = b.batchSize, S = b.span, T = max(0, S - 1)
         let H = c.hiddenSize, G = 4 * H, R = c.rows, E = c.embeddingDim
@@ -188,17 +238,16 @@ public final class PoemNetwork {
             let whh = parameters + layout.weightHH(l).offset
             // z = X W_ihᵀ + (b_ih + b_hh)                              (T·B, G)
             t0 = now()
-            Kernels.gemm(m: rows, n: G, k: inSize, a: .rowMajor(x, cols: inSize), b: .transposeOf(wih, cols: inSize),
-                         c: z, ldc: G, accumulate: false, workspace: workspace)
             let bsum = bias.reserve(G)
             let bih = parameters + layout.biasIH(l).offset, bhh = parameters + layout.biasHH(l).offset
             for j in 0..<G { bsum[j] = bih[j] + bhh[j] }
-            addRowVector(bsum, to: z, rows: rows, cols: G)
+            Kernels.gemm(m: rows, n: G, k: inSize, a: .rowMajor(x, cols: inSize), b: .transposeOf(wih, cols: inSize),
+                         c: z, ldc: G, accumulate: false, bias: bsum, workspace: workspace)
             timings.projectionSeconds += now() - t0
             timings.projectionFlops += 2 * Double(rows * G * inSize)
             // The recurrence.
             t0 = now()
-            if H % 8 == 0 {
+            if H % Kernels.forwardGroupUnits == 0 {
                 let packed = Kernels.packRecurrentForward(whh: whh, H: H, workspace: workspace, slot: 1)
                 for t in 0..<T {
                     Kernels.lstmStepForward(B: B, H: H, z: z + t * B * G, hPrev: t > 0 ? UnsafePointer(h + (t - 1) * B * H) : nil,
@@ -207,7 +256,7 @@ public final class PoemNetwork {
                                             packed: packed, workspace: workspace)
                 }
             }
-            let packedWhh = H % 8 == 0 ? nil : Kernels.packB(k: H, n: G, b: .transposeOf(whh, cols: H), workspace: workspace, slot: 1)
+            let packedWhh = H % Kernels.forwardGroupUnits == 0 ? nil : Kernels.packB(k: H, n: G, b: .transposeOf(whh, cols: H), workspace: workspace, slot: 1)
             for t in 0..<T where packedWhh != nil {
                 let packedWhh = packedWhh!
                 let zt = z + t * B * G
@@ -231,26 +280,32 @@ public final class PoemNetwork {
         let top = UnsafePointer(hidden[c.layers - 1].pointer)
         let lg = logits.reserve(rows * R)
         Kernels.gemm(m: rows, n: R, k: H, a: .rowMajor(top, cols: H), b: .transposeOf(parameters + layout.fcWeight.offset, cols: H),
-                     c: lg, ldc: R, accumulate: false, workspace: workspace)
-        addRowVector(parameters + layout.fcBias.offset, to: lg, rows: rows, cols: R)
+                     c: lg, ldc: R, accumulate: false, bias: parameters + layout.fcBias.offset, workspace: workspace)
         timings.outputSeconds += now() - t0
         timings.outputFlops += 2 * Double(rows * R * H)
 
-        // Softmax cross-entropy; logits become dL/dlogits.
+        // Softmax cross-entropy; logits become dL/dlogits. Rows go in fixed chunks of
+        // `lossChunkRows`; each chunk also sums its rows of dL/dlogits (in row order) for db_fc,
+        // so that the backward pass need not read the logits again. The chunks, not the
+        // threads, fix the order of the sums.
         t0 = now()
         let losses = rowLoss.reserve(rows)
-        let threads = self.threads
+        let chunks = (rows + Self.lossChunkRows - 1) / Self.lossChunkRows
+        let partial = biasPartials.reserve(chunks * R)
         targetTokens.withUnsafeBufferPointer { tgt in
             targetWeight.withUnsafeBufferPointer { w in
-                parallelFor(threads, pool: workspace.pool) { th in
-                    var r = th
-                    while r < rows {
-                        losses[r] = Self.softmaxCrossEntropyRow(lg + r * R, R: R, target: Int(tgt[r]), weight: w[r])
-                        r += threads
+                parallelTasks(chunks, pool: workspace.pool) { chunk, _ in
+                    let r0 = chunk * Self.lossChunkRows, r1 = min(rows, r0 + Self.lossChunkRows)
+                    let sums = partial + chunk * R
+                    for r in r0..<r1 {
+                        let row = lg + r * R
+                        losses[r] = Self.softmaxCrossEntropyRow(row, R: R, target: Int(tgt[r]), weight: w[r])
+                        if r == r0 { sums.update(from: row, count: R) } else { Self.add(row, into: sums, count: R) }
                     }
                 }
             }
         }
+        lossChunks = chunks
         var total = 0.0
         for r in 0..<rows { total += Double(losses[r]) }
         timings.softmaxSeconds += now() - t0
@@ -258,16 +313,17 @@ public final class PoemNetwork {
         return total
     }
 
-    /// z (rows, cols) += v (cols) on every row.
-    private func addRowVector(_ v: UnsafePointer<Float>, to z: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        for r in 0..<rows {
-            let zr = z + r * cols
-            var j = 0
-            while j < cols {
-                let n = min(16, cols - j)
-                Kernels.store(Kernels.load(zr + j, n) + Kernels.load(v + j, n), zr + j, n)
-                j += 16
-            }
+    /// Rows of dL/dlogits summed together for db_fc before the chunks' sums are added.
+    static let lossChunkRows = 32
+
+    /// y (count) += x (count).
+    @inline(__always)
+    static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        while j < count {
+            let n = min(16, count - j)
+            Kernels.store(Kernels.load(y + j, n) + Kernels.load(x + j, n), y + j, n)
+            j += 16
         }
     }
 
@@ -342,7 +398,7 @@ public final class PoemNetwork {
     // MARK: - Backward
 
     /// Backpropagates the loss of the last `forward` and writes dL/dθ into `gradient` (P).
-    public func backward(parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) {
+    package func backward(parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) {
         let c = layout.config
         let B = batch, T = steps, rows = T * B
         let H = c.hiddenSize, G = 4 * H, R = c.rows, E = c.embeddingDim
@@ -355,10 +411,10 @@ public final class PoemNetwork {
 
         // Output layer: logits = H_top W_fcᵀ + b_fc.
         var t0 = now()
-        // dW_fc (R, H) = dLogitsᵀ · H_top ;  db_fc = Σ_r dLogits[r]
+        // dW_fc (R, H) = dLogitsᵀ · H_top ;  db_fc = Σ_r dLogits[r] (the chunks' sums, in order)
         Kernels.gemm(m: R, n: H, k: rows, a: .transposeOf(dz, cols: R), b: .rowMajor(top, cols: H),
                      c: gradient + layout.fcWeight.offset, ldc: H, accumulate: false, workspace: workspace)
-        columnSums(dz, rows: rows, cols: R, into: gradient + layout.fcBias.offset)
+        columnSums(UnsafePointer(biasPartials.pointer), rows: lossChunks, cols: R, into: gradient + layout.fcBias.offset)
         // dH_top (T·B, H) = dLogits · W_fc
         let dh = dHidden.reserve(rows * H)
         Kernels.gemm(m: rows, n: H, k: R, a: .rowMajor(dz, cols: R), b: .rowMajor(parameters + layout.fcWeight.offset, cols: H),
@@ -382,7 +438,7 @@ public final class PoemNetwork {
             // BPTT over the steps, last to first.
             t0 = now()
             let packedWhh = Kernels.packB(k: G, n: H, b: .rowMajor(whh, cols: H), workspace: workspace, slot: 1)
-            if H % Kernels.nr == 0 {
+            if H % Kernels.backwardGroupUnits == 0 {
                 for t in stride(from: T - 1, through: 0, by: -1) {
                     let r0 = t * B
                     Kernels.lstmStepBackward(B: B, H: H, act: act + r0 * G, cPrev: t > 0 ? cell + (r0 - B) * H : nil,
@@ -391,7 +447,7 @@ public final class PoemNetwork {
                                              dcNext: dcN, dz: dg + r0 * G, packedWhh: packedWhh, workspace: workspace)
                 }
             }
-            for t in stride(from: T - 1, through: 0, by: -1) where H % Kernels.nr != 0 {
+            for t in stride(from: T - 1, through: 0, by: -1) where H % Kernels.backwardGroupUnits != 0 {
                 if t < T - 1 {
                     // dh_{t} (recurrent part) = dz_{t+1} W_hh                  (B, H)
                     Kernels.gemm(m: B, a: .rowMajor(UnsafePointer(dg + (t + 1) * B * G), cols: G), b: packedWhh,
@@ -450,16 +506,11 @@ public final class PoemNetwork {
     /// out (cols) = Σ_r m[r] over rows in order; columns split between threads.
     private func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
         let chunks = (cols + 15) / 16
-        let threads = min(self.threads, chunks)
-        parallelFor(threads, pool: workspace.pool) { th in
-            var q = th
-            while q < chunks {
-                let j = q * 16, n = min(16, cols - j)
-                var acc = SIMD16<Float>()
-                for r in 0..<rows { acc += Kernels.load(m + r * cols + j, n) }
-                Kernels.store(acc, out + j, n)
-                q += threads
-            }
+        parallelTasks(chunks, pool: workspace.pool) { q, _ in
+            let j = q * 16, n = min(16, cols - j)
+            var acc = SIMD16<Float>()
+            for r in 0..<rows { acc += Kernels.load(m + r * cols + j, n) }
+            Kernels.store(acc, out + j, n)
         }
     }
 

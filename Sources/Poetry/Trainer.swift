@@ -35,6 +35,9 @@ public struct TrainingOptions: Equatable, Sendable {
     public var threads = TrainingOptions.defaultThreads
     /// Fraction of the poems held out for validation (0: train on all, as the homework).
     public var validationFraction = 0.0
+    /// The micro-kernel tile (nil: the one measured fastest on this machine). Speed only:
+    /// results do not depend on it.
+    public var kernels: KernelChoice?
 
     public init() {}
 
@@ -174,7 +177,7 @@ public final class PoemTrainer {
         guard !trainingPoems.isEmpty else {
             throw TrainingError.emptyTrainingSet(poems: poems.count, validationFraction: options.validationFraction)
         }
-        network = PoemNetwork(layout: model.layout, threads: options.threads)
+        network = PoemNetwork(layout: model.layout, threads: options.threads, kernels: options.kernels ?? .preferred)
         gradient = [Float](repeating: 0, count: model.layout.count)
         let corpus = CorpusFingerprint(poems: poems)
         if var s = state {
@@ -298,9 +301,9 @@ public final class PoemTrainer {
         }
         lastLoss = loss
         let t0 = now()
-        defer { network.timings.otherSeconds += now() - t0 }
+        defer { network.timings.optimizerSeconds += now() - t0 }
         guard loss.isFinite else { return nil }
-        let norm = OptimizerKernels.norm(gradient, threads: options.threads, pool: network.workspace.pool)
+        let norm = OptimizerKernels.norm(gradient, threads: network.workers, pool: network.workspace.pool)
         guard norm.isFinite else { lastLoss = .infinity; return nil }
         var coefficient: Float = 1
         if options.clip > 0 { coefficient = min(1, options.clip / (norm + 1e-6)) }
@@ -328,10 +331,6 @@ public final class PoemTrainer {
     private func adamStep(gradientScale: Float) {
         let t = Double(state.step + 1)
         let bc1 = 1 - Foundation.pow(0.9, t), bc2 = 1 - Foundation.pow(0.999, t)
-        let stepSize = Float(Double(options.learningRate) / bc1)
-        let bc2Sqrt = Float(bc2.squareRoot())
-        let n = model.parameters.count
-        let threads = options.threads
         // Move the moments out of `state` so that both can be borrowed at once.
         var firstMoment: [Float] = [], secondMoment: [Float] = []
         swap(&firstMoment, &state.firstMoment)
@@ -340,26 +339,9 @@ public final class PoemTrainer {
             swap(&firstMoment, &state.firstMoment)
             swap(&secondMoment, &state.secondMoment)
         }
-        let pool = network.workspace.pool
-        model.parameters.withUnsafeMutableBufferPointer { p in
-            gradient.withUnsafeBufferPointer { g in
-                firstMoment.withUnsafeMutableBufferPointer { m in
-                    secondMoment.withUnsafeMutableBufferPointer { v in
-                        let pp = p.baseAddress!, gp = g.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
-                        // Element-wise, so any split gives the same bits; chunks of 4096.
-                        let chunks = (n + 4095) / 4096
-                        parallelFor(min(threads, chunks), pool: pool) { th in
-                            var q = th
-                            while q < chunks {
-                                let lo = q * 4096, hi = min(n, lo + 4096)
-                                OptimizerKernels.adamChunk(pp + lo, gp + lo, mp + lo, vp + lo, hi - lo, stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
-                                q += min(threads, chunks)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        OptimizerKernels.adam(parameters: &model.parameters, gradient: gradient, firstMoment: &firstMoment, secondMoment: &secondMoment,
+                              stepSize: Float(Double(options.learningRate) / bc1), bc2Sqrt: Float(bc2.squareRoot()),
+                              gradientScale: gradientScale, pool: network.workspace.pool)
     }
 
     /// Mean cross-entropy over every target position of `poems` (batches of B, last one partial).

@@ -1,5 +1,6 @@
 // AutodiffAgreementTests.swift — the fast Float32 trainer's gradients against the autodiff
-// engine: the same poem model built from tape ops in Double, on the same weights and batch.
+// engine: the same poem model built from tape ops in Double, on the same weights and batch,
+// for every micro-kernel tile.
 
 import XCTest
 import WorkbenchNumerics
@@ -44,24 +45,30 @@ func autodiffPoemGradients(model: PoemModel, poems: [[Int32]]) -> (loss: Double,
 }
 
 final class AutodiffAgreementTests: XCTestCase {
+    /// The fast trainer's loss and gradient, with every micro-kernel tile, against the tape's.
     func check(_ config: PoemModelConfig, batch: Int = 5, line: UInt = #line) {
         var rng = SeededGenerator(seed: 21)
         let poems: [[Int32]] = (0..<batch).map { _ in (0..<7).map { _ in Int32(rng.int(below: config.rows - 1)) } }
         let model = PoemModel(config: config, seed: 4)
-        let fast = PoemTrainer.lossAndGradient(model: model, batch: PoemBatch(poems: poems, padding: Int32(config.rows - 1)), threads: 2)
         let reference = autodiffPoemGradients(model: model, poems: poems)
-        XCTAssertEqual(fast.loss, reference.loss, accuracy: 1e-5 * reference.loss, "loss", line: line)
-        for s in model.layout.slices {
-            let ad = reference.gradients[s.name]!.storage
-            var worst = (index: 0, fast: 0.0, ad: 0.0, err: -1.0)
-            for (k, i) in s.range.enumerated() {
-                let err = abs(Double(fast.gradient[i]) - ad[k]) / (1e-5 + abs(ad[k]))
-                if err > worst.err { worst = (k, Double(fast.gradient[i]), ad[k], err) }
+        for choice in KernelChoice.allCases {
+            let network = PoemNetwork(layout: model.layout, threads: 2, kernels: choice)
+            var gradient: [Float] = []
+            let loss = network.lossAndGradient(parameters: model.parameters, batch: PoemBatch(poems: poems, padding: Int32(config.rows - 1)),
+                                               gradient: &gradient)
+            XCTAssertEqual(loss, reference.loss, accuracy: 1e-5 * reference.loss, "\(choice): loss", line: line)
+            for s in model.layout.slices {
+                let ad = reference.gradients[s.name]!.storage
+                var worst = (index: 0, fast: 0.0, ad: 0.0, err: -1.0)
+                for (k, i) in s.range.enumerated() {
+                    let err = abs(Double(gradient[i]) - ad[k]) / (1e-5 + abs(ad[k]))
+                    if err > worst.err { worst = (k, Double(gradient[i]), ad[k], err) }
+                }
+                let scale = ad.map(abs).max() ?? 0
+                let absErr = abs(worst.fast - worst.ad)
+                XCTAssertTrue(worst.err < 1e-3 || absErr < 1e-5 * max(scale, 1e-3),
+                              "\(choice): \(s.name)[\(worst.index)]: fast \(worst.fast) vs autodiff \(worst.ad)", line: line)
             }
-            let scale = ad.map(abs).max() ?? 0
-            let absErr = abs(worst.fast - worst.ad)
-            XCTAssertTrue(worst.err < 1e-3 || absErr < 1e-5 * max(scale, 1e-3),
-                          "\(s.name)[\(worst.index)]: fast \(worst.fast) vs autodiff \(worst.ad)", line: line)
         }
     }
 

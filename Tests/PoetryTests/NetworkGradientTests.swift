@@ -1,6 +1,6 @@
 // NetworkGradientTests.swift — the fast Float32 trainer's gradients against finite
-// differences of an independent Double forward pass; fast GEMM against the naive one;
-// bit-identical results for every thread count.
+// differences of an independent Double forward pass; the vector exp/sigmoid/tanh;
+// bit-identical results for every thread count (the GEMM tiles: KernelTests.swift).
 
 import XCTest
 import WorkbenchNumerics
@@ -98,27 +98,6 @@ final class NetworkGradientTests: XCTestCase {
         checkGradient(config: PoemModelConfig(rows: 23, embeddingDim: 12, hiddenSize: 32, layers: 2), samples: 150)
     }
 
-    func testFastGemmMatchesNaiveGemmForEveryOperandLayout() {
-        var rng = SeededGenerator(seed: 4)
-        let ws = Kernels.Workspace(threads: 2)
-        for (m, n, k) in [(1, 1, 1), (8, 32, 5), (13, 45, 300), (70, 100, 513), (3, 130, 17)] {
-            let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1.0, 1.0)) }
-            let b = (0..<(k * n)).map { _ in Float(rng.uniform(-1.0, 1.0)) }
-            let c0 = (0..<(m * n)).map { _ in Float(rng.uniform(-1.0, 1.0)) }
-            for (transA, transB, acc) in [(false, false, false), (true, false, true), (false, true, false), (true, true, true)] {
-                var fast = c0, naive = c0
-                a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
-                    let sa: StridedMatrix = transA ? .transposeOf(pa.baseAddress!, cols: m) : .rowMajor(pa.baseAddress!, cols: k)
-                    let sb: StridedMatrix = transB ? .transposeOf(pb.baseAddress!, cols: k) : .rowMajor(pb.baseAddress!, cols: n)
-                    fast.withUnsafeMutableBufferPointer { Kernels.gemm(m: m, n: n, k: k, a: sa, b: sb, c: $0.baseAddress!, ldc: n, accumulate: acc, workspace: ws) }
-                    naive.withUnsafeMutableBufferPointer { Kernels.gemmNaive(m: m, n: n, k: k, a: sa, b: sb, c: $0.baseAddress!, ldc: n, accumulate: acc) }
-                } }
-                let worst = zip(fast, naive).map { abs($0 - $1) }.max()!
-                XCTAssertLessThan(worst, 1e-5 * Float(k), "m \(m) n \(n) k \(k) transA \(transA) transB \(transB)")
-            }
-        }
-    }
-
     func testVectorExpSigmoidTanhMatchFoundation() {
         var worst: Float = 0
         for i in stride(from: -80.0 as Float, to: 80, by: 0.37) {
@@ -130,14 +109,25 @@ final class NetworkGradientTests: XCTestCase {
         XCTAssertLessThan(worst, 4e-7)
     }
 
-    func testGradientIsBitIdenticalForOneAndTwoThreads() {
+    func testGradientIsBitIdenticalForOneTwoAndThreeThreads() {
         let config = PoemModelConfig(rows: 45, embeddingDim: 20, hiddenSize: 32, layers: 2)
         let model = PoemModel(config: config, seed: 3)
         let batch = PoemBatch(poems: tinyPoems(rows: 45, count: 19, seed: 8), padding: 44)
-        let one = PoemTrainer.lossAndGradient(model: model, batch: batch, threads: 1)
-        let two = PoemTrainer.lossAndGradient(model: model, batch: batch, threads: 2)
-        let three = PoemTrainer.lossAndGradient(model: model, batch: batch, threads: 3)
-        XCTAssertEqual(one.loss.bitPattern, two.loss.bitPattern)
-        XCTAssertTrue(one.gradient == two.gradient && two.gradient == three.gradient, "gradients differ between thread counts")
+        // cores: 8 — the work is split in as many parts as threads, whatever this machine has.
+        let results = [1, 2, 3].map { threads -> (Double, [Float]) in
+            let network = PoemNetwork(layout: model.layout, threads: threads, kernels: .preferred, cores: 8)
+            XCTAssertEqual(network.workers, threads)
+            var gradient: [Float] = []
+            return (network.lossAndGradient(parameters: model.parameters, batch: batch, gradient: &gradient), gradient)
+        }
+        XCTAssertEqual(results[0].0.bitPattern, results[1].0.bitPattern)
+        XCTAssertEqual(results[0].0.bitPattern, results[2].0.bitPattern)
+        XCTAssertTrue(results[0].1 == results[1].1 && results[1].1 == results[2].1, "gradients differ between thread counts")
+    }
+
+    func testThreadsBeyondTheCoresAreNotStarted() {
+        let layout = ParameterLayout(config: PoemModelConfig(rows: 7, embeddingDim: 3, hiddenSize: 4, layers: 1))
+        XCTAssertEqual(PoemNetwork(layout: layout, threads: 4, kernels: .preferred, cores: 2).workers, 2)
+        XCTAssertEqual(PoemNetwork(layout: layout, threads: 1, kernels: .preferred, cores: 2).workers, 1)
     }
 }
