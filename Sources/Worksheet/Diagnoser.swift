@@ -4,7 +4,8 @@
 // differentiated on the tape) and compared with the claim by the same exact-method rule as the
 // truth. The first that matches names the mistake:
 //   1. the true derivative with the opposite sign, transposed, or times a constant factor
-//      (the least-squares factor, printed);
+//      (the least-squares factor, printed; fitted to a single number, any wrong value would be
+//      some multiple of the truth, so there only a short fraction such as 2 or 1/2 counts);
 //   2. dropped-dependence: one use of one quantity in one model definition held constant
 //      (h[t-1] in z[t]: truncated BPTT; a gate's input in an LSTM or GRU; a direct term);
 //      after 3 and 4, the same use held constant at the first or the last step only (a sum
