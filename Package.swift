@@ -49,7 +49,8 @@ let package = Package(
         .target(
             name: "Exercises",
             dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck", "Recurrent", "Spectral", "Poetry", "Worksheet"],
-            path: "Exercises"
+            path: "Exercises",
+            exclude: ["Worksheets"]    // embedded by scripts/embed_worksheets.sh as ShippedWorksheets.swift
         ),
         .target(
             name: "WorkbenchCLI",

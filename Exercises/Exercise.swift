@@ -419,6 +419,16 @@ enum Seeds {
     static func tanhRNN(_ numbering: String) -> ExerciseSource {
         ExerciseSource(document: "004", documentTitle: "notes on RNNs: tanh RNN with an output layer", numbering: numbering)
     }
+    /// The source of a seed document by its number ("000/001", "002", "003", "004").
+    static func source(document: String, numbering: String) -> ExerciseSource {
+        switch document {
+        case "000/001": return lab5(numbering)
+        case "002": return cs224n(numbering)
+        case "003": return homework5(numbering)
+        case "004": return tanhRNN(numbering)
+        default: return ExerciseSource(document: document, documentTitle: "not a seed document", numbering: numbering)
+        }
+    }
 }
 
 /// Relative difference max|a − b| / max(max|a|, max|b|, tiny).

@@ -8,9 +8,8 @@
 // Every exercise here runs the LSTM step through its `step` ingredient (default: Recurrent's
 // `lstmStepForward`), so a test can hand it a wrong step (a gate that ignores its forcing, a
 // tanh where a sigmoid belongs) and see the verdict turn.
-// Leaves out: the derivation of ∂L/∂W through C_t, which the gradient worksheet hw5-3c.grad is
-// to check; here only its two numerical consequences (a forgotten W_o path, the neglected gate
-// dependence) are shown.
+// Leaves out: the gradient ∂L/∂θ that the statement routes through C_t (a forgotten W_o path,
+// the neglected dependence of the gates on W): the gradient worksheet hw5-3c-gradients checks it.
 
 import WorkbenchNumerics
 import Autodiff
@@ -207,13 +206,10 @@ public struct Homework5CellState: Exercise {
     public var layer: LSTMLayerParameters<Double>
     /// How ∂C_t/∂C_k is computed: through every path, by forward mode.
     public var cellJacobians: CellJacobians = { p, xs, h0, c0, o in lstmCellStateJacobians(p, inputs: xs, h0: h0, c0: c0, override: o).full }
-    /// Gates forced while the gradients ∂L/∂W_f and ∂L/∂W_o are measured (none: the ordinary LSTM).
-    public var gradientOverride = LSTMGateOverride.none
 
     let inputs: [Matrix<Double>]
     let h0: Matrix<Double>
     let c0: Matrix<Double>
-    let targets: [Matrix<Double>]
 
     public init() {
         var rng = SeededGenerator(seed: 3)
@@ -225,7 +221,6 @@ public struct Homework5CellState: Exercise {
         inputs = (0..<t).map { _ in Matrix<Double>.randomNormal(1, d, using: &rng) }
         h0 = .random(1, h, in: -1...1, using: &rng)
         c0 = .random(1, h, in: -1...1, using: &rng)
-        targets = (0..<t).map { _ in Matrix<Double>.random(1, h, in: -0.5...0.5, using: &rng) }
     }
 
     public func run() -> ExerciseReport {
@@ -268,42 +263,15 @@ public struct Homework5CellState: Exercise {
         let lags = [1, 2, 5].map { lag in (lag, (free[T][T - lag] - forgetProduct(T, T - lag)).frobeniusNorm() / free[T][T - lag].frobeniusNorm()) }
         let lag5 = lags.first { $0.0 == 5 }!.1
 
-        // ∂L/∂W_f with the gates' dependence on W kept, and with it neglected (gates held constant).
-        let full = lstmSquaredLossGradients(layer, inputs: inputs, h0: h0, c0: c0, targets: targets, override: gradientOverride, holdGates: false)
-        let neglected = lstmSquaredLossGradients(layer, inputs: inputs, h0: h0, c0: c0, targets: targets, override: gradientOverride, holdGates: true)
-        let forgetBlock = hs..<(2 * hs), outputBlock = (3 * hs)..<(4 * hs)
-        let gradWf = blockNorm(full, forgetBlock), gradWfNeglected = blockNorm(neglected, forgetBlock)
-        // W_o at T = 1: C_1 does not depend on it, L_1 does.
-        let one = lstmSquaredLossGradients(layer, inputs: [inputs[0]], h0: h0, c0: c0, targets: [targets[0]],
-                                           override: gradientOverride, holdGates: false)
-        let gradWo = blockNorm(one, outputBlock)
-        var cellByWo = 0.0
-        for r in outputBlock {
-            for col in 0..<(layer.inputSize + hs) {
-                var plus = layer, minus = layer
-                if col < layer.inputSize {
-                    plus.weightIH[r, col] += 1e-6; minus.weightIH[r, col] -= 1e-6
-                } else {
-                    plus.weightHH[r, col - layer.inputSize] += 1e-6; minus.weightHH[r, col - layer.inputSize] -= 1e-6
-                }
-                let dc = (lstmStepForward(plus, x: inputs[0], h: h0, c: c0).c - lstmStepForward(minus, x: inputs[0], h: h0, c: c0).c) / 2e-6
-                cellByWo = max(cellByWo, dc.maxAbs())
-            }
-        }
         let lagQuantities = lags.map { Quantity("lag \($0.0): ‖∂C_t/∂C_{t−\($0.0)} − Π diag f‖ / ‖∂C_t/∂C_{t−\($0.0)}‖", $0.1, digits: 3) }
         return report(
-            summary: "A random LSTM (H = \(hs), D = \(layer.inputSize), T = \(T)). With f = 1 and i = 0 forced, every ∂C_t/∂C_k is computed through all paths (forward-mode Jacobians, including the paths through h); unforced, the same Jacobians are checked against finite differences and compared with the printed product and with Π diag(f); then ∂L/∂W_f and ∂L/∂W_o (L = Σ_t ½‖h_t − y_t‖², autodiff) show what the statement's gradient formula leaves out.",
+            summary: "A random LSTM (H = \(hs), D = \(layer.inputSize), T = \(T)). With f = 1 and i = 0 forced, every ∂C_t/∂C_k is computed through all paths (forward-mode Jacobians, including the paths through h); unforced, the same Jacobians are checked against finite differences and compared with the printed product and with Π diag(f); the lags show what the simplified product leaves out: the gates' dependence on C_{t−1} through h_{t−1}. (The statement's gradient ∂L/∂θ through C_t is the worksheet hw5-3c-gradients.)",
             quantities: [Quantity("∂C_\(T)/∂C_2 with f = 1, i = 0", matrix: sample),
-                         Quantity("max |∂C_t/∂C_k − I| over all k ≤ t", scientific: deviation),
-                         Quantity("‖∂L/∂W_f‖ (autodiff)", gradWf, digits: 6),
-                         Quantity("‖∂L_1/∂W_o‖ (autodiff, T = 1)", gradWo, digits: 6),
-                         Quantity("max |∂C_1/∂W_o| (finite differences)", scientific: cellByWo)] + lagQuantities,
+                         Quantity("max |∂C_t/∂C_k − I| over all k ≤ t", scientific: deviation)] + lagQuantities,
             checks: [.atMost("f = \(formatScalar(forcedForget, digits: 3)), i = \(formatScalar(forcedInput, digits: 3)): max over k ≤ t ≤ \(T) of max |∂C_t/∂C_k − I| (all paths)", deviation, 1e-12),
                      .atMost("unforced: ∂C_\(T)/∂C_2 by the Jacobian ingredient vs finite differences: relative difference", modeVsFD, 1e-7),
                      .atLeast("unforced: (∂C_t/∂C_{t−1})^{t−k} (the printed factor) vs Π_{i=k+1}^{t} ∂C_i/∂C_{i−1} (t = \(T), k = 2): relative difference", powerVsProduct, 1e-2),
-                     .atLeast("unforced, lag 5: ‖∂C_t/∂C_{t−5} − Π diag f‖ / ‖∂C_t/∂C_{t−5}‖ (what the simplified product drops)", lag5, 0.1),
-                     .atLeast("‖∂L/∂W_f‖ by autodiff, the gates' dependence on W kept (the neglect would give 0)", gradWf, 1e-3),
-                     .atLeast("T = 1: ‖∂L_1/∂W_o‖ by autodiff (a formula through C_1 alone gives 0)", gradWo, 1e-3)],
+                     .atLeast("unforced, lag 5: ‖∂C_t/∂C_{t−5} − Π diag f‖ / ‖∂C_t/∂C_{t−5}‖ (what the simplified product drops)", lag5, 0.1)],
             findings: [
                 .confirmation(at: "003:340",
                               "With f_t = 1 and i_t = 0 the cell is copied, C_t = C_{t−1}, so the gradient passes from C_t to C_k unchanged.",
@@ -318,58 +286,7 @@ public struct Homework5CellState: Exercise {
                          "∂C_t/∂C_k is a Jacobian between two H-vectors: the H × H identity matrix I, not the number 1.",
                          [Quantity("shape of ∂C_\(T)/∂C_2", shape: [sample.rows, sample.cols]),
                           Quantity("max |∂C_\(T)/∂C_2 − I|", scientific: (sample - .identity(hs)).maxAbs())]),
-                .erratum(at: "003:324",
-                         "The statement says that C_t also depends on f_t, i_t and C̃_t, which all depend on W, but that this can be neglected.",
-                         "Taken literally the neglect leaves nothing: W enters C_k only through f_k, i_k and C̃_k, so ∂C_k/∂W = 0 and the formula gives ∂L/∂W = 0. What the usual simplification ∂C_t/∂C_k ≈ Π diag(f_j) actually neglects is different: the gates' dependence on C_{t−1} through h_{t−1}, which on an ordinary LSTM is a large part of the Jacobian.",
-                         [Quantity("‖∂L/∂W_f‖ (autodiff)", gradWf, digits: 6),
-                          Quantity("‖∂L/∂W_f‖ with f, i, C̃ held constant (the neglect)", gradWfNeglected, digits: 3)] + lagQuantities),
-                .erratum(at: "003:316–320",
-                         "With θ = (W_f, W_o, W_i, W_c), the statement routes the whole gradient through the cell state: ∂L/∂W = Σ_t Σ_k ∂L_t/∂C_t ∂C_t/∂C_k ∂C_k/∂W (and writes W where it defined θ).",
-                         "W_o never enters C_t: the output gate only scales h_t = o_t ⊙ tanh(C_t). A formula that reaches W only through C forgets the direct path o_t → h_t → L_t and gives ∂L/∂W_o = 0. At T = 1 perturbing W_o leaves C_1 exactly unchanged, while L_1 changes.",
-                         [Quantity("max |∂C_1/∂W_o| (finite differences)", scientific: cellByWo),
-                          Quantity("‖∂L_1/∂W_o‖ (autodiff)", gradWo, digits: 6)]),
             ],
             commands: ["workbench lstm cell-state --forget 1 --input 0", "workbench lstm jacobian --steps 10"])
     }
-}
-
-/// ‖rows `block` of [∂L/∂W_ih | ∂L/∂W_hh]‖_F: the gradient of one gate's weights.
-private func blockNorm(_ g: (wih: Matrix<Double>, whh: Matrix<Double>), _ block: Range<Int>) -> Double {
-    (g.wih.rows(block).frobeniusNorm().squared + g.whh.rows(block).frobeniusNorm().squared).squareRoot()
-}
-
-extension Double {
-    fileprivate var squared: Double { self * self }
-}
-
-/// ∂L/∂W_ih and ∂L/∂W_hh of L = Σ_t ½‖h_t − y_t‖² for one LSTM layer, by autodiff. With
-/// `holdGates`, f, i and C̃ enter the tape as constants (their values from the same forward
-/// pass): the gradient then ignores the gates' dependence on the weights.
-func lstmSquaredLossGradients(_ p: LSTMLayerParameters<Double>, inputs: [Matrix<Double>], h0: Matrix<Double>, c0: Matrix<Double>,
-                              targets: [Matrix<Double>], override: LSTMGateOverride, holdGates: Bool) -> (wih: Matrix<Double>, whh: Matrix<Double>) {
-    let tape = Tape<Double>()
-    let hs = p.hiddenSize
-    let wih = tape.variable(p.weightIH), whh = tape.variable(p.weightHH)
-    let bias = tape.constant(p.biasIH + p.biasHH)
-    var h = tape.constant(h0), c = tape.constant(c0)
-    var loss: Variable<Double>?
-    for (x, y) in zip(inputs, targets) {
-        let z = (tape.constant(x).matmul(wih.transposed()) + h.matmul(whh.transposed())).addingRow(bias)
-        func gate(_ k: Int, _ forced: Double?, tanh: Bool, hold: Bool) -> Variable<Double> {
-            if let v = forced { return tape.constant(Matrix(rows: 1, cols: hs, repeating: v)) }
-            let pre = z.columns((k * hs)..<((k + 1) * hs))
-            let value = tanh ? pre.tanh() : pre.sigmoid()
-            return hold ? tape.constant(value.value) : value
-        }
-        let i = gate(0, override.input, tanh: false, hold: holdGates)
-        let f = gate(1, override.forget, tanh: false, hold: holdGates)
-        let g = gate(2, override.candidate, tanh: true, hold: holdGates)
-        let o = gate(3, override.output, tanh: false, hold: false)
-        c = f * c + i * g
-        h = o * c.tanh()
-        let term = h.squaredError(target: y)
-        loss = loss.map { $0 + term } ?? term
-    }
-    tape.backward(loss!)
-    return (tape.gradient(of: wih), tape.gradient(of: whh))
 }

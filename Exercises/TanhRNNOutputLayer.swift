@@ -1,17 +1,16 @@
-// TanhRNNOutputLayer.swift — the tanh RNN with an output layer of seed 004, one loss L_t:
-// the gradients the seed starts to derive, and why they vanish or explode.
+// TanhRNNOutputLayer.swift — the tanh RNN with an output layer of seed 004: the shape of its
+// output, and why the products of its step Jacobians vanish or explode.
 //
 //   h_t = tanh(W_H h_{t-1} + W_X x_t),   o_t = W_O h_t,   L_t = f(o_t, y_t)
 //
-// Dimension letters: K input size (and output size), H hidden size, T steps. The seed leaves
-// f open; this exercise uses the squared error f(o, y) = ½‖o − y‖². W_H is NNDL's U and W_X
-// is NNDL's W. The whole sequence, L = Σ_t L_t, and the biases b_h, b_q of the seed's first
-// model are TanhRNNSequence.swift.
+// Dimension letters: K input size (and output size), H hidden size, T steps. W_H is NNDL's U
+// and W_X is NNDL's W. The whole sequence, L = Σ_t L_t, and the biases b_h, b_q of the seed's
+// first model are TanhRNNSequence.swift.
 //
-// The gradients of L_t are derivations (the gradient worksheet tanh-output.grad is to check
-// them); this exercise keeps them as the workbench's completion of what the seed leaves out,
-// and adds what a worksheet cannot show: ∂h_30/∂h_0 = Π diag(1 − h_j²) W_H in three regimes,
-// each compared with autodiff.
+// Leaves out: the gradients of L_t in W_O, W_H and W_X and the seed's recursion for ∂h_t/∂W_H,
+// derivations that the gradient worksheet tanh-output-gradients checks. What a worksheet cannot
+// show stays here: the shape the seed gives o_t, and ∂h_30/∂h_0 = Π diag(1 − h_j²) W_H in three
+// regimes of σ_max(W_H), each compared with autodiff.
 
 import WorkbenchNumerics
 import Autodiff
@@ -20,7 +19,7 @@ import Spectral
 
 public struct TanhRNNOutputLayer: Exercise {
     public let id = "tanh-output"
-    public let title = "∂L_t/∂W_O, ∂L_t/∂W_H by recursion, ∂L_t/∂W_X, and why gradients vanish or explode"
+    public let title = "The shape of o_t, and why ∂h_t/∂h_k vanishes or explodes"
     public let source = Seeds.tanhRNN("'vanishing and exploding gradients': back-propagation")
     public let notation = Notation.tanhOutputLayer
 
@@ -37,8 +36,8 @@ public struct TanhRNNOutputLayer: Exercise {
     }
 
     // Ingredients.
-    /// ∂L_t/∂o_t of f(o, y) = ½‖o − y‖²: o − y.
-    public var outputError: @Sendable (_ o: Matrix<Double>, _ y: Matrix<Double>) -> Matrix<Double> = { o, y in o - y }
+    /// K, the size of the input and of the output o_t (the hidden size H is 4).
+    public var outputSize = 3
     /// tanh′ written in the activation h = tanh(z): 1 − h².
     public var tanhDerivative: @Sendable (Double) -> Double = { h in 1 - h * h }
     /// The three regimes: σ_max < 1; σ_max > 1 at the fixed point h = 0 (zero input); σ_max > 1
@@ -90,50 +89,12 @@ public struct TanhRNNOutputLayer: Exercise {
     }
 
     public func run() -> ExerciseReport {
-        let (K, H, T) = (3, 4, 6)
+        let (K, H, T) = (outputSize, 4, 6)
         var rng = SeededGenerator(seed: 404)
         let net = Network(wH: .random(H, H, in: -0.7...0.7, using: &rng), wX: .random(H, K, using: &rng), wO: .random(K, H, using: &rng))
         let xs = (0..<T).map { _ in Matrix<Double>.random(K, 1, using: &rng) }
-        let ys = (0..<T).map { _ in Matrix<Double>.random(K, 1, using: &rng) }
         let h = net.states(xs)
-        let t = T
-        let o = net.wO * h[t]
-        let dLdo = outputError(o, ys[t - 1])                       // ∂L_t/∂o_t (K, 1)
-        let dLdh = matmul(net.wO, .transpose, dLdo, .none)          // ∂L_t/∂h_t (H, 1)
-
-        // ∂L_t/∂W_O = (o_t − y_t) h_tᵀ.
-        let gradO = dLdo * h[t].transposed
-        // ∂L_t/∂W_H and ∂L_t/∂W_X by the forward recursion of the total derivative ∂h_k/∂w_ij:
-        //   s_k = diag(tanh′_k) (∂⁺(W_H h_{k-1} + W_X x_k)/∂w_ij + W_H s_{k-1}),  s_0 = 0.
-        // `directOnly` keeps only the direct partial at step t (no recursion): the literal
-        // reading of the seed's formula, for the erratum.
-        func recursion(rows: Int, cols: Int, direct: (Int, Int, Int) -> Double, directOnly: Bool = false) -> Matrix<Double> {
-            var g = Matrix<Double>.zeros(rows, cols)
-            for i in 0..<rows {
-                for j in 0..<cols {
-                    var s = Matrix<Double>.zeros(H, 1)
-                    for k in 1...t {
-                        var e = Matrix<Double>.zeros(H, 1)
-                        if !directOnly || k == t { e[i, 0] = direct(k, i, j) }
-                        let carried = directOnly ? Matrix<Double>.zeros(H, 1) : net.wH * s
-                        s = h[k].map(tanhDerivative).hadamard(e + carried)
-                    }
-                    g[i, j] = dLdh.dot(s)
-                }
-            }
-            return g
-        }
-        let gradH = recursion(rows: H, cols: H) { k, _, j in h[k - 1][j, 0] }
-        let gradX = recursion(rows: H, cols: K) { k, _, j in xs[k - 1][j, 0] }
-        let gradHDirectOnly = recursion(rows: H, cols: H, direct: { k, _, j in h[k - 1][j, 0] }, directOnly: true)
-
-        // Autodiff of L_t alone.
-        let tape = Tape<Double>()
-        let vH = tape.variable(net.wH), vX = tape.variable(net.wX), vO = tape.variable(net.wO)
-        var hv = tape.constant(.zeros(H, 1))
-        for k in 0..<t { hv = (vH.matmul(hv) + vX.matmul(tape.constant(xs[k]))).tanh() }
-        tape.backward(vO.matmul(hv).squaredError(target: ys[t - 1]))
-        let autoO = tape.gradient(of: vO), autoH = tape.gradient(of: vH), autoX = tape.gradient(of: vX)
+        let o = net.wO * h[T]
 
         // Vanishing and exploding: ∂h_30/∂h_0 by the product formula and by autodiff.
         let n = regimeSteps
@@ -147,11 +108,10 @@ public struct TanhRNNOutputLayer: Exercise {
         }
 
         return report(
-            summary: "K = \(K), H = \(H), T = \(T), h_0 = 0, squared-error loss. The gradients of L_\(T) are computed by their formulas (W_H and W_X by forward recursion over every entry) and by autodiff; then ∂h_\(n)/∂h_0 = Π diag(1 − h_j²) W_H is computed by the product formula and by autodiff (one backward pass per hidden unit) in three regimes.",
-            quantities: [Quantity("∂L_t/∂W_O = (o_t − y_t) h_tᵀ", matrix: gradO), Quantity("∂L_t/∂W_H by recursion", matrix: gradH)] + regimeQuantities,
-            checks: [.atMost("∂L_t/∂W_O = (o_t − y_t) h_tᵀ vs autodiff: relative difference", relativeDifference(gradO, autoO), 1e-12),
-                     .atMost("∂L_t/∂W_H by the recursion vs autodiff: relative difference", relativeDifference(gradH, autoH), 1e-12),
-                     .atMost("∂L_t/∂W_X by the recursion vs autodiff: relative difference", relativeDifference(gradX, autoX), 1e-12),
+            summary: "K = \(K), H = \(H), T = \(T), h_0 = 0: the shape of o_t = W_O h_t; then ∂h_\(n)/∂h_0 = Π diag(1 − h_j²) W_H computed by the product formula and by autodiff (one backward pass per hidden unit) in three regimes. (The gradients of L_t and the seed's recursion are the worksheet tanh-output-gradients.)",
+            quantities: regimeQuantities,
+            checks: [.that("o_t = W_O h_t is K × 1, not the H × 1 of the symbol table (K = \(K), H = \(H))", o.rows == K && o.cols == 1 && K != H,
+                           "shape \(o.rows)×\(o.cols)"),
                      .atMost("∂h_\(n)/∂h_0: Π diag(1 − h_j²) W_H vs autodiff, worst of the three regimes: relative difference", formulaError, 1e-10),
                      .atMost("\(vanishing.name): ‖∂h_\(n)/∂h_0‖₂ by autodiff (vanished)", norms[0], 1e-6),
                      .atLeast("\(exploding.name): ‖∂h_\(n)/∂h_0‖₂ by autodiff (exploded)", norms[1], 1e3),
@@ -164,24 +124,11 @@ public struct TanhRNNOutputLayer: Exercise {
                          [Quantity("shape of o_t = W_O h_t (K = \(K), H = \(H))", shape: [o.rows, o.cols]),
                           Quantity("shape the table gives o_t", shape: [H, 1]),
                           Quantity("the text's W_O", shape: [H, K]), Quantity("h_t", shape: [H, 1])]),
-                .erratum(at: "004:79–88",
-                         "The recursion is written ∂h_t/∂W_H = ∂h_t/∂W_H + ∂h_t/∂h_{t−1} · ∂h_{t−1}/∂W_H, and expanded once more the same way.",
-                         "The same symbol stands for the total derivative on the left and the direct partial (h_{t−1} held fixed) on the right; read literally the extra terms would have to vanish. With ∂⁺ for the direct partial the recursion is right, and the difference is large.",
-                         [Quantity("rel diff, direct partial only vs total ∂L_t/∂W_H", scientific: relativeDifference(gradHDirectOnly, gradH), digits: 3),
-                          Quantity("rel diff, recursion vs autodiff", scientific: relativeDifference(gradH, autoH))]),
-                .completion(at: "004:58–67",
-                            "The seed writes ∂L_t/∂W_O as a chain and announces the computation of ∂o_t/∂W_O, but never computes it, and leaves the loss f(o_t, y) open.",
-                            "With f = ½‖o_t − y_t‖² the chain is ∂L_t/∂W_O = (o_t − y_t) h_tᵀ; it matches autodiff.",
-                            [Quantity("rel diff vs autodiff", scientific: relativeDifference(gradO, autoO))]),
-                .completion(at: "004:56",
-                            "∂L/∂W_X is announced as one of the three derivatives and never derived.",
-                            "By the same recursion as W_H, with the direct partial x_k in place of h_{k−1}: it matches autodiff.",
-                            [Quantity("rel diff vs autodiff", scientific: relativeDifference(gradX, autoX))]),
                 .completion(at: "004:25, 90",
                             "The seed announces a derivation that shows why gradients vanish or explode, and stops before it: ∂h_t/∂h_{t−1} is never computed and the argument is never made.",
                             "∂h_t/∂h_k = Π_{j=k+1}^{t} diag(1 − h_j²) W_H (checked against autodiff). With σ_max(W_H) < 1 the product decays at least like σ_max^n; at the fixed point h = 0 it is exactly W_H^n and explodes when ρ(W_H) > 1; saturated units (tanh′ ≈ 0) make it vanish even then.",
                             regimeQuantities + [Quantity("rel diff, product formula vs autodiff", scientific: formulaError)]),
             ],
-            commands: ["workbench spectral rnn", "workbench lstm lag"])
+            commands: ["workbench exercise run tanh-output-gradients", "workbench spectral rnn", "workbench lstm lag"])
     }
 }

@@ -1,4 +1,8 @@
-// ExerciseCommand.swift — `workbench exercise list | run ID | run all`.
+// ExerciseCommand.swift — `workbench exercise list | run ID | run all | show NAME`.
+//
+// The derivation exercises are gradient worksheets (Exercises/Worksheets/ID.grad); `show` prints a
+// shipped worksheet (an exercise's, the GRU example or the blank template) so that a student can
+// save it, change it and check it with `workbench check FILE.grad`.
 
 import Foundation
 import GradCheck
@@ -8,7 +12,7 @@ struct ExerciseCommand: CommandGroup {
     static let configuration = CommandConfiguration(
         name: "exercise",
         abstract: "Reproduce the homework exercises: computed quantities, checks, errata.",
-        subcommands: [List.self, Run.self])
+        subcommands: [List.self, Run.self, Show.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -18,15 +22,20 @@ struct ExerciseCommand: CommandGroup {
 
         func run(_ console: Console) throws -> Int32 {
             let reports = ExerciseCatalog.all.map { $0.run() }
+            let worksheets = Set(ExerciseCatalog.worksheetExercises.map(\.id))
             if output.json {
-                struct Row: Encodable { let id, title, source, notation, verdict: String }
+                struct Row: Encodable { let id, title, source, notation, verdict: String; let worksheet: Bool }
                 console.print(try jsonString(reports.map {
-                    Row(id: $0.id, title: $0.title, source: $0.source.description, notation: $0.notation.rawValue, verdict: $0.verdict.rawValue)
+                    Row(id: $0.id, title: $0.title, source: $0.source.description, notation: $0.notation.rawValue, verdict: $0.verdict.rawValue,
+                        worksheet: worksheets.contains($0.id))
                 }))
             } else {
-                var rows = [["id", "title", "source", "verdict"]]
-                for r in reports { rows.append([r.id, r.title, r.source.description, ExerciseCommand.verdictText(r)]) }
+                var rows = [["id", "form", "title", "source", "verdict"]]
+                for r in reports {
+                    rows.append([r.id, worksheets.contains(r.id) ? "worksheet" : "program", r.title, r.source.description, ExerciseCommand.verdictText(r)])
+                }
                 console.print(renderTable(rows))
+                console.print("\nA worksheet exercise is a file of claims: see it with 'workbench exercise show ID'. Also shipped: \(ExerciseCatalog.otherWorksheets.joined(separator: ", ")).")
             }
             return reports.contains { $0.verdict == .failed } ? 1 : 0
         }
@@ -64,6 +73,41 @@ struct ExerciseCommand: CommandGroup {
                 }
             }
             return reports.contains { $0.verdict == .failed } ? 1 : 0
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            name: "show", abstract: "Print a shipped gradient worksheet: an exercise's, the GRU example or the blank template.",
+            discussion: """
+            Prints the worksheet as it is shipped (Exercises/Worksheets/NAME.grad). Save it and check it:
+              workbench exercise show hw5-1b > hw5-1b.grad
+              workbench check hw5-1b.grad
+            Claims tagged '# @seed … expect KIND' are the seed's own steps and fail on purpose. Names: \(ExerciseCatalog.worksheetNames.joined(separator: ", ")).
+            """)
+
+        @Argument(placeholder: "<name>", help: "A worksheet exercise id, gru or template.")
+        var name: String?
+
+        init() {}
+
+        func validate() throws {
+            let names = ExerciseCatalog.worksheetNames
+            guard let name else { throw UsageError("which worksheet? give one of: \(names.joined(separator: ", "))") }
+            guard ExerciseCatalog.worksheet(named: name) != nil else {
+                var message = "no shipped worksheet '\(name)'"
+                if ExerciseCatalog.exercise(id: name) != nil {
+                    message += ": '\(name)' is an exercise written as a program (workbench exercise run \(name))"
+                } else if let guess = suggestion(for: name, among: names) {
+                    message += " (did you mean '\(guess)'?)"
+                }
+                throw UsageError(message + " — expected one of: \(names.joined(separator: ", "))")
+            }
+        }
+
+        func run(_ console: Console) throws -> Int32 {
+            console.write(ExerciseCatalog.worksheet(named: name ?? "") ?? "")
+            return 0
         }
     }
 

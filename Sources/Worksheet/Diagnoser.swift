@@ -4,7 +4,8 @@
 // differentiated on the tape) and compared with the claim by the same exact-method rule as the
 // truth. The first that matches names the mistake:
 //   1. the true derivative with the opposite sign, transposed, or times a constant factor
-//      (the least-squares factor, printed);
+//      (the least-squares factor, printed; fitted to a single number, any wrong value would be
+//      some multiple of the truth, so there only a short fraction such as 2 or 1/2 counts);
 //   2. dropped-dependence: one use of one quantity in one model definition held constant
 //      (h[t-1] in z[t]: truncated BPTT; a gate's input in an LSTM or GRU; a direct term);
 //      after 3 and 4, the same use held constant at the first or the last step only (a sum
@@ -61,6 +62,9 @@ struct Diagnoser {
                 guard let c = ClaimComparer.leastSquaresFactor(claim: claim, derivative: derivative, transposed: transposed) else { continue }
                 // A factor of ±1 is a plain or sign match, tried already.
                 if abs(abs(c) - 1) <= 1e-9 { continue }
+                // One number is a multiple of any other: a factor fitted to a single entry is taken
+                // for a mistake only when it is a short fraction (2, 1/2, −3/4).
+                if informativeEntries(derivative) <= 1 && shortFraction(c) == nil { continue }
                 f = c
             }
             if ClaimComparer.compare(claim: claim, derivative: derivative, factor: f, transposed: transposed, stopAtFirstFailure: true).passed {
@@ -250,14 +254,22 @@ struct Diagnoser {
     }
 }
 
-/// A factor as a short fraction when it is one (2, 1/2, −3/4), else with six digits.
-func formatFactor(_ x: Double) -> String {
+/// The entries, over all instances, that are not zero.
+private func informativeEntries(_ derivative: [Matrix<Double>]) -> Int {
+    derivative.reduce(0) { $0 + $1.storage.filter { $0 != 0 }.count }
+}
+
+/// x as p/q with q ≤ 16 and |p| < 10⁶, when it is one.
+func shortFraction(_ x: Double) -> (numerator: Int, denominator: Int)? {
     for q in 1...16 {
         let p = (x * Double(q)).rounded()
-        if abs(p) < 1e6, abs(x - p / Double(q)) <= 1e-9 * max(1, abs(x)) {
-            let n = Int(p)
-            return q == 1 ? "\(n)" : "\(n)/\(q)"
-        }
+        if abs(p) < 1e6, abs(x - p / Double(q)) <= 1e-9 * max(1, abs(x)) { return (Int(p), q) }
     }
+    return nil
+}
+
+/// A factor as a short fraction when it is one (2, 1/2, −3/4), else with six digits.
+func formatFactor(_ x: Double) -> String {
+    if let (p, q) = shortFraction(x) { return q == 1 ? "\(p)" : "\(p)/\(q)" }
     return formatScalar(x, digits: 6)
 }

@@ -27,7 +27,9 @@
 // a row of values given to a column vector is read as the column; a constant definition of a
 // declared element (`h[0] = zeros(H, 1)`) is its given value; an entry of any value, `(U' @ v)[i]`;
 // d(vector)/d(scalar) has the vector's shape; a scalar claim value (`= 0`) broadcasts over the
-// derivative; a class label may pick the entry of a derivative (`dEmb[i, w[t]]`).
+// derivative; a class label may pick the entry of a derivative (`dEmb[i, w[t]]`); comments that
+// start with `@` are exercise annotations (`# @seed 003:157 expect dropped-dependence`), read by
+// the Exercises module and ignored here (docs/worksheets.md, "Exercise annotations").
 
 import Foundation
 import GradCheck

@@ -1,7 +1,7 @@
 // CoverageTests.swift — docs/coverage.md and the README stay true: every exercise id the
 // coverage table names exists and every exercise is in it, every finding's seed lines fall in a
-// row that names its exercise, the planned worksheets are the catalog's, and the counts that the
-// README and the coverage page state are the catalog's counts.
+// row that names its exercise, no worksheet is left "planned", and the counts that the README and
+// the coverage page state are the catalog's counts.
 
 import XCTest
 import Foundation
@@ -10,12 +10,11 @@ import Foundation
 /// The package root (three levels above this file).
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// One row of the coverage table: its seed, its line ranges, and the ids and worksheets it names.
+/// One row of the coverage table: its seed, its line ranges, and the exercise ids it names.
 struct CoverageRow {
     let document: String
     let ranges: [ClosedRange<Int>]
     let exercises: Set<String>
-    let worksheets: Set<String>
     let text: String
 }
 
@@ -40,15 +39,7 @@ func coverageRows(_ text: String) -> [CoverageRow] {
         guard cells.count >= 5, let (document, ranges) = seedLines(cells[1]) else { continue }
         let ticked = cells[3].components(separatedBy: "`").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
         let ids = Set(ticked.filter { !$0.contains(" ") && !$0.hasSuffix(".grad") })
-        var sheets = Set<String>()
-        let status = cells[4]
-        var rest = Substring(status)
-        while let r = rest.range(of: "planned: ") {
-            let name = rest[r.upperBound...].prefix { $0 != ")" && $0 != ";" && $0 != " " }
-            sheets.insert(String(name))
-            rest = rest[r.upperBound...]
-        }
-        rows.append(CoverageRow(document: document, ranges: ranges, exercises: ids, worksheets: sheets, text: String(line)))
+        rows.append(CoverageRow(document: document, ranges: ranges, exercises: ids, text: String(line)))
     }
     return rows
 }
@@ -74,12 +65,10 @@ final class CoverageTests: XCTestCase {
         let ids = Set(ExerciseCatalog.all.map(\.id))
         for row in rows {
             for id in row.exercises { XCTAssertTrue(ids.contains(id), "docs/coverage.md names an exercise that does not exist: \(id) in \(row.text)") }
-            for sheet in row.worksheets { XCTAssertTrue(ExerciseCatalog.plannedWorksheets.contains(sheet), "unknown worksheet \(sheet) in \(row.text)") }
+            XCTAssertFalse(row.text.contains("planned"), "a worksheet still planned: \(row.text)")
         }
         let named = rows.reduce(Set<String>()) { $0.union($1.exercises) }
         XCTAssertEqual(ids.subtracting(named), [], "exercises missing from docs/coverage.md")
-        let sheets = rows.reduce(Set<String>()) { $0.union($1.worksheets) }
-        XCTAssertEqual(ExerciseCatalog.plannedWorksheets.subtracting(sheets), [], "planned worksheets missing from docs/coverage.md")
     }
 
     func testEveryFindingFallsInARowThatNamesItsExercise() throws {

@@ -29,12 +29,10 @@ final class ExerciseTests: XCTestCase {
     }
 
     func testEveryErratumCarriesANumberAndEveryNewFindingItsSeedLine() {
-        let replaced = Set(ExerciseCatalog.replacedByWorksheets.keys)
         for r in Reports.all {
             for f in r.findings {
                 if f.kind == .erratum { XCTAssertTrue(f.hasNumericEvidence, "\(r.id): \(f.claim)") }
-                if f.kind == .typo { XCTAssertNotNil(f.lines, "\(r.id): a typo is listed with its line") }
-                if !replaced.contains(r.id) { XCTAssertNotNil(f.lines, "\(r.id): \(f.claim) has no seed line") }
+                XCTAssertNotNil(f.lines, "\(r.id): \(f.claim) has no seed line")
             }
         }
     }
@@ -42,15 +40,8 @@ final class ExerciseTests: XCTestCase {
     func testLab5Formulas640And641() {
         let r = Reports.report("lab5-t1")
         XCTAssertEqual(r.notation, .nndl)
-        XCTAssertEqual(r.findings(.erratum).count, 2)
-    }
-
-    func testCS224nGradientsSignErratum() {
-        // The sign erratum: Σ y ln ŷ is negative, the cross-entropy positive, equal magnitude.
-        let sign = Reports.report("cs224n-gradients").findings[0].evidence
-        let stated = sign[0].value.number!, ce = sign[1].value.number!
-        XCTAssertLessThan(stated, 0)
-        XCTAssertEqual(stated, -ce, accuracy: 1e-6)
+        XCTAssertEqual(r.findings(.erratum).map(\.lines), ["001:28–29", "001:29"])
+        XCTAssertEqual(r.findings(.confirmation).map(\.lines), ["001:35–49"])
     }
 
     func testHomework5PowersJudgesTheStatementsFromTheMeasuredCases() {
@@ -75,20 +66,20 @@ final class ExerciseTests: XCTestCase {
         XCTAssertFalse(Reports.report("hw5-1b").findings.contains { $0.claim.contains("Equation (10)") })
     }
 
-    func testHomework5CellStateRewordedErrata() {
+    func testHomework5CellStateKeepsWhatAWorksheetCannotExpress() {
         let r = Reports.report("hw5-3c")
-        let neglect = r.findings.first { $0.lines == "003:324" }!
-        XCTAssertTrue(neglect.claim.contains("depend on W"))
-        // The neglect, taken literally, gives exactly zero; the true gradient does not.
-        XCTAssertEqual(neglect.evidence[1].value.number, 0)
-        XCTAssertGreaterThan(neglect.evidence[0].value.number!, 1e-3)
+        XCTAssertEqual(Set(r.findings.compactMap(\.lines)), ["003:340", "003:334, 340"])
         XCTAssertTrue(r.findings.contains { $0.lines == "003:334, 340" && $0.claim.contains("statement") })
+        // The gradient through C_t moved to the worksheet: the neglect and the forgotten W_o.
+        let sheet = Reports.report("hw5-3c-gradients")
+        XCTAssertEqual(sheet.findings(.erratum).map(\.lines), ["003:324", "003:316–320"])
     }
 
     func testCompletionsAreNotCalledConfirmations() {
         let tanh = Reports.report("tanh-output")
         XCTAssertEqual(tanh.findings(.confirmation).count, 0)
-        XCTAssertEqual(tanh.findings(.completion).count, 3)
+        XCTAssertEqual(tanh.findings(.completion).map(\.lines), ["004:25, 90"])
+        XCTAssertEqual(Reports.report("tanh-output-gradients").findings(.completion).map(\.lines), ["004:58–67", "004:56"])
         XCTAssertTrue(Reports.report("cs224n-perplexity").findings(.completion).contains { $0.claim.contains("sum of per-step") })
     }
 
@@ -118,7 +109,7 @@ final class ExerciseTests: XCTestCase {
         XCTAssertEqual(Set(ids).count, ids.count)
         for id in ids { XCTAssertNotNil(ExerciseCatalog.exercise(id: id)) }
         XCTAssertNil(ExerciseCatalog.exercise(id: "nope"))
-        XCTAssertTrue(Set(ExerciseCatalog.replacedByWorksheets.keys).isSubset(of: Set(ids)))
+        XCTAssertTrue(Set(ExerciseCatalog.worksheetExercises.map(\.id)).isSubset(of: Set(ids)))
     }
 
     func testVerdictIsFailedSkippedOrVerified() {

@@ -6,11 +6,9 @@
 // place of a rotation, a truncated sum, a derivative written in the wrong variable, a gate that
 // ignores its forcing, a printed number typed correctly, …
 //
-// Not mutation-tested here: the exercises that only restate a derivation and that gradient
-// worksheets are to replace (ExerciseCatalog.replacedByWorksheets): lab5-t1 → lab5-t1.grad,
-// lab5-t2 → lab5-t2.grad, cs224n-gradients → cs224n-gradients.grad, cs224n-identities →
-// cs224n-identities.grad, hw5-1a → hw5-1a.grad, hw5-1b → hw5-1b.grad. The worksheet tests show
-// that each of their claims can fail.
+// The worksheet exercises (ExerciseCatalog.worksheetExercises) get theirs in
+// WorksheetExerciseTests.swift: every seed claim flipped to the correct one, every correct claim
+// corrupted, every expected diagnosis changed — each turns the verdict.
 
 import XCTest
 import Foundation
@@ -108,9 +106,10 @@ let mutations: [String: [Mutation]] = {
     add(products, "the step Jacobian transposed, Wᵀ diag(σ′)") { e in
         e.stepJacobian = { z, w in w.transposed * Matrix.diagonal(z.storage.map { sigmoid($0) * (1 - sigmoid($0)) }) }
     }
-    add(products, "a σ′ that does not change between steps (tiny W, zero inputs)") { e in
-        e.recurrentWeight = e.recurrentWeight * 1e-4
-        e.inputs = e.inputs.map { $0 * 0 }
+    add(products, "a square input weight (d = n): the n × d of (10) would be right") { e in
+        var rng = SeededGenerator(seed: 5)
+        e.inputWeight = Matrix<Double>.random(3, 3, using: &rng)
+        e.inputs = e.inputs.map { _ in Matrix<Double>.randomNormal(3, 1, using: &rng) }
     }
 
     let induction = Homework5PowerByEigenDecomposition()
@@ -166,10 +165,9 @@ let mutations: [String: [Mutation]] = {
         e.layer.weightIH = .zeros(e.layer.weightIH.rows, e.layer.weightIH.cols)
         e.layer.weightHH = .zeros(e.layer.weightHH.rows, e.layer.weightHH.cols)
     }
-    add(cell, "forget and output gates forced while the gradients are measured") { $0.gradientOverride = LSTMGateOverride(forget: 0.7, output: 0.7) }
 
     let tanhOutput = TanhRNNOutputLayer()
-    add(tanhOutput, "∂L_t/∂o_t with the wrong sign, y − o") { $0.outputError = { o, y in y - o } }
+    add(tanhOutput, "K = H: the symbol table's o_t ∈ ℝ^{H×1} would be right") { $0.outputSize = 4 }
     add(tanhOutput, "tanh′ written 1 − h") { $0.tanhDerivative = { 1 - $0 } }
     add(tanhOutput, "the vanishing case given the exploding case's settings") { $0.vanishing = $0.exploding }
     add(tanhOutput, "the exploding case given σ_max = 0.8") { $0.exploding.largestSingularValue = 0.8 }
@@ -185,12 +183,12 @@ let mutations: [String: [Mutation]] = {
 }()
 
 final class MutationTests: XCTestCase {
-    /// Every exercise has mutations, except those that worksheets are to replace.
+    /// Every Swift exercise has mutations (the worksheet exercises have theirs in
+    /// WorksheetExerciseTests).
     func testEveryExerciseHasMutations() {
         for e in ExerciseCatalog.all {
-            if let sheet = ExerciseCatalog.replacedByWorksheets[e.id] {
-                XCTAssertTrue(sheet.hasSuffix(".grad"))
-                XCTAssertNil(mutations[e.id], "\(e.id) is to be replaced by \(sheet)")
+            if e is WorksheetExercise {
+                XCTAssertNil(mutations[e.id], "\(e.id) is a worksheet: its mutations are in WorksheetExerciseTests")
             } else {
                 XCTAssertFalse(mutations[e.id, default: []].isEmpty, "\(e.id) has no mutation test")
             }

@@ -134,3 +134,21 @@ extension DiagnosisTests {
         XCTAssertEqual(right.verdict, .pass)
     }
 }
+
+extension DiagnosisTests {
+    func testOneNumberIsAScaleOnlyWithAShortFraction() throws {
+        // With one instance of one entry every wrong value is a multiple of the truth: a fitted
+        // factor names a mistake only when it is a short fraction.
+        let doubled = try diagnosis("claim dL/dW[1,2] = 2 * sum(t = 1..T, sum(k = 1..t, delta[t,k][1] * x[k][2]))")
+        XCTAssertEqual(doubled.kind, .scale)
+        XCTAssertEqual(doubled.factor, 2, accuracy: 1e-12)
+        // The direct partial of one entry of z_T in one weight: truncated BPTT, not "0.97 times".
+        let direct = try diagnosis("claim dz[T][1]/dW[1,2] = x[T][2]")
+        XCTAssertEqual(direct.kind, .droppedDependence, direct.detail)
+        XCTAssertTrue(direct.detail.contains("z[t] on h[t-1]"), direct.detail)
+        // Several numbers keep any factor that fits them all.
+        let scaled = try diagnosis("claim dL/db = 0.3 * sum(t = 1..T, sum(k = 1..t, delta[t,k]))")
+        XCTAssertEqual(scaled.kind, .scale)
+        XCTAssertEqual(scaled.factor, 0.3, accuracy: 1e-9)
+    }
+}

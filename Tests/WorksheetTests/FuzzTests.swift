@@ -1,7 +1,8 @@
 // FuzzTests.swift — whatever a file holds, reading and checking it never traps: random bytes,
-// random token soup, and random mutations of valid worksheets (characters deleted, tokens
-// inserted, lines duplicated or swapped, numbers changed). Each input either is refused with a
-// WorksheetError or is checked to the end. Seeded, so a failure repeats; a few seconds in all.
+// random token soup, and random mutations of valid worksheets — the test fixtures and the
+// worksheets shipped in Exercises/Worksheets (characters deleted, tokens inserted, lines
+// duplicated or swapped, numbers changed). Each input either is refused with a WorksheetError or
+// is checked to the end. Seeded, so a failure repeats; a few seconds in all.
 
 import Foundation
 import XCTest
@@ -43,10 +44,30 @@ final class FuzzTests: XCTestCase {
         }
     }
 
+    /// The worksheets shipped in Exercises/Worksheets (read from the package's source tree).
+    static func shippedWorksheets() -> [String] {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Exercises/Worksheets")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".grad") }.sorted().compactMap {
+            try? String(contentsOf: dir.appendingPathComponent($0), encoding: .utf8)
+        }
+    }
+
     func testMutatedWorksheetsNeverTrap() {
-        var rng = SeededGenerator(seed: 11)
-        let sources = ["nndl-rnn", "lstm-step", "gru", "softmax-lm"].map { Fixture.text($0) }
-        for round in 0..<600 {
+        mutate(["nndl-rnn", "lstm-step", "gru", "softmax-lm"].map { Fixture.text($0) }, rounds: 600, seed: 11)
+    }
+
+    func testMutatedShippedWorksheetsNeverTrap() throws {
+        let shipped = Self.shippedWorksheets()
+        try XCTSkipIf(shipped.isEmpty, "Exercises/Worksheets is not beside the package")
+        XCTAssertGreaterThanOrEqual(shipped.count, 10)
+        mutate(shipped, rounds: 220, seed: 12)
+    }
+
+    private func mutate(_ sources: [String], rounds: Int, seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        for round in 0..<rounds {
             var chars = Array(sources[round % sources.count])
             let mutations = 1 + rng.int(below: 3)
             for _ in 0..<mutations {
