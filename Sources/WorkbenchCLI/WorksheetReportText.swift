@@ -37,7 +37,7 @@ func worksheetReportText(_ report: WorksheetReport) -> String {
     let count = report.claims.count
     lines.append("worksheet \(report.file), seed \(report.seed): \(count) claim\(count == 1 ? "" : "s"), each against reverse-mode autodiff for every instance; autodiff cross-checked by finite differences")
     guard count > 0 else {
-        lines.append("\nthe worksheet makes no claims yet: add one, e.g. claim dL/dW = … — verdict: pass")
+        lines.append("\nthe worksheet makes no claims yet, so nothing was checked: add one, e.g. claim dL/dW = …")
         return lines.joined(separator: "\n")
     }
     lines.append("")
