@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises"]),
         .testTarget(
             name: "WorksheetTests", dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck", "Worksheet"],
-            resources: [.copy("Fixtures")]),
+            resources: [.copy("Fixtures"), .copy("Blind")]),
         .testTarget(name: "WorkbenchCLITests", dependencies: ["WorkbenchCLI", "Poetry"]),
     ],
     swiftLanguageModes: [.v5]
