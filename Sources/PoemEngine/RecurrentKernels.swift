@@ -55,9 +55,9 @@ extension Kernels {
         return PackedB(k: H, n: G, nr: nr, buffer: buf)
     }
 
-    /// out (B, W) ← A (B, k) · the W columns of B's panels from `firstPanel` on, A read by
+    /// out (n, W) ← A (n, k) · the W columns of B's panels from `firstPanel` on, A read by
     /// rows (row i at `a + i · lda`). Loop order: panel, KC block, row block — so one block of
-    /// a panel (KC × NR) stays in L1 while every row block uses it. `out` has `stepRows(B)` rows
+    /// a panel (KC × NR) stays in L1 while every row block uses it. `out` has `stepRows(n)` rows
     /// (the last row block writes its padding rows). Entries are summed as in the GEMM.
     @inline(__always)
     static func groupProduct<Tile: MicroTile>(_: Tile.Type, rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
