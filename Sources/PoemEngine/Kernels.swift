@@ -111,7 +111,8 @@ package enum Kernels {
         var tileBuffers: [UnsafeMutablePointer<Float>]
         var packedB: [UnsafeMutablePointer<Float>] = []
         var packedBCapacity: [Int] = []
-        /// Per thread: the products of one group of a recurrent step, (⌈B / MR⌉ · MR, 32).
+        /// Per thread: the products of one group of a recurrent step for its part of the batch,
+        /// (n + max(MR, 4), 64) at most (RecurrentKernels.swift).
         var stepBuffers: [UnsafeMutablePointer<Float>] = []
         var stepBufferCapacity = 0
 

@@ -245,16 +245,13 @@ public final class PoemNetwork {
                          c: z, ldc: G, accumulate: false, bias: bsum, workspace: workspace)
             timings.projectionSeconds += now() - t0
             timings.projectionFlops += 2 * Double(rows * G * inSize)
-            // The recurrence.
+            // The recurrence: T steps, each thread running all of them for its own rows
+            // (RecurrentKernels.swift), or a GEMM + cell per step when H is not a multiple of 16.
             t0 = now()
             if H % Kernels.forwardGroupUnits == 0 {
                 let packed = Kernels.packRecurrentForward(whh: whh, H: H, workspace: workspace, slot: 1)
-                for t in 0..<T {
-                    Kernels.lstmStepForward(B: B, H: H, z: z + t * B * G, hPrev: t > 0 ? UnsafePointer(h + (t - 1) * B * H) : nil,
-                                            cPrev: t > 0 ? UnsafePointer(cell + (t - 1) * B * H) : nil,
-                                            cell: cell + t * B * H, tanhCell: tc + t * B * H, h: h + t * B * H,
+                Kernels.lstmForwardSequence(T: T, B: B, H: H, z: z, cell: cell, tanhCell: tc, h: h,
                                             packed: packed, workspace: workspace)
-                }
             }
             let packedWhh = H % Kernels.forwardGroupUnits == 0 ? nil : Kernels.packB(k: H, n: G, b: .transposeOf(whh, cols: H), workspace: workspace, slot: 1)
             for t in 0..<T where packedWhh != nil {
@@ -435,17 +432,13 @@ public final class PoemNetwork {
             let dcN = dcNext.reserve(B * H)
             let dH = UnsafePointer(dHidden.pointer)
             dcN.update(repeating: 0, count: B * H)
-            // BPTT over the steps, last to first.
+            // BPTT over the steps, last to first: each thread runs all of them for its own
+            // rows (RecurrentKernels.swift), or a GEMM + cell per step when H is not a multiple of 32.
             t0 = now()
             let packedWhh = Kernels.packB(k: G, n: H, b: .rowMajor(whh, cols: H), workspace: workspace, slot: 1)
             if H % Kernels.backwardGroupUnits == 0 {
-                for t in stride(from: T - 1, through: 0, by: -1) {
-                    let r0 = t * B
-                    Kernels.lstmStepBackward(B: B, H: H, act: act + r0 * G, cPrev: t > 0 ? cell + (r0 - B) * H : nil,
-                                             tanhCell: tc + r0 * H, dhOut: dH + r0 * H,
-                                             dzNext: t < T - 1 ? UnsafePointer(dg + (t + 1) * B * G) : nil,
-                                             dcNext: dcN, dz: dg + r0 * G, packedWhh: packedWhh, workspace: workspace)
-                }
+                Kernels.lstmBackwardSequence(T: T, B: B, H: H, act: act, cell: cell, tanhCell: tc, dhOut: dH,
+                                             dcNext: dcN, dz: dg, packedWhh: packedWhh, workspace: workspace)
             }
             for t in stride(from: T - 1, through: 0, by: -1) where H % Kernels.backwardGroupUnits != 0 {
                 if t < T - 1 {

@@ -111,6 +111,27 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    func testRecurrentRowPartsCoverTheBatchInWholeFourRowBlocks() {
+        // The recurrent steps give each thread the rows of one part for all T steps.
+        XCTAssertEqual((0..<2).map { Kernels.rowPart($0, of: 2, rows: 32) }, [0..<16, 16..<32])
+        XCTAssertEqual((0..<3).map { Kernels.rowPart($0, of: 3, rows: 32) }, [0..<8, 8..<20, 20..<32])
+        XCTAssertEqual(Kernels.rowParts(rows: 5, threads: 8), 2)
+        XCTAssertEqual(Kernels.rowParts(rows: 0, threads: 2), 1)
+        for B in [0, 1, 3, 4, 5, 19, 21, 32, 33] {
+            for threads in 1...5 {
+                let parts = Kernels.rowParts(rows: B, threads: threads)
+                let ranges = (0..<parts).map { Kernels.rowPart($0, of: parts, rows: B) }
+                XCTAssertEqual(ranges.first?.lowerBound, 0, "B \(B), \(threads) thread(s)")
+                XCTAssertEqual(ranges.last?.upperBound, B, "B \(B), \(threads) thread(s)")
+                for (a, b) in zip(ranges, ranges.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound, "B \(B): parts \(ranges)") }
+                XCTAssertTrue(ranges.allSatisfy { $0.lowerBound % 4 == 0 }, "B \(B): parts \(ranges) start inside a 4-row block")
+                if B >= 4 * threads { XCTAssertTrue(ranges.allSatisfy { !$0.isEmpty }, "B \(B): an empty part in \(ranges)") }
+                let sizes = ranges.map(\.count)
+                XCTAssertLessThanOrEqual((sizes.max() ?? 0) - (sizes.min() ?? 0), 4, "B \(B): parts \(ranges) unbalanced")
+            }
+        }
+    }
+
     func testBiasRowsAreAddedByEveryTileWithTheSameBits() {
         var rng = SeededGenerator(seed: 12)
         for (m, n, k) in [(13, 45, 300), (70, 100, 64), (1, 1, 1), (9, 37, 0)] {
