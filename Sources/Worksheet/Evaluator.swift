@@ -155,7 +155,7 @@ struct Evaluator<B: Backend> {
                 }
                 if shape == nil {
                     b[slot] = lower
-                    let bound = currentElement.map { sheet.rank[$0] } ?? .max
+                    let bound = currentElement.map { sheet.shapeRank[$0] } ?? .max
                     shape = try? sheet.shapeOf(body, &b, s, lenient: true, bound: slot + 1, rankBound: bound)
                 }
                 let m = shape ?? .scalar
