@@ -11,7 +11,9 @@
 //      after 3 and 4, the same use held constant at the first or the last step only (a sum
 //      over k that misses k = 1, the h[0] term);
 //   3. partial-loss: one `sum(i = a..b, …)` of a model definition over fewer terms (only the
-//      last, only the first, starting one late, ending one early);
+//      last, only the first, starting one late, ending one early), or only the term whose index
+//      is one of the claim's own (only L[t] in dL/dh[t] for t = 1..T: a different sum for each
+//      instance, whatever the rest of the model);
 //   4. derivative-rule: σ′ written as z(1 − z), tanh′ as 1 − z² (the rule applied to the
 //      pre-activation), or an activation's derivative left out — at one call, then at every
 //      call of that function;
@@ -30,6 +32,15 @@ struct Candidate {
     /// The sentence naming the mistake, before any sign/scale/transpose.
     let detail: String
     let line: Int
+    /// For a partial sum that keeps only the term at the claim's own index: the claim's slot
+    /// whose value, instance by instance, is the index kept.
+    var ownIndexSlot: Int? = nil
+
+    /// The modification for the instance whose slot values are `indices`.
+    func modification(at indices: [Int]) -> Modification {
+        guard let slot = ownIndexSlot, slot < indices.count, case .partial(let node, _) = modification else { return modification }
+        return .partial(node: node, .only(indices[slot]))
+    }
 }
 
 struct Diagnoser {
@@ -41,6 +52,10 @@ struct Diagnoser {
     let truth: [Matrix<Double>]
     /// Labels of the instances ("t = 3, k = 1").
     let instanceLabels: [String]
+    /// The claim's slot values of each instance (t, k, … in the order of its `for` ranges).
+    let instanceIndices: [[Int]]
+    /// The names of the claim's slots.
+    let slotNames: [String]
 
     // MARK: - Transforms
 
@@ -101,31 +116,57 @@ struct Diagnoser {
         let worst = ClaimComparer.compare(claim: claim, derivative: truth).worst
         var probe: [Int] = []
         for i in [worst, 0, requests.count - 1] where !probe.contains(i) { probe.append(i) }
-        let probeRequests = probe.map { requests[$0] }
         let probeClaim = probe.map { claim[$0] }
         let probeTruth = probe.map { truth[$0] }
+        var modelValues: [Modification: [PlainValue?]] = [:]
         for candidate in candidates() {
-            let values: [PlainValue?]
-            if candidate.modification.changesValues {
-                guard let v = try? model.evaluate(modification: candidate.modification, helpers: false) else { continue }
-                values = v
-            } else {
-                values = model.values
-            }
-            let probeDerivative = engine.derivatives(probeRequests, modification: candidate.modification, values: values)
+            guard let probeDerivative = derivatives(candidate, instances: probe, cache: &modelValues) else { continue }
             // A change that leaves this claim's derivative as it was explains nothing.
             if ClaimComparer.compare(claim: probeTruth.map { .matrix($0) }, derivative: probeDerivative, stopAtFirstFailure: true).passed { continue }
-            let probeDiagnoser = Diagnoser(sheet: sheet, model: model, engine: engine, requests: probeRequests, claim: probeClaim,
-                                           truth: probeTruth, instanceLabels: probe.map { instanceLabels[$0] })
+            let probeDiagnoser = Diagnoser(sheet: sheet, model: model, engine: engine, requests: probe.map { requests[$0] }, claim: probeClaim,
+                                           truth: probeTruth, instanceLabels: probe.map { instanceLabels[$0] },
+                                           instanceIndices: probe.map { instanceIndices[$0] }, slotNames: slotNames)
             guard probeDiagnoser.match(probeDerivative, identity: true) != nil else { continue }
-            let derivative = requests.count == probe.count && probe == Array(0..<requests.count)
-                ? probeDerivative : engine.derivatives(requests, modification: candidate.modification, values: values)
+            let everyInstance = Array(0..<requests.count)
+            guard let derivative = probe == everyInstance ? probeDerivative
+                    : derivatives(candidate, instances: everyInstance, cache: &modelValues) else { continue }
             if let (f, t) = match(derivative, identity: true) {
                 return Diagnosis(kind: candidate.kind, detail: candidate.detail + suffix(f, t), factor: f, transposed: t,
                                  modelLine: candidate.line)
             }
         }
         return unexplained()
+    }
+
+    /// The candidate's derivative for the given instances (one modification per group of
+    /// instances that share it); nil when the changed model has no values. `cache` keeps the
+    /// model's values under each modification that changes them.
+    private func derivatives(_ candidate: Candidate, instances: [Int],
+                             cache: inout [Modification: [PlainValue?]]) -> [Matrix<Double>]? {
+        var groups: [Modification: [Int]] = [:]
+        var groupOrder: [Modification] = []
+        for (position, i) in instances.enumerated() {
+            let m = candidate.modification(at: instanceIndices[i])
+            if groups[m] == nil { groupOrder.append(m) }
+            groups[m, default: []].append(position)
+        }
+        var result = [Matrix<Double>](repeating: Matrix(rows: 1, cols: 1), count: instances.count)
+        for m in groupOrder {
+            let values: [PlainValue?]
+            if !m.changesValues {
+                values = model.values
+            } else if let cached = cache[m] {
+                values = cached
+            } else {
+                guard let v = try? model.evaluate(modification: m, helpers: false) else { return nil }
+                cache[m] = v
+                values = v
+            }
+            let positions = groups[m]!
+            let d = engine.derivatives(positions.map { requests[instances[$0]] }, modification: m, values: values)
+            for (k, position) in positions.enumerated() { result[position] = d[k] }
+        }
+        return result
     }
 
     private func unexplained() -> Diagnosis {
@@ -158,7 +199,7 @@ struct Diagnoser {
         }).sorted()
         let relevantFamilies = Set(regionElements.map { sheet.elements[$0].family }).union(denominators.map { sheet.elements[$0].family })
 
-        var dropped: [Candidate] = [], partial: [Candidate] = [], rules: [Candidate] = [], oneStep: [Candidate] = []
+        var dropped: [Candidate] = [], partial: [Candidate] = [], ownTerm: [Candidate] = [], rules: [Candidate] = [], oneStep: [Candidate] = []
         var sites: [Function: [(id: NodeID, range: SourceRange)]] = [:]
         for si in statementsInRegion {
             let s = sheet.statements[si]
@@ -182,16 +223,32 @@ struct Diagnoser {
                                                      line: line))
                         }
                     }
-                case .reduction(.sum, _, _, _, _):
+                case .reduction(.sum, let sumSlot, let lower, let upper, let body):
                     let text = sheet.source.text(node.range)
                     let line = sheet.source.position(of: node.range.lowerBound).line
-                    for terms in PartialTerms.allCases {
+                    // Only the term at one of the claim's own indices, where that index falls in
+                    // the sum's range for some instance.
+                    let bounds = regionElements.filter { sheet.elements[$0].statement == si }.compactMap { e -> ClosedRange<Int>? in
+                        let b = sheet.bindings(of: e)
+                        guard let lo = sheet.staticValue(lower, b), let hi = sheet.staticValue(upper, b), lo <= hi else { return nil }
+                        return lo...hi
+                    }
+                    let index = s.slotNames[sumSlot], term = sheet.source.text(sheet.expressions.nodes[body].range)
+                    for (k, name) in slotNames.enumerated()
+                    where instanceIndices.contains(where: { v in k < v.count && bounds.contains { $0.contains(v[k]) } }) {
+                        let which = index == name ? "`\(term)`" : "\(index) = \(name)"
+                        ownTerm.append(Candidate(modification: .partial(node: id, .only(0)), kind: .partialLoss,
+                                                 detail: "the claim keeps only the term \(which) (at the claim's own \(name)) of `\(text)` in \(definition) (line \(line)): it is the derivative of only that part of the sum",
+                                                 line: line, ownIndexSlot: k))
+                    }
+                    for terms in PartialTerms.fixed {
                         let which: String
                         switch terms {
                         case .lastOnly: which = "keeps only the last term of"
                         case .firstOnly: which = "keeps only the first term of"
                         case .startsLate: which = "starts one step late in"
                         case .endsEarly: which = "ends one step early in"
+                        case .only: continue
                         }
                         partial.append(Candidate(modification: .partial(node: id, terms), kind: .partialLoss,
                                                  detail: "the claim \(which) `\(text)` in \(definition) (line \(line)): it is the derivative of only part of that sum",
@@ -223,7 +280,7 @@ struct Diagnoser {
                 }
             }
         }
-        return dropped + partial + rules + oneStep
+        return dropped + partial + ownTerm + rules + oneStep
     }
 
     private func ruleDetail(_ f: Function, _ name: String, _ rule: DerivativeRule, _ place: String) -> String {

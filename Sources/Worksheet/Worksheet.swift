@@ -167,7 +167,8 @@ public struct Worksheet {
         var diagnosis: Diagnosis?
         if !comparison.passed && fdFailure == nil {
             let diagnoser = Diagnoser(sheet: sheet, model: model, engine: engine, requests: requests, claim: claimValues, truth: truth,
-                                      instanceLabels: labels.map { $0.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") })
+                                      instanceLabels: labels.map { $0.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") },
+                                      instanceIndices: labels.map { $0.map(\.value) }, slotNames: Array(s.slotNames.prefix(s.ranges.count)))
             diagnosis = diagnoser.diagnose()
         }
         let passed = comparison.passed && fdFailure == nil

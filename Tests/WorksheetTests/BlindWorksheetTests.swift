@@ -104,7 +104,7 @@ final class BlindWorksheetTests: XCTestCase {
             33: .fail(.derivativeRule, mentions: "σ′ is written as z(1 − z)"),
             34: .fail(.derivativeRule, mentions: "tanh′ is written as 1 − z²"),
             35: .fail(.droppedDependence, mentions: "z[t] on h[t-1]"),
-            36: .knownFault("scalar-scale"),                               // only L[T]: must be partial-loss
+            36: .fail(.partialLoss, mentions: "only the last term"),      // only L[T]
         ])
     }
 
@@ -184,7 +184,7 @@ final class BlindWorksheetTests: XCTestCase {
             78: .fail(.unexplained),                                       // σ′ wrong at one step only (mixed mistake)
             79: .fail(.derivativeRule, mentions: "sigmoid(zi[t])"),        // σ′ wrong consistently
             80: .fail(.derivativeRule, mentions: "sigmoid(zi[t])"),
-            81: .knownFault("partial-loss-own-term"),                      // only L[t]: must be partial-loss
+            81: .fail(.partialLoss, mentions: "`L[t]` (at the claim's own t)"),   // only L[t]
             82: .fail(.transpose),
         ])
     }

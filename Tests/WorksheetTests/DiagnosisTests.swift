@@ -152,3 +152,35 @@ extension DiagnosisTests {
         XCTAssertEqual(scaled.factor, 0.3, accuracy: 1e-9)
     }
 }
+
+extension DiagnosisTests {
+    /// A residual RNN: h[t-1] has two uses in h[t], so no single dropped use explains dL/dh[t]
+    /// written as the step's own loss term; the partial loss "only L[t]" does, instance by instance.
+    func testOnlyTheClaimsOwnLossTermIsAPartialLossWhateverTheUses() throws {
+        let residual = """
+        size H = 3, D = 2, T = 4
+        param U[H,H], W[H,D]
+        input x[t][D] for t = 1..T
+        input y[t][H] for t = 1..T
+        input h[0][H]
+        h[t] = h[t-1] + tanh(U @ h[t-1] + W @ x[t])   for t = 1..T
+        L[t] = 0.5 * sum((h[t] - y[t])^2)             for t = 1..T
+        L = sum(t = 1..T, L[t])
+
+        """
+        let own = try diagnosis("claim dL/dh[k] = h[k] - y[k]   for k = 1..T", model: residual)
+        XCTAssertEqual(own.kind, .partialLoss, own.detail)
+        XCTAssertTrue(own.detail.contains("only the term t = k (at the claim's own k)"), own.detail)
+        let negated = try diagnosis("claim dL/dh[t] = y[t] - h[t]   for t = 1..T", model: residual)
+        XCTAssertEqual(negated.kind, .partialLoss, negated.detail)
+        XCTAssertTrue(negated.detail.contains("`L[t]`") && negated.detail.contains("opposite sign"), negated.detail)
+        // Off by a little at every step: no longer any part of the loss.
+        let near = try diagnosis("claim dL/dh[t] = h[t] - y[t] + 0.01   for t = 1..T", model: residual)
+        XCTAssertEqual(near.kind, .unexplained, near.detail)
+        // The own term of another instance (the next step's) is not the own term.
+        let next = try diagnosis("claim dL/dh[t] = h[t+1] - y[t+1]   for t = 1..T-1", model: residual)
+        XCTAssertNotEqual(next.kind, .partialLoss, next.detail)
+        let right = try checkWorksheet(residual + "claim dL[t]/dh[t] = h[t] - y[t]   for t = 1..T\n")
+        XCTAssertEqual(right.verdict, .pass)
+    }
+}
