@@ -15,7 +15,8 @@
 //      is one of the claim's own (only L[t] in dL/dh[t] for t = 1..T: a different sum for each
 //      instance, whatever the rest of the model);
 //   4. derivative-rule: σ′ written as z(1 − z), tanh′ as 1 − z² (the rule applied to the
-//      pre-activation), or an activation's derivative left out — at one call, then at every
+//      pre-activation), softmax′ as p(1 − p) (its Jacobian's diagonal only), or an activation's
+//      derivative left out (softmax's Jacobian as the identity) — at one call, then at every
 //      call of that function;
 //   each of 2–4 also with the opposite sign, transposed or times a factor. A candidate that
 //   changes nothing for this claim is skipped. When none matches: `unexplained`, with the
@@ -261,11 +262,11 @@ struct Diagnoser {
                 }
             }
         }
-        for f in [Function.sigmoid, .tanh, .relu, .exp] {
+        for f in [Function.sigmoid, .tanh, .relu, .exp, .softmax] {
             guard let list = sites[f] else { continue }
             let name = f == .sigmoid ? "σ" : f.rawValue
             var kinds: [DerivativeRule] = f == .sigmoid || f == .tanh ? [.wrongVariable, .leftOut] : [.leftOut]
-            if f == .relu { kinds = [.leftOut] }
+            if f == .softmax { kinds = [.diagonalOnly, .leftOut] }
             for rule in kinds {
                 for site in list {
                     let line = sheet.source.position(of: site.range.lowerBound).line
@@ -289,6 +290,10 @@ struct Diagnoser {
             return "σ′ is written as z(1 − z) \(place): the derivative of σ at z is σ(z)(1 − σ(z)); z(1 − z) applies the rule to the pre-activation instead of to σ(z)"
         case (.tanh, .wrongVariable):
             return "tanh′ is written as 1 − z² \(place): the derivative of tanh at z is 1 − tanh(z)²; 1 − z² applies the rule to the pre-activation instead of to tanh(z)"
+        case (.softmax, .diagonalOnly):
+            return "softmax′ is written element-wise as p(1 − p) \(place), as if it were σ: the Jacobian of p = softmax(z) is diag(p) − p pᵀ, and diag(p(1 − p)) keeps only its diagonal"
+        case (.softmax, _):
+            return "the derivative of softmax is left out \(place), as if its Jacobian diag(p) − p pᵀ were the identity"
         default:
             return "the derivative of \(name) is left out \(place), as if it were 1"
         }

@@ -122,7 +122,7 @@ final class BlindWorksheetTests: XCTestCase {
             32: .fail(.sign),
             33: .fail(.derivativeRule, mentions: "tanh′ is written as 1 − z²"),
             34: .fail(.droppedDependence, mentions: "z[t] on h[t-1]"),
-            35: .fail(.unexplained),                                       // softmax Jacobian without its off-diagonal
+            35: .fail(.derivativeRule, mentions: "p(1 − p)"),              // softmax Jacobian without its off-diagonal
             36: .fail(.partialLoss, mentions: "one step late"),
         ])
     }
@@ -141,9 +141,7 @@ final class BlindWorksheetTests: XCTestCase {
         try assertWorksheet("attention", [
             29: .pass, 30: .pass, 31: .pass, 32: .pass, 33: .pass, 34: .pass, 35: .pass, 36: .pass, 37: .pass,
             40: .fail(.droppedDependence, mentions: "e[t] on h[t]"),       // path through the scores forgotten
-            // softmax Jacobian left out; the catalogue's "activation derivative left out" covers
-            // tanh/σ/relu, not softmax: "unexplained" is honest (see report).
-            41: .fail(.unexplained),
+            41: .fail(.derivativeRule, mentions: "derivative of softmax is left out"),   // softmax Jacobian left out
             42: .fail(.transpose),
             43: .fail(.sign),
         ])

@@ -184,3 +184,32 @@ extension DiagnosisTests {
         XCTAssertEqual(right.verdict, .pass)
     }
 }
+
+extension DiagnosisTests {
+    /// softmax′ written element-wise as p(1 − p) (its Jacobian's diagonal only), and softmax's
+    /// Jacobian left out (taken as the identity), on a softmax read-out with cross-entropy.
+    func testSoftmaxDerivativeRules() throws {
+        let readout = """
+        size H = 3, C = 4
+        param V[C,H]
+        input h[H]
+        input y : 1..C
+        o = V @ h
+        p = softmax(o)
+        L = -sum(onehot(y, C) * log(p))
+        let g = -onehot(y, C) / p
+
+        """
+        let diagonal = try diagnosis("claim dp/do = diag(p * (1 - p))", model: readout)
+        XCTAssertEqual(diagonal.kind, .derivativeRule, diagonal.detail)
+        XCTAssertTrue(diagonal.detail.contains("p(1 − p)"), diagonal.detail)
+        let leftOut = try diagnosis("claim dL/do = g", model: readout)
+        XCTAssertEqual(leftOut.kind, .derivativeRule, leftOut.detail)
+        XCTAssertTrue(leftOut.detail.contains("softmax is left out"), leftOut.detail)
+        // Half the off-diagonal: not a rule of the catalogue.
+        let half = try diagnosis("claim dp/do = diag(p) - 0.5 * p @ p'", model: readout)
+        XCTAssertEqual(half.kind, .unexplained, half.detail)
+        let right = try checkWorksheet(readout + "claim dp/do = diag(p) - p @ p'\nclaim dL/do = p - onehot(y, C)\n")
+        XCTAssertEqual(right.verdict, .pass)
+    }
+}
