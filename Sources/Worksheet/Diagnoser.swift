@@ -5,7 +5,9 @@
 // truth. The first that matches names the mistake:
 //   1. the true derivative with the opposite sign, transposed, or times a constant factor
 //      (the least-squares factor, printed; fitted to a single number, any wrong value would be
-//      some multiple of the truth, so there only a short fraction such as 2 or 1/2 counts);
+//      some multiple of the truth, so there only a short fraction such as 2 or 1/2 counts); for
+//      entries claimed one by one over two of the claim's indices (dU[i,j] for i, j), transposed
+//      means each instance holds the true entry of its partner with i and j exchanged;
 //   2. dropped-dependence: one use of one quantity in one model definition held constant
 //      (h[t-1] in z[t]: truncated BPTT; a gate's input in an LSTM or GRU; a direct term);
 //      after 3 and 4, the same use held constant at the first or the last step only (a sum
@@ -57,6 +59,9 @@ struct Diagnoser {
     let instanceIndices: [[Int]]
     /// The names of the claim's slots.
     let slotNames: [String]
+    /// For a claim on entries dU[i,j] (or da[i]/db[j]) over its own i and j: the two slots and
+    /// each instance's partner with them exchanged.
+    var entrySwap: (slots: (Int, Int), partner: [Int])? = nil
 
     // MARK: - Transforms
 
@@ -110,6 +115,14 @@ struct Diagnoser {
             }
             return Diagnosis(kind: .scale, detail: "the claim is \(formatFactor(f)) times the true derivative (a constant factor of \(formatFactor(f)))",
                              factor: f)
+        }
+        // Entries claimed one by one, with the row and column indices exchanged.
+        if let swap = entrySwap, let (f, _) = match(swap.partner.map { truth[$0] }, identity: true) {
+            let (i, j) = (slotNames[swap.slots.0], slotNames[swap.slots.1])
+            let extra = f == 1 ? "" : (f == -1 ? ", with the opposite sign" : ", times \(formatFactor(f))")
+            return Diagnosis(kind: .transpose,
+                             detail: "the claim is the transpose of the true derivative\(extra): its value at (\(i), \(j)) is the true derivative's at (\(j), \(i)), \(i) and \(j) exchanged",
+                             factor: f, transposed: true)
         }
         // Each candidate is first tried on a few probe instances (the one where claim and truth
         // differ most, the first, the last); only a candidate that fits there is computed for

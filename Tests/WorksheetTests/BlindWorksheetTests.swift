@@ -78,9 +78,7 @@ final class BlindWorksheetTests: XCTestCase {
             37: .fail(.droppedDependence, mentions: "z2[t] on h2[t-1]"),   // path through h2[t-1] forgotten
             38: .fail(.transpose),
             39: .fail(.sign),
-            // Entry claim with i and j swapped: the tool does not assemble entry instances into a
-            // matrix, so it cannot say "transpose"; "unexplained" is honest (see report).
-            40: .fail(.unexplained),
+            40: .fail(.transpose, mentions: "i and j exchanged"),         // entry claim with i and j swapped
         ])
     }
 

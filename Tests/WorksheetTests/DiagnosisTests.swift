@@ -213,3 +213,24 @@ extension DiagnosisTests {
         XCTAssertEqual(right.verdict, .pass)
     }
 }
+
+extension DiagnosisTests {
+    /// Entries claimed one by one over the claim's own i and j, with the two exchanged: the
+    /// transpose, found by pairing each instance with the one at (j, i).
+    func testEntryClaimsWithTheirIndicesExchangedAreATranspose() throws {
+        let swapped = try diagnosis("claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][j] * h[k-1][i])   for t = 1..T, i = 1..H, j = 1..H")
+        XCTAssertEqual(swapped.kind, .transpose, swapped.detail)
+        XCTAssertTrue(swapped.detail.contains("(i, j)") && swapped.detail.contains("(j, i)"), swapped.detail)
+        let negated = try diagnosis("claim dL[t]/dU[i,j] = -sum(k = 1..t, delta[t,k][j] * h[k-1][i])   for t = 1..T, i = 1..H, j = 1..H")
+        XCTAssertEqual(negated.kind, .transpose, negated.detail)
+        XCTAssertEqual(negated.factor, -1)
+        // A Jacobian claimed entry by entry: d h[t][i] / d h[t-1][j] written as the (j, i) entry.
+        let jacobian = try diagnosis("claim dh[t][i]/dh[t-1][j] = (1 - h[t][j]^2) * U[j,i]   for t = 1..T, i = 1..H, j = 1..H")
+        XCTAssertEqual(jacobian.kind, .transpose, jacobian.detail)
+        // Exchanged and also off by 0.01·i: not a transpose.
+        let off = try diagnosis("claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][j] * h[k-1][i]) + 0.01 * i   for t = 1..T, i = 1..H, j = 1..H")
+        XCTAssertNotEqual(off.kind, .transpose, off.detail)
+        let right = try checkWorksheet(tanhRNN + "claim dh[t][i]/dh[t-1][j] = (1 - h[t][i]^2) * U[i,j]   for t = 1..T, i = 1..H, j = 1..H\n")
+        XCTAssertEqual(right.verdict, .pass)
+    }
+}
