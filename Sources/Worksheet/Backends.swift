@@ -14,7 +14,8 @@
 //   • `detached(v)`: the same value as a constant — a use held fixed (a dropped dependence);
 //   • a derivative rule written wrong: y = c(f(z)) + g(z) − c(g(z)) has the value f(z) and the
 //     derivative g′(z), with c(·) a constant copy. g(z) = z²/2 − z³/3 gives σ′ written as z(1 − z),
-//     g(z) = z − z³/3 gives tanh′ written as 1 − z², g(z) = z leaves the derivative out.
+//     g(z) = z − z³/3 gives tanh′ written as 1 − z², g(z) = z leaves the derivative out; for
+//     softmax, g(z) = z ⊙ c(p ⊙ (1 − p)) keeps only the diagonal of its Jacobian diag(p) − p pᵀ.
 
 import Autodiff
 import WorkbenchNumerics
@@ -23,8 +24,11 @@ import WorkbenchNumerics
 enum DerivativeRule: Equatable, Hashable {
     /// σ′ written as z(1 − z), tanh′ as 1 − z²: the rule applied to the pre-activation z.
     case wrongVariable
-    /// The activation's derivative left out (taken as 1).
+    /// The activation's derivative left out (taken as 1; for softmax, its Jacobian as I).
     case leftOut
+    /// softmax′ written element-wise as p(1 − p), as if it were σ: diag(p ⊙ (1 − p)) for the
+    /// Jacobian diag(p) − p pᵀ.
+    case diagonalOnly
 }
 
 /// The operations an evaluator needs.
@@ -382,7 +386,15 @@ struct TapeBackend: Backend {
             let shifted = z - tape.constant(Matrix(rows: n, cols: 1, repeating: shift))
             let logTotal = shifted.exp().sum().log()
             let logProbabilities = shifted - broadcast(TapeValue(variable: logTotal, live: a.live), n, 1).variable
-            return wrap(logProbabilities.exp(), a)
+            let p = logProbabilities.exp()
+            guard let rule else { return wrap(p, a) }
+            // c(p) + g(z) − c(g(z)): value p, Jacobian g′(z).
+            var g = z
+            if rule == .diagonalOnly {
+                g = z * tape.constant(p.value.map { $0 * (1 - $0) })
+            }
+            let result = tape.constant(p.value) + (g - tape.constant(g.value))
+            return TapeValue(variable: result, live: true)
         case .diag:
             var v = z
             if v.rows == 1 { v = v.transposed() }

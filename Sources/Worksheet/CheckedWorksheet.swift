@@ -10,7 +10,8 @@
 //      defined is an error; order all elements so that each comes after what it uses (Kahn's
 //      algorithm), or name a cycle;
 //   4. infer every element's shape in that order: operand shapes that do not fit, and entries
-//      or classes outside their range, are errors;
+//      or classes outside their range, are errors (an element whose empty range borrows its shape
+//      from a family not yet shaped waits for it, with everything that uses it);
 //   5. check every instance of every claim the same way, and that its value has the shape of
 //      the derivative it claims (or that shape transposed, which the diagnosis then names).
 //
@@ -43,6 +44,10 @@ final class CheckedWorksheet {
     var order: [Int] = []
     /// Position of each element in `order`.
     var rank: [Int] = []
+    /// For a definition or helper, when its shape was inferred (0, 1, …; `Int.max` before): the
+    /// order of `order`, except that an element waiting for the shapes of a family it names only in
+    /// an empty range comes later.
+    var shapeRank: [Int] = []
     /// Fast element lookup, built once every element is registered.
     var elementIndex: ElementIndex?
 
@@ -573,18 +578,45 @@ final class CheckedWorksheet {
     // MARK: - Pass 4: shapes
 
     func inferShapes() throws {
-        for (position, e) in order.enumerated() {
-            let element = elements[e]
-            guard element.role == .definition || element.role == .helper else { continue }
-            let s = statements[element.statement]
-            var bindings = [Int](repeating: 0, count: max(1, s.slotNames.count))
-            for (i, v) in element.bindings.enumerated() { bindings[i] = v }
-            let shape = try shapeOf(s.body!, &bindings, s, lenient: false, rankBound: position)
+        shapeRank = [Int](repeating: .max, count: elements.count)
+        var next = 0
+        // Elements whose empty range names only families not yet shaped, with what they would
+        // report if that never changes, and the elements that use them (in `order`).
+        var waiting: [Int] = []
+        var unknown: [Int: WorksheetError] = [:]
+        func isComputed(_ e: Int) -> Bool { elements[e].role == .definition || elements[e].role == .helper }
+        /// Shapes `e`, or returns false when it has to wait.
+        func shape(_ e: Int) throws -> Bool {
+            if dependencies(of: e).contains(where: { isComputed($0) && shapeRank[$0] == .max }) { return false }
+            let s = statements[elements[e].statement]
+            var bindings = self.bindings(of: e)
+            let shape: Shape
+            do {
+                shape = try shapeOf(s.body!, &bindings, s, lenient: false, rankBound: next, deferrable: true)
+            } catch let wait as EmptyRangeShapeUnknown {
+                unknown[e] = wait.error
+                return false
+            }
             if shape.count > limits.entries {
                 throw WorksheetError(.tooLarge, "\(elementName(e)) would be \(shape), too large for a worksheet",
                                      at: expressions.nodes[s.body!].range, in: source)
             }
             elements[e].shape = shape
+            unknown[e] = nil
+            shapeRank[e] = next
+            next += 1
+            return true
         }
+        for e in order where isComputed(e) {
+            if try !shape(e) { waiting.append(e) }
+        }
+        // Each round shapes what the previous rounds made possible; `waiting` stays in `order`.
+        while !waiting.isEmpty {
+            let before = waiting.count
+            waiting = try waiting.filter { try !shape($0) }
+            if waiting.count == before { break }
+        }
+        if let first = waiting.first(where: { unknown[$0] != nil }) { throw unknown[first]! }
     }
+
 }

@@ -5,15 +5,20 @@
 // truth. The first that matches names the mistake:
 //   1. the true derivative with the opposite sign, transposed, or times a constant factor
 //      (the least-squares factor, printed; fitted to a single number, any wrong value would be
-//      some multiple of the truth, so there only a short fraction such as 2 or 1/2 counts);
+//      some multiple of the truth, so there only a short fraction such as 2 or 1/2 counts); for
+//      entries claimed one by one over two of the claim's indices (dU[i,j] for i, j), transposed
+//      means each instance holds the true entry of its partner with i and j exchanged;
 //   2. dropped-dependence: one use of one quantity in one model definition held constant
 //      (h[t-1] in z[t]: truncated BPTT; a gate's input in an LSTM or GRU; a direct term);
 //      after 3 and 4, the same use held constant at the first or the last step only (a sum
 //      over k that misses k = 1, the h[0] term);
 //   3. partial-loss: one `sum(i = a..b, …)` of a model definition over fewer terms (only the
-//      last, only the first, starting one late, ending one early);
+//      last, only the first, starting one late, ending one early), or only the term whose index
+//      is one of the claim's own (only L[t] in dL/dh[t] for t = 1..T: a different sum for each
+//      instance, whatever the rest of the model);
 //   4. derivative-rule: σ′ written as z(1 − z), tanh′ as 1 − z² (the rule applied to the
-//      pre-activation), or an activation's derivative left out — at one call, then at every
+//      pre-activation), softmax′ as p(1 − p) (its Jacobian's diagonal only), or an activation's
+//      derivative left out (softmax's Jacobian as the identity) — at one call, then at every
 //      call of that function;
 //   each of 2–4 also with the opposite sign, transposed or times a factor. A candidate that
 //   changes nothing for this claim is skipped. When none matches: `unexplained`, with the
@@ -30,6 +35,15 @@ struct Candidate {
     /// The sentence naming the mistake, before any sign/scale/transpose.
     let detail: String
     let line: Int
+    /// For a partial sum that keeps only the term at the claim's own index: the claim's slot
+    /// whose value, instance by instance, is the index kept.
+    var ownIndexSlot: Int? = nil
+
+    /// The modification for the instance whose slot values are `indices`.
+    func modification(at indices: [Int]) -> Modification {
+        guard let slot = ownIndexSlot, slot < indices.count, case .partial(let node, _) = modification else { return modification }
+        return .partial(node: node, .only(indices[slot]))
+    }
 }
 
 struct Diagnoser {
@@ -41,6 +55,13 @@ struct Diagnoser {
     let truth: [Matrix<Double>]
     /// Labels of the instances ("t = 3, k = 1").
     let instanceLabels: [String]
+    /// The claim's slot values of each instance (t, k, … in the order of its `for` ranges).
+    let instanceIndices: [[Int]]
+    /// The names of the claim's slots.
+    let slotNames: [String]
+    /// For a claim on entries dU[i,j] (or da[i]/db[j]) over its own i and j: the two slots and
+    /// each instance's partner with them exchanged.
+    var entrySwap: (slots: (Int, Int), partner: [Int])? = nil
 
     // MARK: - Transforms
 
@@ -95,37 +116,71 @@ struct Diagnoser {
             return Diagnosis(kind: .scale, detail: "the claim is \(formatFactor(f)) times the true derivative (a constant factor of \(formatFactor(f)))",
                              factor: f)
         }
+        // Entries claimed one by one, with the row and column indices exchanged.
+        if let swap = entrySwap, let (f, _) = match(swap.partner.map { truth[$0] }, identity: true) {
+            let (i, j) = (slotNames[swap.slots.0], slotNames[swap.slots.1])
+            let extra = f == 1 ? "" : (f == -1 ? ", with the opposite sign" : ", times \(formatFactor(f))")
+            return Diagnosis(kind: .transpose,
+                             detail: "the claim is the transpose of the true derivative\(extra): its value at (\(i), \(j)) is the true derivative's at (\(j), \(i)), \(i) and \(j) exchanged",
+                             factor: f, transposed: true)
+        }
         // Each candidate is first tried on a few probe instances (the one where claim and truth
         // differ most, the first, the last); only a candidate that fits there is computed for
         // every instance.
         let worst = ClaimComparer.compare(claim: claim, derivative: truth).worst
         var probe: [Int] = []
         for i in [worst, 0, requests.count - 1] where !probe.contains(i) { probe.append(i) }
-        let probeRequests = probe.map { requests[$0] }
         let probeClaim = probe.map { claim[$0] }
         let probeTruth = probe.map { truth[$0] }
+        var modelValues: [Modification: [PlainValue?]] = [:]
         for candidate in candidates() {
-            let values: [PlainValue?]
-            if candidate.modification.changesValues {
-                guard let v = try? model.evaluate(modification: candidate.modification, helpers: false) else { continue }
-                values = v
-            } else {
-                values = model.values
-            }
-            let probeDerivative = engine.derivatives(probeRequests, modification: candidate.modification, values: values)
+            guard let probeDerivative = derivatives(candidate, instances: probe, cache: &modelValues) else { continue }
             // A change that leaves this claim's derivative as it was explains nothing.
             if ClaimComparer.compare(claim: probeTruth.map { .matrix($0) }, derivative: probeDerivative, stopAtFirstFailure: true).passed { continue }
-            let probeDiagnoser = Diagnoser(sheet: sheet, model: model, engine: engine, requests: probeRequests, claim: probeClaim,
-                                           truth: probeTruth, instanceLabels: probe.map { instanceLabels[$0] })
+            let probeDiagnoser = Diagnoser(sheet: sheet, model: model, engine: engine, requests: probe.map { requests[$0] }, claim: probeClaim,
+                                           truth: probeTruth, instanceLabels: probe.map { instanceLabels[$0] },
+                                           instanceIndices: probe.map { instanceIndices[$0] }, slotNames: slotNames)
             guard probeDiagnoser.match(probeDerivative, identity: true) != nil else { continue }
-            let derivative = requests.count == probe.count && probe == Array(0..<requests.count)
-                ? probeDerivative : engine.derivatives(requests, modification: candidate.modification, values: values)
+            let everyInstance = Array(0..<requests.count)
+            guard let derivative = probe == everyInstance ? probeDerivative
+                    : derivatives(candidate, instances: everyInstance, cache: &modelValues) else { continue }
             if let (f, t) = match(derivative, identity: true) {
                 return Diagnosis(kind: candidate.kind, detail: candidate.detail + suffix(f, t), factor: f, transposed: t,
                                  modelLine: candidate.line)
             }
         }
         return unexplained()
+    }
+
+    /// The candidate's derivative for the given instances (one modification per group of
+    /// instances that share it); nil when the changed model has no values. `cache` keeps the
+    /// model's values under each modification that changes them.
+    private func derivatives(_ candidate: Candidate, instances: [Int],
+                             cache: inout [Modification: [PlainValue?]]) -> [Matrix<Double>]? {
+        var groups: [Modification: [Int]] = [:]
+        var groupOrder: [Modification] = []
+        for (position, i) in instances.enumerated() {
+            let m = candidate.modification(at: instanceIndices[i])
+            if groups[m] == nil { groupOrder.append(m) }
+            groups[m, default: []].append(position)
+        }
+        var result = [Matrix<Double>](repeating: Matrix(rows: 1, cols: 1), count: instances.count)
+        for m in groupOrder {
+            let values: [PlainValue?]
+            if !m.changesValues {
+                values = model.values
+            } else if let cached = cache[m] {
+                values = cached
+            } else {
+                guard let v = try? model.evaluate(modification: m, helpers: false) else { return nil }
+                cache[m] = v
+                values = v
+            }
+            let positions = groups[m]!
+            let d = engine.derivatives(positions.map { requests[instances[$0]] }, modification: m, values: values)
+            for (k, position) in positions.enumerated() { result[position] = d[k] }
+        }
+        return result
     }
 
     private func unexplained() -> Diagnosis {
@@ -158,7 +213,7 @@ struct Diagnoser {
         }).sorted()
         let relevantFamilies = Set(regionElements.map { sheet.elements[$0].family }).union(denominators.map { sheet.elements[$0].family })
 
-        var dropped: [Candidate] = [], partial: [Candidate] = [], rules: [Candidate] = [], oneStep: [Candidate] = []
+        var dropped: [Candidate] = [], partial: [Candidate] = [], ownTerm: [Candidate] = [], rules: [Candidate] = [], oneStep: [Candidate] = []
         var sites: [Function: [(id: NodeID, range: SourceRange)]] = [:]
         for si in statementsInRegion {
             let s = sheet.statements[si]
@@ -182,16 +237,32 @@ struct Diagnoser {
                                                      line: line))
                         }
                     }
-                case .reduction(.sum, _, _, _, _):
+                case .reduction(.sum, let sumSlot, let lower, let upper, let body):
                     let text = sheet.source.text(node.range)
                     let line = sheet.source.position(of: node.range.lowerBound).line
-                    for terms in PartialTerms.allCases {
+                    // Only the term at one of the claim's own indices, where that index falls in
+                    // the sum's range for some instance.
+                    let bounds = regionElements.filter { sheet.elements[$0].statement == si }.compactMap { e -> ClosedRange<Int>? in
+                        let b = sheet.bindings(of: e)
+                        guard let lo = sheet.staticValue(lower, b), let hi = sheet.staticValue(upper, b), lo <= hi else { return nil }
+                        return lo...hi
+                    }
+                    let index = s.slotNames[sumSlot], term = sheet.source.text(sheet.expressions.nodes[body].range)
+                    for (k, name) in slotNames.enumerated()
+                    where instanceIndices.contains(where: { v in k < v.count && bounds.contains { $0.contains(v[k]) } }) {
+                        let which = index == name ? "`\(term)`" : "\(index) = \(name)"
+                        ownTerm.append(Candidate(modification: .partial(node: id, .only(0)), kind: .partialLoss,
+                                                 detail: "the claim keeps only the term \(which) (at the claim's own \(name)) of `\(text)` in \(definition) (line \(line)): it is the derivative of only that part of the sum",
+                                                 line: line, ownIndexSlot: k))
+                    }
+                    for terms in PartialTerms.fixed {
                         let which: String
                         switch terms {
                         case .lastOnly: which = "keeps only the last term of"
                         case .firstOnly: which = "keeps only the first term of"
                         case .startsLate: which = "starts one step late in"
                         case .endsEarly: which = "ends one step early in"
+                        case .only: continue
                         }
                         partial.append(Candidate(modification: .partial(node: id, terms), kind: .partialLoss,
                                                  detail: "the claim \(which) `\(text)` in \(definition) (line \(line)): it is the derivative of only part of that sum",
@@ -204,11 +275,11 @@ struct Diagnoser {
                 }
             }
         }
-        for f in [Function.sigmoid, .tanh, .relu, .exp] {
+        for f in [Function.sigmoid, .tanh, .relu, .exp, .softmax] {
             guard let list = sites[f] else { continue }
             let name = f == .sigmoid ? "σ" : f.rawValue
             var kinds: [DerivativeRule] = f == .sigmoid || f == .tanh ? [.wrongVariable, .leftOut] : [.leftOut]
-            if f == .relu { kinds = [.leftOut] }
+            if f == .softmax { kinds = [.diagonalOnly, .leftOut] }
             for rule in kinds {
                 for site in list {
                     let line = sheet.source.position(of: site.range.lowerBound).line
@@ -223,7 +294,7 @@ struct Diagnoser {
                 }
             }
         }
-        return dropped + partial + rules + oneStep
+        return dropped + partial + ownTerm + rules + oneStep
     }
 
     private func ruleDetail(_ f: Function, _ name: String, _ rule: DerivativeRule, _ place: String) -> String {
@@ -232,6 +303,10 @@ struct Diagnoser {
             return "σ′ is written as z(1 − z) \(place): the derivative of σ at z is σ(z)(1 − σ(z)); z(1 − z) applies the rule to the pre-activation instead of to σ(z)"
         case (.tanh, .wrongVariable):
             return "tanh′ is written as 1 − z² \(place): the derivative of tanh at z is 1 − tanh(z)²; 1 − z² applies the rule to the pre-activation instead of to tanh(z)"
+        case (.softmax, .diagonalOnly):
+            return "softmax′ is written element-wise as p(1 − p) \(place), as if it were σ: the Jacobian of p = softmax(z) is diag(p) − p pᵀ, and diag(p(1 − p)) keeps only its diagonal"
+        case (.softmax, _):
+            return "the derivative of softmax is left out \(place), as if its Jacobian diag(p) − p pᵀ were the identity"
         default:
             return "the derivative of \(name) is left out \(place), as if it were 1"
         }

@@ -22,10 +22,16 @@ enum Modification: Equatable, Hashable {
 }
 
 /// Which terms of a sum a partial loss keeps.
-enum PartialTerms: Hashable, CaseIterable {
+enum PartialTerms: Hashable {
     case lastOnly, firstOnly, startsLate, endsEarly
+    /// Only the term whose index is this value (a claim's own step: only L[t] in dL/dh[t]);
+    /// nothing when the value is outside the range.
+    case only(Int)
 
-    /// The range kept of a..b, or nil when it is the same range.
+    /// The partial sums that do not depend on the claim's instance.
+    static let fixed: [PartialTerms] = [.lastOnly, .firstOnly, .startsLate, .endsEarly]
+
+    /// The range kept of a..b (empty when nothing is kept), or nil when it is the same range.
     func apply(_ lower: Int, _ upper: Int) -> (Int, Int)? {
         guard lower <= upper else { return nil }
         switch self {
@@ -33,6 +39,10 @@ enum PartialTerms: Hashable, CaseIterable {
         case .firstOnly: return lower == upper ? nil : (lower, lower)
         case .startsLate: return (lower + 1, upper)
         case .endsEarly: return (lower, upper - 1)
+        case .only(let v):
+            if lower == upper && v == lower { return nil }
+            if (lower...upper).contains(v) { return (v, v) }
+            return lower == .max ? (lower, lower - 1) : (lower + 1, lower)   // empty, without overflow
         }
     }
 }
@@ -155,7 +165,7 @@ struct Evaluator<B: Backend> {
                 }
                 if shape == nil {
                     b[slot] = lower
-                    let bound = currentElement.map { sheet.rank[$0] } ?? .max
+                    let bound = currentElement.map { sheet.shapeRank[$0] } ?? .max
                     shape = try? sheet.shapeOf(body, &b, s, lenient: true, bound: slot + 1, rankBound: bound)
                 }
                 let m = shape ?? .scalar

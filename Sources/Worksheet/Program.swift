@@ -87,7 +87,7 @@ enum Function: String, Sendable {
     case tanh, sigmoid = "σ", relu, exp, log, sqrt, softmax, sumAll = "sum", diag
 
     /// Whether the derivative-rule catalogue knows mistakes for this function.
-    var isActivation: Bool { self == .tanh || self == .sigmoid || self == .relu || self == .exp }
+    var isActivation: Bool { self == .tanh || self == .sigmoid || self == .relu || self == .exp || self == .softmax }
 }
 
 /// A node of a resolved expression, by its position in `Expressions.nodes`.

@@ -15,12 +15,20 @@
 //
 // For an empty range the shape of the body is found "leniently": the body is inspected with
 // the index at the range's start, and an element that does not exist there lends the shape of
-// another element of its family.
+// another element of its family. An element whose empty range names only elements not yet shaped
+// (a `let` that is an empty prod over a family defined later) waits until they are: see
+// `inferShapes`.
 
 import WorkbenchNumerics
 
 /// Raised by lenient inference when a shape cannot be told.
 struct ShapeUnknown: Error {}
+
+/// Raised by `shapeOf(deferrable: true)` when an empty range's shape cannot be told yet: `error`
+/// is what the student sees if it never can.
+struct EmptyRangeShapeUnknown: Error {
+    let error: WorksheetError
+}
 
 extension CheckedWorksheet {
     // MARK: - Integer expressions
@@ -176,12 +184,18 @@ extension CheckedWorksheet {
 
     /// The shape of `node` for the instance `b` of statement `s`, checking operands, entries and
     /// references. Lenient inference (for empty ranges) skips range checks and borrows shapes.
-    /// `rankBound`: only elements before this position of `order` lend their shapes to lenient
-    /// inference (those already shaped when the element at that position is), so that the
-    /// static checks and the evaluation of an empty range agree.
+    /// `rankBound`: only elements shaped before this position (of `shapeRank`) lend their shapes
+    /// to lenient inference (those already shaped when the element at that position is), so that
+    /// the static checks and the evaluation of an empty range agree.
+    /// `rankBound` counts in `shapeRank`. With `deferrable`, an empty range whose shape cannot
+    /// be told (yet) throws `EmptyRangeShapeUnknown` instead of the located error it carries.
     func shapeOf(_ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound: Int? = nil,
-                 rankBound: Int = .max) throws -> Shape {
-        try shapeOf(id, &b, s, lenient: lenient, bound: bound ?? s.ranges.count, expressions, elementIndex, rankBound)
+                 rankBound: Int = .max, deferrable: Bool = false) throws -> Shape {
+        do {
+            return try shapeOf(id, &b, s, lenient: lenient, bound: bound ?? s.ranges.count, expressions, elementIndex, rankBound)
+        } catch let unknown as EmptyRangeShapeUnknown where !deferrable {
+            throw unknown.error
+        }
     }
 
     /// `x` is passed down (rather than read from `self` at every node) so that walking millions of
@@ -317,8 +331,8 @@ extension CheckedWorksheet {
                     shape = try shapeOf(body, &b, s, lenient: true, bound: inner, x, table, rankBound)
                 } catch is ShapeUnknown {
                     if lenient { throw ShapeUnknown() }
-                    throw WorksheetError(.shape, "cannot tell the shape of this empty \(kind.rawValue) (\(s.slotNames[slot]) = \(lo)..\(hi))\(at(b, s, slots: boundSlots)): no element it names has a known shape",
-                                         at: node.range, in: source)
+                    throw EmptyRangeShapeUnknown(error: WorksheetError(.shape, "cannot tell the shape of this empty \(kind.rawValue) (\(s.slotNames[slot]) = \(lo)..\(hi))\(at(b, s, slots: boundSlots)): no element it names has a known shape",
+                                                                       at: node.range, in: source))
                 }
                 if kind == .prod && shape.rows != shape.cols && lo > hi {
                     throw WorksheetError(.shape, "an empty prod is the identity, which needs a square body; \(text(body)) is \(shape)\(at(b, s, slots: boundSlots))",
@@ -366,10 +380,11 @@ extension CheckedWorksheet {
         if v > limits.dimension { throw WorksheetError(.tooLarge, "a dimension of \(v) is too large for a worksheet", at: node.range, in: source) }
     }
 
-    /// Whether element `e` has its shape when the element at position `rankBound` of `order` is shaped.
+    /// Whether element `e` has its shape when the element at position `rankBound` of `shapeRank`
+    /// is shaped.
     func shapeKnown(_ e: Int, _ rankBound: Int) -> Bool {
         let element = elements[e]
-        if element.role == .definition || element.role == .helper { return !rank.isEmpty && rank[e] < rankBound }
+        if element.role == .definition || element.role == .helper { return e < shapeRank.count && shapeRank[e] < rankBound }
         return true
     }
 

@@ -95,6 +95,30 @@ public struct Worksheet {
         return WorksheetReport(seed: options.seed, claims: claims, file: sheet.source.name)
     }
 
+    /// For a claim on entries whose row and column are two of its own indices (dL/dU[i,j] for
+    /// i, j; da[i]/db[j] for i, j): each instance's partner with those two indices exchanged —
+    /// the entry of the transpose. Nil when the claim is not of that form or a partner is missing.
+    private func entrySwap(_ s: Statement, _ instances: [[Int]]) -> (slots: (Int, Int), partner: [Int])? {
+        func slot(_ e: IndexExpr) -> Int? { if case .slot(let k) = e, k < s.ranges.count { return k } else { return nil } }
+        var pair: (Int, Int)?
+        if let den = s.denominator?.entry, den.count == 2, let a = slot(den[0]), let b = slot(den[1]) {
+            pair = (a, b)
+        } else if let num = s.numerator?.entry, num.count == 1, let den = s.denominator?.entry, den.count == 1,
+                  let a = slot(num[0]), let b = slot(den[0]) {
+            pair = (a, b)
+        }
+        guard let (a, b) = pair, a != b else { return nil }
+        let position = Dictionary(instances.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var partner: [Int] = []
+        for values in instances {
+            var swapped = values
+            swapped.swapAt(a, b)
+            guard let p = position[swapped] else { return nil }
+            partner.append(p)
+        }
+        return ((a, b), partner)
+    }
+
     private func checkClaim(_ s: Statement, model: ModelValues, engine: DerivativeEngine, options: WorksheetCheckOptions,
                             rng: inout SeededGenerator) throws -> ClaimReport {
         // Every instance: what is differentiated, and the claim's value.
@@ -167,7 +191,9 @@ public struct Worksheet {
         var diagnosis: Diagnosis?
         if !comparison.passed && fdFailure == nil {
             let diagnoser = Diagnoser(sheet: sheet, model: model, engine: engine, requests: requests, claim: claimValues, truth: truth,
-                                      instanceLabels: labels.map { $0.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") })
+                                      instanceLabels: labels.map { $0.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") },
+                                      instanceIndices: labels.map { $0.map(\.value) }, slotNames: Array(s.slotNames.prefix(s.ranges.count)),
+                                      entrySwap: entrySwap(s, labels.map { $0.map(\.value) }))
             diagnosis = diagnoser.diagnose()
         }
         let passed = comparison.passed && fdFailure == nil

@@ -6,8 +6,8 @@
 // the wrong variable, a partial loss), each with the diagnosis it must receive.
 //
 // The worksheets live in Tests/WorksheetTests/Blind. Four of them (bug_*.grad) are minimal cases of
-// tool faults found this way; their tests assert the correct behaviour and skip, naming the fault,
-// while the faulty behaviour is still observed (they turn into ordinary checks once it is fixed).
+// tool faults found this way, now fixed; their tests assert the correct behaviour, so that the
+// fault cannot come back unnoticed.
 
 import Foundation
 import XCTest
@@ -29,8 +29,6 @@ private enum Expect {
     case pass
     /// The claim fails and the diagnosis has this kind; `mentions` must appear in its detail.
     case fail(DiagnosisKind, mentions: String? = nil)
-    /// A claim whose outcome is wrong today because of a tool fault; checked by the fault's own test.
-    case knownFault(String)
 }
 
 final class BlindWorksheetTests: XCTestCase {
@@ -62,7 +60,7 @@ final class BlindWorksheetTests: XCTestCase {
                     XCTAssertTrue(c.diagnosis?.detail.contains(mentions) ?? false,
                                   "\(at): detail should mention '\(mentions)': \(c.diagnosis?.detail ?? "")", file: file, line: line)
                 }
-            case .knownFault?, nil:
+            case nil:
                 break
             }
         }
@@ -80,9 +78,7 @@ final class BlindWorksheetTests: XCTestCase {
             37: .fail(.droppedDependence, mentions: "z2[t] on h2[t-1]"),   // path through h2[t-1] forgotten
             38: .fail(.transpose),
             39: .fail(.sign),
-            // Entry claim with i and j swapped: the tool does not assemble entry instances into a
-            // matrix, so it cannot say "transpose"; "unexplained" is honest (see report).
-            40: .fail(.unexplained),
+            40: .fail(.transpose, mentions: "i and j exchanged"),         // entry claim with i and j swapped
         ])
     }
 
@@ -104,7 +100,7 @@ final class BlindWorksheetTests: XCTestCase {
             33: .fail(.derivativeRule, mentions: "σ′ is written as z(1 − z)"),
             34: .fail(.derivativeRule, mentions: "tanh′ is written as 1 − z²"),
             35: .fail(.droppedDependence, mentions: "z[t] on h[t-1]"),
-            36: .knownFault("scalar-scale"),                               // only L[T]: must be partial-loss
+            36: .fail(.partialLoss, mentions: "only the last term"),      // only L[T]
         ])
     }
 
@@ -124,7 +120,7 @@ final class BlindWorksheetTests: XCTestCase {
             32: .fail(.sign),
             33: .fail(.derivativeRule, mentions: "tanh′ is written as 1 − z²"),
             34: .fail(.droppedDependence, mentions: "z[t] on h[t-1]"),
-            35: .fail(.unexplained),                                       // softmax Jacobian without its off-diagonal
+            35: .fail(.derivativeRule, mentions: "p(1 − p)"),              // softmax Jacobian without its off-diagonal
             36: .fail(.partialLoss, mentions: "one step late"),
         ])
     }
@@ -143,9 +139,7 @@ final class BlindWorksheetTests: XCTestCase {
         try assertWorksheet("attention", [
             29: .pass, 30: .pass, 31: .pass, 32: .pass, 33: .pass, 34: .pass, 35: .pass, 36: .pass, 37: .pass,
             40: .fail(.droppedDependence, mentions: "e[t] on h[t]"),       // path through the scores forgotten
-            // softmax Jacobian left out; the catalogue's "activation derivative left out" covers
-            // tanh/σ/relu, not softmax: "unexplained" is honest (see report).
-            41: .fail(.unexplained),
+            41: .fail(.derivativeRule, mentions: "derivative of softmax is left out"),   // softmax Jacobian left out
             42: .fail(.transpose),
             43: .fail(.sign),
         ])
@@ -184,7 +178,7 @@ final class BlindWorksheetTests: XCTestCase {
             78: .fail(.unexplained),                                       // σ′ wrong at one step only (mixed mistake)
             79: .fail(.derivativeRule, mentions: "sigmoid(zi[t])"),        // σ′ wrong consistently
             80: .fail(.derivativeRule, mentions: "sigmoid(zi[t])"),
-            81: .knownFault("partial-loss-own-term"),                      // only L[t]: must be partial-loss
+            81: .fail(.partialLoss, mentions: "`L[t]` (at the claim's own t)"),   // only L[t]
             82: .fail(.transpose),
         ])
     }
@@ -210,25 +204,21 @@ final class BlindWorksheetTests: XCTestCase {
         }
     }
 
-    // MARK: tool faults (assert the correct behaviour; skip while the fault is observed)
+    // MARK: tool faults found by these worksheets (fixed; the correct behaviour is asserted)
 
-    /// FAULT empty-prod-let: `prod(i = a..b, …)` with a > b is the identity, but a `let` whose first
-    /// instance is such an empty product is refused ("cannot tell the shape of this empty prod").
+    /// FAULT empty-prod-let: `prod(i = a..b, …)` with a > b is the identity; a `let` whose first
+    /// instance is such an empty product was refused ("cannot tell the shape of this empty prod")
+    /// because it was shaped before the family its body names.
     func testFaultEmptyProdInALet() throws {
-        let sheet: Worksheet
-        do {
-            sheet = try Worksheet(contentsOf: Blind.path("bug_empty_prod_let"))
-        } catch let error as WorksheetError where error.message.contains("empty prod") {
-            throw XCTSkip("tool fault empty-prod-let: a valid worksheet is refused: \(error.message)")
-        }
+        let sheet = try Worksheet(contentsOf: Blind.path("bug_empty_prod_let"))
         let report = try sheet.check()
         XCTAssertEqual(report.verdict, .pass)
         XCTAssertEqual(report.claims.map(\.verdict), [.pass, .pass])
         // The bidirectional worksheet states the same product for k > t only, as a workaround.
     }
 
-    /// FAULT scalar-scale: a derivative that is a single number is "explained" as a constant factor
-    /// whatever the claim, and the factor hides an exact partial-loss match.
+    /// FAULT scalar-scale: a derivative that is a single number was "explained" as a constant factor
+    /// whatever the claim, and the factor hid an exact partial-loss match.
     func testFaultScalarDerivativeIsAlwaysAScale() throws {
         let report = try check("bug_scalar_scale")
         let bce = try check("sigmoid_bce")
@@ -236,38 +226,31 @@ final class BlindWorksheetTests: XCTestCase {
         let unrelated = report.claim(13)
         XCTAssertEqual(report.claim(9)?.verdict, .pass)
         for c in onlyLast + [unrelated] { XCTAssertEqual(c?.verdict, .fail) }
-        if (onlyLast + [unrelated]).contains(where: { $0?.diagnosis?.kind == .scale }) {
-            throw XCTSkip("tool fault scalar-scale: \(unrelated?.text ?? "") is diagnosed as \(unrelated?.diagnosis?.detail ?? "")")
-        }
         for c in onlyLast { XCTAssertEqual(c?.diagnosis?.kind, .partialLoss, c?.text ?? "") }
         XCTAssertEqual(unrelated?.diagnosis?.kind, .unexplained)
     }
 
-    /// FAULT partial-loss-own-term: dL/dh[t] written as dL[t]/dh[t] ("only k = t") is not in the
-    /// catalogue; it is found only when a single dropped dependence happens to coincide with it.
+    /// FAULT partial-loss-own-term: dL/dh[t] written as dL[t]/dh[t] ("only k = t") was not in the
+    /// catalogue; it was found only when a single dropped dependence happened to coincide with it.
     func testFaultOnlyTheOwnStepsLossTerm() throws {
         let report = try check("bug_partial_loss_own_term")
         let lstm = try check("peephole_lstm")
         XCTAssertEqual(report.claim(15)?.verdict, .pass)
         let wrong = [report.claim(17), lstm.claim(81)]
         for c in wrong { XCTAssertEqual(c?.verdict, .fail) }
-        if wrong.contains(where: { $0?.diagnosis?.kind == .unexplained }) {
-            throw XCTSkip("tool fault partial-loss-own-term: `\(report.claim(17)?.text ?? "")` is unexplained")
-        }
         for c in wrong { XCTAssertEqual(c?.diagnosis?.kind, .partialLoss, c?.text ?? "") }
     }
 
     /// FAULT fd-large-state: the finite-difference cross-check of a Jacobian with respect to an
-    /// intermediate fails once that intermediate is large (≈ 5e8 here) and a right claim is reported
-    /// as a tool fault.
+    /// intermediate failed once that intermediate was large (≈ 5e8 here), and a right claim was
+    /// reported as a tool fault (the step is now scaled to each entry's size; ToolFaultTests shows
+    /// that a wrong derivative is still caught there).
     func testFaultFiniteDifferencesOnALargeState() throws {
         let report = try check("bug_fd_large_state")
         XCTAssertEqual(report.claim(11)?.verdict, .pass)
         guard let jacobian = report.claim(10) else { return XCTFail("no claim on line 10") }
         XCTAssertLessThanOrEqual(jacobian.maxRelativeError, 1e-10, "the claim equals the autodiff value")
-        if jacobian.toolFault != nil {
-            throw XCTSkip("tool fault fd-large-state: \(jacobian.toolFault ?? "")")
-        }
+        XCTAssertNil(jacobian.toolFault)
         XCTAssertEqual(jacobian.verdict, .pass)
         XCTAssertEqual(report.verdict, .pass)
     }

@@ -152,3 +152,85 @@ extension DiagnosisTests {
         XCTAssertEqual(scaled.factor, 0.3, accuracy: 1e-9)
     }
 }
+
+extension DiagnosisTests {
+    /// A residual RNN: h[t-1] has two uses in h[t], so no single dropped use explains dL/dh[t]
+    /// written as the step's own loss term; the partial loss "only L[t]" does, instance by instance.
+    func testOnlyTheClaimsOwnLossTermIsAPartialLossWhateverTheUses() throws {
+        let residual = """
+        size H = 3, D = 2, T = 4
+        param U[H,H], W[H,D]
+        input x[t][D] for t = 1..T
+        input y[t][H] for t = 1..T
+        input h[0][H]
+        h[t] = h[t-1] + tanh(U @ h[t-1] + W @ x[t])   for t = 1..T
+        L[t] = 0.5 * sum((h[t] - y[t])^2)             for t = 1..T
+        L = sum(t = 1..T, L[t])
+
+        """
+        let own = try diagnosis("claim dL/dh[k] = h[k] - y[k]   for k = 1..T", model: residual)
+        XCTAssertEqual(own.kind, .partialLoss, own.detail)
+        XCTAssertTrue(own.detail.contains("only the term t = k (at the claim's own k)"), own.detail)
+        let negated = try diagnosis("claim dL/dh[t] = y[t] - h[t]   for t = 1..T", model: residual)
+        XCTAssertEqual(negated.kind, .partialLoss, negated.detail)
+        XCTAssertTrue(negated.detail.contains("`L[t]`") && negated.detail.contains("opposite sign"), negated.detail)
+        // Off by a little at every step: no longer any part of the loss.
+        let near = try diagnosis("claim dL/dh[t] = h[t] - y[t] + 0.01   for t = 1..T", model: residual)
+        XCTAssertEqual(near.kind, .unexplained, near.detail)
+        // The own term of another instance (the next step's) is not the own term.
+        let next = try diagnosis("claim dL/dh[t] = h[t+1] - y[t+1]   for t = 1..T-1", model: residual)
+        XCTAssertNotEqual(next.kind, .partialLoss, next.detail)
+        let right = try checkWorksheet(residual + "claim dL[t]/dh[t] = h[t] - y[t]   for t = 1..T\n")
+        XCTAssertEqual(right.verdict, .pass)
+    }
+}
+
+extension DiagnosisTests {
+    /// softmax′ written element-wise as p(1 − p) (its Jacobian's diagonal only), and softmax's
+    /// Jacobian left out (taken as the identity), on a softmax read-out with cross-entropy.
+    func testSoftmaxDerivativeRules() throws {
+        let readout = """
+        size H = 3, C = 4
+        param V[C,H]
+        input h[H]
+        input y : 1..C
+        o = V @ h
+        p = softmax(o)
+        L = -sum(onehot(y, C) * log(p))
+        let g = -onehot(y, C) / p
+
+        """
+        let diagonal = try diagnosis("claim dp/do = diag(p * (1 - p))", model: readout)
+        XCTAssertEqual(diagonal.kind, .derivativeRule, diagonal.detail)
+        XCTAssertTrue(diagonal.detail.contains("p(1 − p)"), diagonal.detail)
+        let leftOut = try diagnosis("claim dL/do = g", model: readout)
+        XCTAssertEqual(leftOut.kind, .derivativeRule, leftOut.detail)
+        XCTAssertTrue(leftOut.detail.contains("softmax is left out"), leftOut.detail)
+        // Half the off-diagonal: not a rule of the catalogue.
+        let half = try diagnosis("claim dp/do = diag(p) - 0.5 * p @ p'", model: readout)
+        XCTAssertEqual(half.kind, .unexplained, half.detail)
+        let right = try checkWorksheet(readout + "claim dp/do = diag(p) - p @ p'\nclaim dL/do = p - onehot(y, C)\n")
+        XCTAssertEqual(right.verdict, .pass)
+    }
+}
+
+extension DiagnosisTests {
+    /// Entries claimed one by one over the claim's own i and j, with the two exchanged: the
+    /// transpose, found by pairing each instance with the one at (j, i).
+    func testEntryClaimsWithTheirIndicesExchangedAreATranspose() throws {
+        let swapped = try diagnosis("claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][j] * h[k-1][i])   for t = 1..T, i = 1..H, j = 1..H")
+        XCTAssertEqual(swapped.kind, .transpose, swapped.detail)
+        XCTAssertTrue(swapped.detail.contains("(i, j)") && swapped.detail.contains("(j, i)"), swapped.detail)
+        let negated = try diagnosis("claim dL[t]/dU[i,j] = -sum(k = 1..t, delta[t,k][j] * h[k-1][i])   for t = 1..T, i = 1..H, j = 1..H")
+        XCTAssertEqual(negated.kind, .transpose, negated.detail)
+        XCTAssertEqual(negated.factor, -1)
+        // A Jacobian claimed entry by entry: d h[t][i] / d h[t-1][j] written as the (j, i) entry.
+        let jacobian = try diagnosis("claim dh[t][i]/dh[t-1][j] = (1 - h[t][j]^2) * U[j,i]   for t = 1..T, i = 1..H, j = 1..H")
+        XCTAssertEqual(jacobian.kind, .transpose, jacobian.detail)
+        // Exchanged and also off by 0.01·i: not a transpose.
+        let off = try diagnosis("claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][j] * h[k-1][i]) + 0.01 * i   for t = 1..T, i = 1..H, j = 1..H")
+        XCTAssertNotEqual(off.kind, .transpose, off.detail)
+        let right = try checkWorksheet(tanhRNN + "claim dh[t][i]/dh[t-1][j] = (1 - h[t][i]^2) * U[i,j]   for t = 1..T, i = 1..H, j = 1..H\n")
+        XCTAssertEqual(right.verdict, .pass)
+    }
+}

@@ -154,3 +154,31 @@ extension LanguageTests {
         XCTAssertEqual(report.verdict, .pass, report.claims.map { "\($0.text): \($0.verdict)" }.joined(separator: "\n"))
     }
 }
+
+extension LanguageTests {
+    /// An empty prod in a `let` whose body names a family shaped after it (g runs backward, so
+    /// P[1] is ordered before every g): it waits for g's shape, and so does a `let` that uses it.
+    func testAnEmptyProdInALetTakesItsShapeFromAFamilyShapedLater() throws {
+        let report = try checkWorksheet("""
+        size H = 2, T = 3
+        param U[H,H], W[H,H]
+        input x[t][H] for t = 1..T
+        g[t] = tanh(W @ x[t])                                   for t = T
+        g[t] = tanh(U @ g[t+1] + W @ x[t])                      for t = 1..T-1
+        L = sum(g[1])
+        let P[k] = prod(m = 1..k-1, diag(1 - g[k-m]^2))         for k = 1..T
+        let Q[k] = P[k] @ U                                     for k = 1..T
+        claim dg[1]/dg[1] = P[1]
+        claim dg[1]/dg[2] = Q[2]
+        claim dg[1]/dg[2] = Q[1]
+        """)
+        XCTAssertEqual(report.claims.map(\.verdict), [.pass, .pass, .fail])
+        XCTAssertEqual(report.claims[2].diagnosis?.kind, .derivativeRule, report.claims[2].diagnosis?.detail ?? "")
+    }
+
+    /// An empty range that names only the element being defined has no shape to borrow: refused.
+    func testAnEmptyRangeWithNoShapeToBorrowIsRefused() {
+        assertStaticError("size T = 2\ninput x[t][2] for t = 1..T\na[t] = sum(m = 1..t-1, a[m]) + x[t] for t = 1..T\n",
+                          .shape, line: 3, column: 8, mentions: "cannot tell the shape of this empty sum")
+    }
+}
