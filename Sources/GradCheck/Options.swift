@@ -34,20 +34,76 @@ public enum Stencil: String, Codable, Sendable, CaseIterable {
     /// over ±ε still agrees with itself; when the two disagree by more than smoothness allows,
     /// the estimate falls back to a central difference with a step 100 times smaller.
     public func derivative(epsilon: Double, at f: (Double) -> Double) -> Double {
-        let plus = f(epsilon), minus = f(-epsilon)
-        let central = (plus - minus) / (2 * epsilon)
-        guard self == .fourthOrder else { return central }
-        let fourth = (-f(2 * epsilon) + 8 * plus - 8 * minus + f(-2 * epsilon)) / (12 * epsilon)
-        // Smooth f: central − fourth ≈ −ε² f'''/6, far below this threshold for ε = 1e-4.
-        let smooth = Self.smoothnessTolerance
-        if abs(central - fourth) <= smooth.absolute + smooth.relative * abs(fourth) { return fourth }
-        let small = epsilon / 100
-        return (f(small) - f(-small)) / (2 * small)
+        estimate(epsilon: epsilon, at: f).value
     }
 
-    /// How far the central and fourth-order estimates may differ, |central − fourth| ≤
-    /// absolute + relative·|fourth|, before the fourth-order stencil is taken to straddle a kink.
-    static let smoothnessTolerance = (absolute: 1e-7, relative: 1e-6)
+    /// `derivative(epsilon:at:)` with the step it ended up using (ε, or ε/100 after the fallback);
+    /// `roundingNoise` turns the step into the estimate's rounding noise.
+    public func estimate(epsilon: Double, at f: (Double) -> Double) -> (value: Double, step: Double) {
+        let plus = f(epsilon), minus = f(-epsilon)
+        let central = (plus - minus) / (2 * epsilon)
+        guard self == .fourthOrder else { return (central, epsilon) }
+        let fourth = (-f(2 * epsilon) + 8 * plus - 8 * minus + f(-2 * epsilon)) / (12 * epsilon)
+        if abs(central - fourth) <= Self.smoothGap(fourth: fourth, plus: plus, minus: minus, epsilon: epsilon) {
+            return (fourth, epsilon)
+        }
+        // A large gap is either a kink inside ±2ε or a smooth f with a large third derivative (a
+        // loss summed over hundreds of steps). Richardson's rule on the central differences at ε
+        // and ε/2 is a second fourth-order estimate from a narrower window: for smooth f the two
+        // agree to O(ε⁴), far closer than the gap; a kink spoils one window and not the other.
+        let half = (f(epsilon / 2) - f(-epsilon / 2)) / epsilon
+        let richardson = (4 * half - central) / 3
+        if abs(richardson - fourth) <= 0.1 * abs(central - fourth) { return (fourth, epsilon) }
+        let small = epsilon / 100
+        return ((f(small) - f(-small)) / (2 * small), small)
+    }
+
+    /// An upper estimate of the rounding noise of a difference quotient with `step` of a
+    /// function whose values are about `magnitude`: 4u (|f| + 1) / step with u = 2⁻⁵²; the factor
+    /// covers the few ulps of |f| that each value carries from the rounding inside f, and the
+    /// stencil's weights.
+    public static func roundingNoise(magnitude: Double, step: Double) -> Double {
+        4 * Double.ulpOfOne * (abs(magnitude) + 1) / step
+    }
+
+    /// How far the central and fourth-order estimates may differ before the window is examined
+    /// for a kink: a millionth of |fourth|, or a hundred times the rounding noise of the gap,
+    /// whichever is larger. For smooth f the gap is ≈ ε² f‴/6; a larger gap only costs the
+    /// Richardson test two more evaluations, so the threshold sits just above rounding noise:
+    /// a kink between ε and 2ε that shifts a small derivative by 1e-8 must not slip under it.
+    static func smoothGap(fourth: Double, plus: Double, minus: Double, epsilon: Double) -> Double {
+        max(1e-6 * abs(fourth), 100 * Double.ulpOfOne * (abs(plus) + abs(minus) + 1) / epsilon)
+    }
+}
+
+extension Stencil {
+    /// `derivative(epsilon:at:)` for every component of a vector-valued `f` at once: f is
+    /// evaluated at each shift once (not once per component), and each component gets exactly
+    /// the value the scalar rule gives it, the small-step fallback included.
+    public func derivatives(epsilon: Double, at f: (Double) -> [Double]) -> [Double] {
+        let plus = f(epsilon), minus = f(-epsilon)
+        let central = zip(plus, minus).map { ($0 - $1) / (2 * epsilon) }
+        guard self == .fourthOrder else { return central }
+        let plus2 = f(2 * epsilon), minus2 = f(-2 * epsilon)
+        var result = central.indices.map { (-plus2[$0] + 8 * plus[$0] - 8 * minus[$0] + minus2[$0]) / (12 * epsilon) }
+        var rough = result.indices.filter {
+            abs(central[$0] - result[$0]) > Self.smoothGap(fourth: result[$0], plus: plus[$0], minus: minus[$0], epsilon: epsilon)
+        }
+        if !rough.isEmpty {
+            // As in `estimate`: a second fourth-order estimate from the narrower window.
+            let plusHalf = f(epsilon / 2), minusHalf = f(-epsilon / 2)
+            rough = rough.filter { c in
+                let richardson = (4 * (plusHalf[c] - minusHalf[c]) / epsilon - central[c]) / 3
+                return abs(richardson - result[c]) > 0.1 * abs(central[c] - result[c])
+            }
+        }
+        if !rough.isEmpty {
+            let small = epsilon / 100
+            let plusSmall = f(small), minusSmall = f(-small)
+            for c in rough { result[c] = (plusSmall[c] - minusSmall[c]) / (2 * small) }
+        }
+        return result
+    }
 }
 
 /// Tolerances and step for gradient checks.
@@ -67,6 +123,17 @@ public struct GradCheckOptions: Codable, Sendable, Equatable {
     /// Relative bound the headline relative error must meet for the parameter to pass
     /// (nil: only the entry-wise pass rule decides).
     public var maxRelativeError: Double?
+    /// When set to a loss magnitude L₀, a loss |L| larger than L₀ widens the step to
+    /// ε·√(|L|/L₀): the rounding noise u·|L|/ε of a difference of two large losses then grows
+    /// only as √|L| (a softmax loss summed over 300 steps is ~500), while the stencil's
+    /// truncation error, O(ε⁴) for the fourth-order stencil, stays far below the bound.
+    public var epsilonReferenceLoss: Double? = nil
+
+    /// The step used for a loss of magnitude `loss` (see `epsilonReferenceLoss`).
+    public func effectiveEpsilon(loss: Double) -> Double {
+        guard let reference = epsilonReferenceLoss, loss.isFinite, abs(loss) > reference else { return epsilon }
+        return epsilon * (abs(loss) / reference).squareRoot()
+    }
 
     public init(epsilon: Double = Self.centralEpsilon, stencil: Stencil = .central, absoluteTolerance: Double = 1e-5,
                 relativeTolerance: Double = 1e-3, relativeFloor: Double = 1e-3, absoluteFloor: Double = 1e-5,
@@ -99,8 +166,12 @@ public struct GradCheckOptions: Codable, Sendable, Equatable {
     /// The workbench's acceptance setting for analytic vs finite differences: `finiteDifferenceBound`.
     /// A loss summed over 20 steps is ~30, so central differences at ε = 1e-6 carry ~1e-8 of
     /// rounding noise; the fourth-order stencil at ε = 1e-4 brings that to ~1e-10.
-    public static let finiteDifferencesStrict = GradCheckOptions(epsilon: fourthOrderEpsilon, stencil: .fourthOrder,
-                                                                 maxRelativeError: finiteDifferenceBound)
+    /// Above |L| = 30 the step widens as √(|L|/30) (`epsilonReferenceLoss`).
+    public static let finiteDifferencesStrict: GradCheckOptions = {
+        var o = GradCheckOptions(epsilon: fourthOrderEpsilon, stencil: .fourthOrder, maxRelativeError: finiteDifferenceBound)
+        o.epsilonReferenceLoss = 30
+        return o
+    }()
 
     /// Two exact methods (e.g. textbook formulas vs autodiff): they differ only by rounding,
     /// so the bounds are near machine precision; `exactBound` on the headline relative error.

@@ -19,7 +19,7 @@ public enum Verdict: String, Codable, Sendable {
 
 /// One entry of a gradient: where it is and both values.
 public struct EntryComparison: Codable, Sendable, Equatable {
-    /// Zero-based (row, column).
+    /// Zero-based (row, column) offsets in the JSON; text reports print them from 1, as the textbook counts.
     public let row: Int
     public let column: Int
     /// The gradient under test.
@@ -63,6 +63,13 @@ public struct ParameterComparison: Codable, Sendable {
     /// Entries failing the pass rule (kinks with a valid subgradient excluded).
     public let failingEntries: Int
     public let entryCount: Int
+    /// Finite-difference checks of large parameters: how many entries (a seeded random sample)
+    /// were probed; nil when every entry was.
+    public var probedEntries: Int? = nil
+    /// Entries that differ from finite differences by less than the differences' own rounding
+    /// noise but by more than the bound allows: finite differences cannot resolve them (a long
+    /// sequence, a loss of hundreds), so they are not counted in the errors above.
+    public var unresolvedEntries: Int = 0
     /// Non-differentiable points met (finite-difference checks only).
     public let kinks: [KinkEntry]
     public let verdict: Verdict
@@ -70,9 +77,11 @@ public struct ParameterComparison: Codable, Sendable {
     /// A one-line summary naming the worst entries and both values — never a matrix dump.
     public var summary: String {
         var s = "\(name) (\(methods)): max rel \(sci(maxRelativeError)), max abs \(sci(maxAbsoluteError)), \(verdict.rawValue)"
+        if let n = probedEntries { s += "; finite differences on \(n) of \(entryCount) entries (a seeded sample)" }
+        if unresolvedEntries > 0 { s += "; \(unresolvedEntries) entries agree only to within the finite differences' rounding noise" }
         if failingEntries > 0 { s += "; \(failingEntries) of \(entryCount) entries fail the rule" }
         if let w = worstEntries.first {
-            s += "; worst (\(w.row),\(w.column)): \(sci(w.analytic, 10)) vs \(sci(w.reference, 10))"
+            s += "; worst (\(w.row + 1),\(w.column + 1)): \(sci(w.analytic, 10)) vs \(sci(w.reference, 10))"
         }
         if !kinks.isEmpty {
             s += "; \(kinks.count) non-differentiable point(s)"
@@ -107,12 +116,14 @@ public struct GradientCheckReport: Codable, Sendable {
 
     /// A plain-text table: one row per parameter.
     public func table() -> String {
-        var rows: [[String]] = [["quantity", "shape", "methods", "max rel err", "max abs err", "worst entry: a vs ref", "verdict"]]
+        var rows: [[String]] = [["quantity", "shape", "methods", "max rel err", "max abs err", "worst entry (from 1): a vs ref", "verdict"]]
         for p in parameters {
-            let worst = p.worstEntries.first.map { "(\($0.row),\($0.column)): \(sci($0.analytic, 6)) vs \(sci($0.reference, 6))" } ?? "-"
+            let worst = p.worstEntries.first.map { "(\($0.row + 1),\($0.column + 1)): \(sci($0.analytic, 6)) vs \(sci($0.reference, 6))" } ?? "-"
             var verdict = p.verdict.rawValue
             if !p.kinks.isEmpty { verdict += " (\(p.kinks.count) kink\(p.kinks.count == 1 ? "" : "s"))" }
-            rows.append([p.name, p.shape.map(String.init).joined(separator: "×"), p.methods,
+            if p.unresolvedEntries > 0 { verdict += " (\(p.unresolvedEntries) within FD noise)" }
+            let shape = p.shape.map(String.init).joined(separator: "×") + (p.probedEntries.map { ", FD on \($0)" } ?? "")
+            rows.append([p.name, shape, p.methods,
                          sci(p.maxRelativeError), sci(p.maxAbsoluteError), worst, verdict])
         }
         var text = title + "\n" + renderTable(rows)
@@ -120,7 +131,7 @@ public struct GradientCheckReport: Codable, Sendable {
         if !kinks.isEmpty {
             text += "\nnon-differentiable points (one-sided differences disagree):"
             for (name, k) in kinks.prefix(10) {
-                text += "\n  \(name)(\(k.row),\(k.column)): left \(sci(k.leftDifference, 6)), right \(sci(k.rightDifference, 6)), analytic \(sci(k.analytic, 6)) — \(k.isSubgradient ? "a subgradient" : "NOT a subgradient")"
+                text += "\n  \(name)(\(k.row + 1),\(k.column + 1)): left \(sci(k.leftDifference, 6)), right \(sci(k.rightDifference, 6)), analytic \(sci(k.analytic, 6)) — \(k.isSubgradient ? "a subgradient" : "NOT a subgradient")"
             }
         }
         text += "\nverdict: \(verdict.rawValue)"

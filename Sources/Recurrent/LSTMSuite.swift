@@ -67,11 +67,42 @@ public struct LSTMCheckReport: Codable, Sendable {
 public let lstmFiniteDifferenceOptions = GradCheckOptions(epsilon: 1e-3, stencil: .fourthOrder,
                                                           maxRelativeError: GradCheckOptions.finiteDifferenceBound)
 
-/// Compares hand-derived BPTT, autodiff and finite differences on one setting.
-public func checkLSTM(_ config: LSTMCheckConfiguration, options: GradCheckOptions = lstmFiniteDifferenceOptions) -> LSTMCheckReport {
+/// What a long LSTM check is doing: the phase and, for the finite differences, the entries done.
+public typealias LSTMCheckProgress = RNNCheckProgress
+
+/// How many entries of each parameter the finite differences probe: every entry of a small
+/// model; for a large one a seeded random sample, sized so that the probe costs about as much as
+/// 2·10⁹ floating-point operations of loss evaluations (at least 2 entries a parameter, at most
+/// 256). The reports say how many entries were probed.
+public func lstmFiniteDifferenceEntryLimit(_ c: LSTMCheckConfiguration) -> Int {
+    var cost = 0.0
+    for layer in 0..<c.layers {
+        let inputs = Double(layer == 0 ? c.input : c.hidden)
+        cost += 8 * Double(c.hidden) * (inputs + Double(c.hidden) + 4)
+    }
+    cost = Double(c.batch * c.steps) * (cost + 2 * Double(c.hidden * c.classes))
+    let parameters = Double(4 * c.layers + 4)
+    // About six loss evaluations an entry (the stencil, the kink test, a refinement now and then).
+    return max(2, min(256, Int(2e9 / (6 * cost * parameters))))
+}
+
+/// Compares hand-derived BPTT, autodiff and finite differences on one setting. `progress` is
+/// told each phase, and how many finite-difference entries are done.
+public func checkLSTM(_ config: LSTMCheckConfiguration, options: GradCheckOptions = lstmFiniteDifferenceOptions,
+                      progress: ((LSTMCheckProgress) -> Void)? = nil) -> LSTMCheckReport {
+    checkLSTMKeepingFiniteDifferences(config, options: options, progress: progress).report
+}
+
+/// `checkLSTM`, also returning the finite-difference probe (in `parameterNames` order) so that
+/// the suite can compare a deliberately wrong gradient with it without probing again.
+func checkLSTMKeepingFiniteDifferences(_ config: LSTMCheckConfiguration, options: GradCheckOptions,
+                                       progress: ((LSTMCheckProgress) -> Void)? = nil)
+    -> (report: LSTMCheckReport, finiteDifferences: FiniteDifferenceProbe) {
     let problem = config.makeProblem()
     let names = problem.parameterNames
+    progress?(LSTMCheckProgress(phase: "hand-derived BPTT", done: 0, total: 1))
     let hand = problem.handGradients()
+    progress?(LSTMCheckProgress(phase: "reverse-mode autodiff", done: 0, total: 1))
     let auto = problem.autodiffGradients()
     let title = "LSTM L = \(config.layers), T = \(config.steps), \(config.loss.rawValue)"
     let handList = names.map { hand.gradients[$0]! }, autoList = names.map { auto.gradients[$0]! }
@@ -82,14 +113,20 @@ public func checkLSTM(_ config: LSTMCheckConfiguration, options: GradCheckOption
         for (k, name) in names.enumerated() { p.setTensor(named: name, to: theta[k]) }
         return p.lossValue()
     }
-    let fd = finiteDifferenceGradients(parameters: names.map { problem.tensor(named: $0)! }, epsilon: options.epsilon,
-                                       stencil: options.stencil, loss: lossOf)
-    let handFD = compareGradients(names: names, candidate: handList, reference: fd, methods: "hand vs finite differences",
-                                  title: title + ": hand-derived BPTT vs finite differences", options: options)
-    let autoFD = compareGradients(names: names, candidate: autoList, reference: fd, methods: "autodiff vs finite differences",
-                                  title: title + ": autodiff vs finite differences", options: options)
-    return LSTMCheckReport(configuration: config, loss: hand.loss, handVsAutodiff: exact,
-                           handVsFiniteDifferences: handFD, autodiffVsFiniteDifferences: autoFD)
+    let parameters = names.map { problem.tensor(named: $0)! }
+    var probe = FiniteDifferenceProbe(parameters: parameters, options: options, entryLimit: lstmFiniteDifferenceEntryLimit(config),
+                                      seed: config.seed,
+                                      progress: progress.map { report in { report(LSTMCheckProgress(phase: "finite differences", done: $0, total: $1)) } },
+                                      loss: lossOf)
+    probe.estimateError(for: [handList, autoList], parameters: parameters, loss: lossOf)
+    func fdCheck(_ list: [Matrix<Double>], _ method: String, title: String) -> GradientCheckReport {
+        let named = names.indices.map { NamedGradient(name: names[$0], parameter: parameters[$0], gradient: list[$0]) }
+        return checkGradients(named, against: probe, method: method, title: title)
+    }
+    let handFD = fdCheck(handList, "hand", title: title + ": hand-derived BPTT vs finite differences")
+    let autoFD = fdCheck(autoList, "autodiff", title: title + ": autodiff vs finite differences")
+    return (LSTMCheckReport(configuration: config, loss: hand.loss, handVsAutodiff: exact,
+                            handVsFiniteDifferences: handFD, autodiffVsFiniteDifferences: autoFD), probe)
 }
 
 /// The lengths the suite checks: 1, 2, 5, 10, 20 up to `maxSteps` (and `maxSteps` itself when
@@ -104,19 +141,27 @@ public func lstmSuiteLengths(maxSteps: Int) -> [Int] {
 /// The LSTM rows of `workbench check`: for 1 and 2 layers and both losses, hand vs autodiff,
 /// hand vs finite differences and autodiff vs finite differences (worst over the lengths);
 /// a deliberately wrong gradient (BPTT through c only) that must be caught; then exercise 3(c) (f = 1, i = 0 ⇒ ∂C_t/∂C_k = I) and forward-mode ∂C_T/∂C_k against the
-/// backward pass.
-public func lstmSuiteRows(maxSteps: Int = 20, seed: UInt64 = 0) -> [CheckSuiteRow] {
+/// backward pass. `progress(done, total)` counts the configurations checked.
+public func lstmSuiteRows(maxSteps: Int = 20, seed: UInt64 = 0, progress: ((Int, Int) -> Void)? = nil) -> [CheckSuiteRow] {
     let options = lstmFiniteDifferenceOptions
     let lengths = lstmSuiteLengths(maxSteps: maxSteps)
     let cases = "T ∈ {" + lengths.map(String.init).joined(separator: ", ") + "}, h0/c0 random"
     var rows: [CheckSuiteRow] = []
+    func configuration(layers: Int, loss: LSTMCheckConfiguration.Loss, steps t: Int) -> LSTMCheckConfiguration {
+        LSTMCheckConfiguration(layers: layers, steps: t, hidden: 3, input: 2, classes: 4, batch: 2,
+                               loss: loss, seed: seed &+ UInt64(t), nonzeroInitialState: true)
+    }
+    // Every configuration is independent: run them on all cores, then summarise in order.
+    let configurations = [1, 2].flatMap { layers in
+        LSTMCheckConfiguration.Loss.allCases.flatMap { loss in lengths.map { configuration(layers: layers, loss: loss, steps: $0) } }
+    }
+    let results = parallelMap(configurations, progress: progress) { checkLSTMKeepingFiniteDifferences($0, options: options) }
+    var pending = results[...]
     for layers in [1, 2] {
         for loss in LSTMCheckConfiguration.Loss.allCases {
             var worst = [0.0, 0.0, 0.0], ok = [true, true, true]
-            for t in lengths {
-                let config = LSTMCheckConfiguration(layers: layers, steps: t, hidden: 3, input: 2, classes: 4, batch: 2,
-                                                    loss: loss, seed: seed &+ UInt64(t), nonzeroInitialState: true)
-                let r = checkLSTM(config, options: options)
+            for _ in lengths {
+                let r = pending.removeFirst().report
                 for (n, part) in [r.handVsAutodiff, r.handVsFiniteDifferences, r.autodiffVsFiniteDifferences].enumerated() {
                     worst[n] = max(worst[n], part.maxRelativeError)
                     ok[n] = ok[n] && part.passed
@@ -135,19 +180,14 @@ public func lstmSuiteRows(maxSteps: Int = 20, seed: UInt64 = 0) -> [CheckSuiteRo
     // A deliberately wrong gradient: BPTT through c only (the recurrence dz W_hh dropped).
     var caughtAll = true, caughtCases = 0, smallest = Double.infinity
     for t in lengths where t >= 2 {
-        let config = LSTMCheckConfiguration(layers: 1, steps: t, hidden: 3, input: 2, classes: 4, batch: 2,
-                                            loss: .crossEntropy, seed: seed &+ UInt64(t), nonzeroInitialState: true)
+        let config = configuration(layers: 1, loss: .crossEntropy, steps: t)
         let problem = config.makeProblem()
         let names = problem.parameterNames
         let wrong = problem.handGradients(cellPathOnly: true).gradients
-        let fd = finiteDifferenceGradients(parameters: names.map { problem.tensor(named: $0)! }, epsilon: options.epsilon,
-                                           stencil: options.stencil) { theta in
-            var p = problem
-            for (k, name) in names.enumerated() { p.setTensor(named: name, to: theta[k]) }
-            return p.lossValue()
-        }
-        let report = compareGradients(names: names, candidate: names.map { wrong[$0]! }, reference: fd,
-                                      methods: "cell-path-only BPTT vs finite differences", title: "", options: options)
+        // The finite differences of this very configuration, computed above for the right gradients.
+        let probe = results[configurations.firstIndex(of: config)!].finiteDifferences
+        let named = names.map { NamedGradient(name: $0, parameter: problem.tensor(named: $0)!, gradient: wrong[$0]!) }
+        let report = checkGradients(named, against: probe, method: "cell-path-only BPTT")
         caughtCases += 1
         caughtAll = caughtAll && !report.passed
         smallest = min(smallest, report.maxRelativeError)

@@ -82,24 +82,55 @@ func checkedParameterIndices(_ loss: RNNLossKind) -> [Int] {
     loss == .softmax ? [0, 1, 2, 3, 4, 5] : [0, 1, 2, 3]
 }
 
-/// Runs every comparison for `configuration`.
-public func checkRNN(_ configuration: RNNCheckConfiguration, options: GradCheckOptions = .finiteDifferencesStrict) -> RNNCheckReport {
+/// What a long check is doing: the phase and, for the finite differences, the entries done.
+public struct RNNCheckProgress: Sendable {
+    public let phase: String
+    public let done: Int
+    public let total: Int
+}
+
+/// How many entries of each parameter the finite differences probe: every entry of a small
+/// model; for a large one a seeded random sample, sized so that the probe costs about as much
+/// as 2·10⁹ floating-point operations of forward passes (at least 16 entries a parameter). The
+/// reports say how many entries were probed. A wrong gradient shows in almost any entries; a
+/// full probe of a 256 × 256 U over 1,000 steps would take hours.
+public func rnnFiniteDifferenceEntryLimit(_ c: RNNCheckConfiguration) -> Int {
+    let outputs = c.loss == .softmax ? c.classes : 0
+    let forwardCost = 2 * Double(c.steps) * Double(c.hidden) * Double(c.hidden + c.input + outputs + 4)
+    let parameters = Double(checkedParameterIndices(c.loss).count)
+    // About six loss evaluations an entry (the stencil, the kink test, a refinement now and then).
+    return max(16, min(256, Int(2e9 / (6 * forwardCost * parameters))))
+}
+
+/// Runs every comparison for `configuration`. `progress` is told each phase, and how many
+/// finite-difference entries are done (the part that can take long for a large H or T).
+public func checkRNN(_ configuration: RNNCheckConfiguration, options: GradCheckOptions = .finiteDifferencesStrict,
+                     progress: ((RNNCheckProgress) -> Void)? = nil) -> RNNCheckReport {
     let (model, sequence) = configuration.makeProblem()
     let indices = checkedParameterIndices(configuration.loss)
     let names = indices.map { RNNGradients.names[$0] }
     func pick(_ g: RNNGradients) -> [Matrix<Double>] { indices.map { g.list[$0] } }
 
+    progress?(RNNCheckProgress(phase: "the textbook double sums over \(configuration.steps * (configuration.steps + 1) / 2) error terms", done: 0, total: 1))
     let textbook = model.textbookGradients(sequence)
     let accumulated = model.backpropagationThroughTime(sequence)
+    progress?(RNNCheckProgress(phase: "reverse-mode autodiff", done: 0, total: 1))
     let autodiff = model.autodiffGradients(sequence)
+    // Finite differences once; the textbook, autodiff and truncated gradients are all compared with them.
     let lossOf: ([Matrix<Double>]) -> Double = { theta in
         var p = model.parameters
         for (slot, value) in zip(indices, theta) { p[slot] = value }
         return model.with(parameters: p).loss(sequence)
     }
+    var probe = FiniteDifferenceProbe(parameters: indices.map { model.parameters[$0] }, options: options,
+                                      entryLimit: rnnFiniteDifferenceEntryLimit(configuration), seed: configuration.seed,
+                                      progress: progress.map { report in { report(RNNCheckProgress(phase: "finite differences", done: $0, total: $1)) } },
+                                      loss: lossOf)
+    // Where the two correct methods disagree with finite differences, measure the differences' own error.
+    probe.estimateError(for: [pick(textbook), pick(autodiff)], parameters: indices.map { model.parameters[$0] }, loss: lossOf)
     func fdCheck(_ g: RNNGradients, _ method: String, title: String) -> GradientCheckReport {
         let named = indices.indices.map { NamedGradient(name: names[$0], parameter: model.parameters[indices[$0]], gradient: pick(g)[$0]) }
-        return checkGradients(named, method: method, title: title, options: options, loss: lossOf)
+        return checkGradients(named, against: probe, method: method, title: title)
     }
     let tag = "\(configuration.activation.rawValue), \(configuration.loss.rawValue) loss, T = \(configuration.steps)"
     let truncatedGradients = model.textbookGradients(sequence, truncated: true)

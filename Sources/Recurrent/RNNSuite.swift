@@ -6,22 +6,31 @@ import GradCheck
 // MARK: - Suite
 
 /// Runs `checkRNN` for every activation and loss at every length in `steps`, and summarises
-/// each comparison as one row (the worst case over all lengths).
-public func rnnSuiteRows(steps: ClosedRange<Int> = 1...20, hidden: Int = 4, input: Int = 3, seed: UInt64 = 0) -> [CheckSuiteRow] {
+/// each comparison as one row (the worst case over all lengths). `progress(done, total)` counts
+/// the configurations checked.
+public func rnnSuiteRows(steps: ClosedRange<Int> = 1...20, hidden: Int = 4, input: Int = 3, seed: UInt64 = 0,
+                         progress: ((Int, Int) -> Void)? = nil) -> [CheckSuiteRow] {
     let finiteDifferences = GradCheckOptions.finiteDifferencesStrict
     var rows: [CheckSuiteRow] = []
     let cases = "T = \(steps.lowerBound)…\(steps.upperBound)"
     var formulaErrors: [String: (exact: Double, fd: Double)] = [:]
     var truncatedCaught = true, truncatedWorst = Double.infinity, truncatedCases = 0
     var rtrlWorst = 0.0, rtrlFD = 0.0
+    // Every configuration is independent: run them on all cores, then summarise in order.
+    let configurations = Activation.allCases.flatMap { activation in
+        RNNLossKind.allCases.flatMap { loss in
+            steps.map { t in
+                RNNCheckConfiguration(activation: activation, loss: loss, steps: t, hidden: hidden, input: input, seed: seed &+ UInt64(t))
+            }
+        }
+    }
+    var reports = parallelMap(configurations, progress: progress) { checkRNN($0, options: finiteDifferences) }[...]
     for activation in Activation.allCases {
         for loss in RNNLossKind.allCases {
             var worst = [0.0, 0.0, 0.0, 0.0]
             var ok = [true, true, true, true]
-            for t in steps {
-                let config = RNNCheckConfiguration(activation: activation, loss: loss, steps: t, hidden: hidden, input: input,
-                                                   seed: seed &+ UInt64(t))
-                let report = checkRNN(config, options: finiteDifferences)
+            for _ in steps {
+                let report = reports.removeFirst()
                 let parts = [report.textbookVsAutodiff, report.doubleSumVsAccumulation,
                              report.textbookVsFiniteDifferences, report.autodiffVsFiniteDifferences]
                 for (n, part) in parts.enumerated() {

@@ -116,17 +116,18 @@ extension VanillaRNN {
         let fwd = forward(sequence)
         let terms = errorTerms(fwd)
         let sens = forwardSensitivities(fwd, i: i, j: j)
+        // ∂L_t/∂u_ij for every t from the same shifted runs: one forward pass per shift gives every L_t.
+        let fds = Formula631Report.finiteDifferenceOptions.stencil.derivatives(epsilon: epsilon) { shift in
+            var shifted = self
+            shifted.recurrentWeight[i, j] += shift
+            return shifted.forward(sequence).stepLosses
+        }
         var steps: [Formula631Report.Step] = []
         for t in stride(from: 1, through: fwd.length, by: 1) {
             var direct = 0.0
             for k in 1...t { direct += fwd.h[k - 1][j, 0] * terms[t, k][i, 0] }
             let recursion = terms[t, t].dot(sens[t])
-            let fd = Formula631Report.finiteDifferenceOptions.stencil.derivative(epsilon: epsilon) { shift in
-                var shifted = self
-                shifted.recurrentWeight[i, j] += shift
-                return shifted.stepLoss(sequence, step: t)
-            }
-            steps.append(.init(t: t, directPartialSum: direct, forwardRecursion: recursion, finiteDifference: fd))
+            steps.append(.init(t: t, directPartialSum: direct, forwardRecursion: recursion, finiteDifference: fds[t]))
         }
         let T = fwd.length
         let lastTerms = T == 0 ? [] : (1...T).map { k in

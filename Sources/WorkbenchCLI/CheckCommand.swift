@@ -19,10 +19,11 @@ extension Stencil: EnumerableOptionValue {}
 
 struct CheckCommand: ParsableCommand {
     /// Families that contribute rows to `workbench check`. Each returns its rows.
-    static var families: [(name: String, rows: (_ maxSteps: Int, _ seed: UInt64) -> [CheckSuiteRow])] {
+    /// `progress(done, total)` counts the family's configurations.
+    static var families: [(name: String, rows: (_ maxSteps: Int, _ seed: UInt64, _ progress: @escaping (Int, Int) -> Void) -> [CheckSuiteRow])] {
         [
-            ("rnn", { maxSteps, seed in rnnSuiteRows(steps: 1...maxSteps, seed: seed) }),
-            ("lstm", { maxSteps, seed in lstmSuiteRows(maxSteps: maxSteps, seed: seed) }),
+            ("rnn", { maxSteps, seed, progress in rnnSuiteRows(steps: 1...maxSteps, seed: seed, progress: progress) }),
+            ("lstm", { maxSteps, seed, progress in lstmSuiteRows(maxSteps: maxSteps, seed: seed, progress: progress) }),
         ]
     }
 
@@ -46,7 +47,7 @@ struct CheckCommand: ParsableCommand {
 
     @Argument(placeholder: "<worksheet>", help: "A worksheet FILE.grad: check its claims instead of running the suite.")
     var worksheet: String?
-    @Option(placeholder: "T", help: "Check sequence lengths 1…T (the suite only).", range: 1...200)
+    @Option(placeholder: "T", help: "Check sequence lengths 1…T (the suite only; its time grows about as T²).", range: 1...100)
     var maxSteps = 20
     @Option(help: "Seed of the random models and data (of the worksheet's parameters and inputs).")
     var seed: UInt64 = 0
@@ -89,7 +90,11 @@ struct CheckCommand: ParsableCommand {
             return report.verdict == .pass ? 0 : 1
         }
         let selected = Self.families.filter { family == nil || $0.name == family }
-        let report = CheckSuiteReport(rows: selected.flatMap { $0.rows(maxSteps, seed) })
+        let line = ProgressLine(console: console)
+        let report = CheckSuiteReport(rows: selected.flatMap { family in
+            family.rows(maxSteps, seed) { done, total in line.show("checking \(family.name): \(done) of \(total) configurations") }
+        })
+        line.finish()
         console.print(output.json ? try jsonString(report) : report.table())
         return report.verdict == .pass ? 0 : 1
     }
@@ -103,7 +108,7 @@ struct CheckCommand: ParsableCommand {
         var activation = defaults.activation
         @Option(help: "squared (½‖h_t − y_t‖²) or softmax (cross-entropy through o_t = V h_t + c).")
         var loss = defaults.loss
-        @Option(placeholder: "T", help: "Sequence length T.", range: 1...1000)
+        @Option(placeholder: "T", help: "Sequence length T (T·H at most 64,000).", range: 1...1000)
         var steps = defaults.steps
         @Option(placeholder: "H", help: "Hidden size H.", range: 1...256)
         var hidden = defaults.hidden
@@ -118,9 +123,18 @@ struct CheckCommand: ParsableCommand {
 
         init() {}
 
+        /// The largest T·H checked: the textbook double sums cost O(T²H²) (about 40 s at
+        /// T = 250, H = 256 or T = 1000, H = 64), so T = 1000 with H = 256 would take many minutes.
+        static let maxStepsTimesHidden = 64_000
+
         func validate() throws {
             if $classes.isSet && loss != .softmax {
                 throw UsageError("option --classes applies to the softmax loss only (add --loss softmax)")
+            }
+            if steps * hidden > Self.maxStepsTimesHidden {
+                throw UsageError("--steps \(steps) with --hidden \(hidden) is too large a check: the textbook double sums "
+                                 + "cost O(T²·H²); choose T·H ≤ \(Self.maxStepsTimesHidden) (e.g. --steps 250 --hidden 256 or "
+                                 + "--steps 1000 --hidden 64)")
             }
         }
 
@@ -192,7 +206,11 @@ struct CheckCommand: ParsableCommand {
             var options = GradCheckOptions.finiteDifferencesStrict
             options.stencil = stencil
             options.epsilon = $epsilon.isSet ? epsilon : (stencil == .central ? GradCheckOptions.finiteDifferences.epsilon : epsilon)
-            let report = checkRNN(config, options: options)
+            let line = ProgressLine(console: console)
+            let report = checkRNN(config, options: options) { p in
+                line.show(p.total > 1 ? "checking: \(p.phase), \(p.done) of \(p.total) entries" : "checking: \(p.phase)…")
+            }
+            line.finish()
             var directional: DirectionalCheckReport?
             if directions > 0 {
                 let (model, sequence) = config.makeProblem()

@@ -75,7 +75,11 @@ struct LSTMCommand: CommandGroup {
                                                 batch: batch, loss: loss, seed: seed, nonzeroInitialState: !zeroInitialState)
             var options = lstmFiniteDifferenceOptions
             options.epsilon = epsilon
-            let report = checkLSTM(config, options: options)
+            let line = ProgressLine(console: console)
+            let report = checkLSTM(config, options: options) { p in
+                line.show(p.total > 1 ? "checking: \(p.phase), \(p.done) of \(p.total) entries" : "checking: \(p.phase)…")
+            }
+            line.finish()
             if output.json {
                 struct Output: Encodable { let report: LSTMCheckReport; let passed: Bool }
                 console.print(try jsonString(Output(report: report, passed: report.passed)))

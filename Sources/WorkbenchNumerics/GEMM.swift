@@ -3,6 +3,8 @@
 // This is the reference implementation: the i-k-j loop order streams rows of B and C, which
 // is the simplest order that is still cache-friendly. It is deterministic (each output entry
 // is accumulated in a fixed order) and is the algorithmic reference for faster kernels.
+// `@inlinable` lets every client module specialise it for Float or Double (a generic call is
+// about ten times slower); the arithmetic is the same either way.
 
 extension Matrix {
     /// Whether an operand is used as stored or transposed.
@@ -19,6 +21,7 @@ extension Matrix {
 ///   - c: (m, n), updated in place.
 ///   - alpha: scale of the product (default 1).
 ///   - beta: scale of the old C (default 0: C is overwritten).
+@inlinable
 public func gemm<T: RealScalar>(
     _ a: Matrix<T>, _ opA: Matrix<T>.Operation = .none,
     _ b: Matrix<T>, _ opB: Matrix<T>.Operation = .none,
@@ -58,11 +61,13 @@ public func gemm<T: RealScalar>(
 }
 
 /// Convenience: gemm into matrix `a · b` with this overload of `gemm(_:_:into:)`.
+@inlinable
 public func gemm<T: RealScalar>(_ a: Matrix<T>, _ b: Matrix<T>, into c: inout Matrix<T>) {
     gemm(a, .none, b, .none, into: &c)
 }
 
 /// op(A) · op(B) as a new matrix.
+@inlinable
 public func matmul<T: RealScalar>(
     _ a: Matrix<T>, _ opA: Matrix<T>.Operation = .none,
     _ b: Matrix<T>, _ opB: Matrix<T>.Operation = .none

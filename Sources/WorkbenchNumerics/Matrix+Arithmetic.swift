@@ -24,29 +24,38 @@ extension Matrix {
         return Matrix(rows: rows, cols: cols, storage: out)
     }
 
+    @inlinable
     public static func + (a: Matrix, b: Matrix) -> Matrix { a.zipMap(b, +) }
+    @inlinable
     public static func - (a: Matrix, b: Matrix) -> Matrix { a.zipMap(b, -) }
     public static prefix func - (a: Matrix) -> Matrix { a.map { -$0 } }
+    @inlinable
     public static func * (s: Scalar, a: Matrix) -> Matrix { a.map { s * $0 } }
+    @inlinable
     public static func * (a: Matrix, s: Scalar) -> Matrix { a.map { $0 * s } }
+    @inlinable
     public static func / (a: Matrix, s: Scalar) -> Matrix { a.map { $0 / s } }
 
+    @inlinable
     public static func += (a: inout Matrix, b: Matrix) {
         precondition(a.rows == b.rows && a.cols == b.cols, "shape mismatch in +=: (\(a.rows), \(a.cols)) vs (\(b.rows), \(b.cols))")
         for i in 0..<a.storage.count { a.storage[i] += b.storage[i] }
     }
 
+    @inlinable
     public static func -= (a: inout Matrix, b: Matrix) {
         precondition(a.rows == b.rows && a.cols == b.cols, "shape mismatch in -=")
         for i in 0..<a.storage.count { a.storage[i] -= b.storage[i] }
     }
 
     /// The element-wise (Hadamard) product a ⊙ b.
+    @inlinable
     public func hadamard(_ other: Matrix) -> Matrix { zipMap(other, *) }
 
     // MARK: - Products
 
     /// The matrix product a · b, with the naive triple loop (see `gemm` for the general form).
+    @inlinable
     public static func * (a: Matrix, b: Matrix) -> Matrix {
         precondition(a.cols == b.rows, "matmul shape mismatch: (\(a.rows), \(a.cols)) · (\(b.rows), \(b.cols))")
         var c = Matrix(rows: a.rows, cols: b.cols)
@@ -55,6 +64,7 @@ extension Matrix {
     }
 
     /// The dot product of two matrices seen as vectors: Σ a_ij b_ij.
+    @inlinable
     public func dot(_ other: Matrix) -> Scalar {
         precondition(count == other.count, "dot needs equal sizes")
         var s: Scalar = 0
@@ -65,6 +75,7 @@ extension Matrix {
     // MARK: - Reductions and norms
 
     /// Sum of all entries.
+    @inlinable
     public func sum() -> Scalar { storage.reduce(0, +) }
 
     /// Sum over rows: a (1, cols) row of column sums.
@@ -77,6 +88,7 @@ extension Matrix {
     }
 
     /// max |a_ij| (0 for an empty matrix).
+    @inlinable
     public func maxAbs() -> Scalar { storage.reduce(0) { Swift.max($0, Swift.abs($1)) } }
 
     /// The Frobenius norm √(Σ a_ij²), scaled to avoid overflow.

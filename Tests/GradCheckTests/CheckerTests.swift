@@ -29,7 +29,7 @@ final class CheckerTests: XCTestCase {
         XCTAssertEqual(p.worstEntries.first?.row, 1)
         XCTAssertEqual(p.worstEntries.first?.column, 0)
         XCTAssertTrue(report.failureMessage.contains("∂L/∂x"))
-        XCTAssertTrue(report.failureMessage.contains("(1,0)"))
+        XCTAssertTrue(report.failureMessage.contains("worst (2,1)"), "entries printed from 1")
         XCTAssertFalse(report.failureMessage.contains("\n"), "one line per failing parameter, no matrix dump")
     }
 
@@ -82,6 +82,37 @@ final class CheckerTests: XCTestCase {
         XCTAssertEqual(wrong.verdict, .fail)
     }
 
+    func testDirectionalCheckHandlesAReluKinkLikeTheEntryWiseCheck() {
+        // L(x) = Σ relu(x) with x₀ = 0 exactly: along any direction v with v₀ ≠ 0 the loss has a
+        // kink at θ, and the strict stencil's value mixes the two slopes. Autodiff's gradient
+        // (relu′(0) = 0) is a valid subgradient and must pass, in every direction.
+        let x = Matrix<Double>([[0.0, 0.5, -0.5, 1.5]])
+        let loss: ([Matrix<Double>]) -> Double = { th in th[0].storage.reduce(0) { $0 + max($1, 0) } }
+        let g = Matrix<Double>([[0.0, 1.0, 0.0, 1.0]])
+        let good = directionalCheck([NamedGradient(name: "x", parameter: x, gradient: g)], method: "autodiff", count: 5,
+                                    options: .finiteDifferencesStrict, loss: loss)
+        XCTAssertEqual(good.verdict, .pass, good.table())
+        XCTAssertEqual(good.directions.filter { $0.kink != nil }.count, 5)
+        XCTAssertTrue(good.table().contains("kink"))
+        // The entry-wise check agrees on the same gradient.
+        XCTAssertTrue(checkGradients([NamedGradient(name: "x", parameter: x, gradient: g)], method: "autodiff",
+                                     options: .finiteDifferencesStrict, loss: loss).passed)
+
+        // Mutations through the same path: a value outside [0, 1] at the kink, and a wrong entry
+        // where L is smooth, both fail.
+        for wrong in [Matrix<Double>([[1.5, 1.0, 0.0, 1.0]]), Matrix<Double>([[0.0, 1.0, 0.0, 1.2]])] {
+            let report = directionalCheck([NamedGradient(name: "x", parameter: x, gradient: wrong)], method: "wrong", count: 5,
+                                          options: .finiteDifferencesStrict, loss: loss)
+            XCTAssertEqual(report.verdict, .fail, report.table())
+        }
+
+        // Away from the kink no direction is reported as one.
+        let smooth = directionalCheck([NamedGradient(name: "x", parameter: x.map { $0 + 0.25 }, gradient: Matrix([[1.0, 1.0, 0.0, 1.0]]))],
+                                      method: "analytic", count: 5, options: .finiteDifferencesStrict, loss: loss)
+        XCTAssertEqual(smooth.verdict, .pass, smooth.table())
+        XCTAssertTrue(smooth.directions.allSatisfy { $0.kink == nil })
+    }
+
     func testExactComparisonIsStrict() {
         let a = Matrix<Double>([[1, 2], [3, 4]])
         XCTAssertEqual(compare(name: "a", candidate: a, reference: a, methods: "x vs y").verdict, .pass)
@@ -100,5 +131,30 @@ final class CheckerTests: XCTestCase {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let data = try encoder.encode(report)
         XCTAssertNotNil(try JSONSerialization.jsonObject(with: data))
+    }
+}
+
+final class StencilTests: XCTestCase {
+    func testVectorStencilGivesEachComponentTheScalarValue() {
+        // Components: smooth, a kink at 0 (fallback), a kink between ε and 2ε, a cubic.
+        let eps = 1e-4
+        let fs: [(Double) -> Double] = [
+            { sin(1 + $0) }, { max($0, 0) + 0.3 * $0 }, { 0.01 * $0 + 1e-6 * max($0 - 1.5e-4, 0) }, { $0 * $0 * $0 + 2 * $0 },
+        ]
+        let vector = Stencil.fourthOrder.derivatives(epsilon: eps) { s in fs.map { $0(s) } }
+        for (n, f) in fs.enumerated() {
+            XCTAssertEqual(vector[n], Stencil.fourthOrder.derivative(epsilon: eps, at: f), "component \(n)")
+        }
+    }
+
+    func testASmallKinkBetweenEpsilonAndTwoEpsilonIsNotAveragedIn() {
+        // f(s) = 0.01 s + 1e-6·max(s − 1.5ε, 0): f′(0) = 0.01 exactly. The fourth-order stencil
+        // straddles the kink and is off by ~4e-8, under an absolute threshold of 1e-7; the
+        // threshold now sits at rounding level, so the narrower window is used.
+        let eps = 1e-4
+        let f: (Double) -> Double = { 0.01 * $0 + 1e-6 * max($0 - 1.5 * eps, 0) }
+        let naive = (-f(2 * eps) + 8 * f(eps) - 8 * f(-eps) + f(-2 * eps)) / (12 * eps)
+        XCTAssertGreaterThan(abs(naive - 0.01), 1e-8, "the plain fourth-order value is contaminated")
+        XCTAssertEqual(Stencil.fourthOrder.derivative(epsilon: eps, at: f), 0.01, accuracy: 1e-11)
     }
 }

@@ -80,6 +80,17 @@ final class CheckCommandTests: XCTestCase {
         assertUsageError(["check", "nonsense"], mentions: "nonsense")
         assertUsageError(["frobnicate"], mentions: "frobnicate")
         assertUsageError(["check", "--family", "gru"], mentions: "gru")
+        // Settings whose cost is out of proportion are refused up front, with the way out.
+        assertUsageError(["check", "rnn", "--steps", "1000", "--hidden", "256"], mentions: "T·H ≤ 64000")
+        assertUsageError(["check", "formula", "6.40", "--steps", "500", "--hidden", "200"], mentions: "T·H ≤ 64000")
+        assertUsageError(["check", "--max-steps", "101"], mentions: "--max-steps")
+    }
+
+    func testALargeCheckProbesASampleAndSaysSo() throws {
+        let r = runCLI(["check", "rnn", "--hidden", "64", "--steps", "2"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("64×64, FD on "), r.out)
+        XCTAssertTrue(r.err.isEmpty, "no progress line when standard error is not a terminal: \(r.err)")
     }
 
     func testBuiltExecutableExitCodes() throws {
