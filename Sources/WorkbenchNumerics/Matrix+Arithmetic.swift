@@ -28,6 +28,7 @@ extension Matrix {
     public static func + (a: Matrix, b: Matrix) -> Matrix { a.zipMap(b, +) }
     @inlinable
     public static func - (a: Matrix, b: Matrix) -> Matrix { a.zipMap(b, -) }
+    @inlinable
     public static prefix func - (a: Matrix) -> Matrix { a.map { -$0 } }
     @inlinable
     public static func * (s: Scalar, a: Matrix) -> Matrix { a.map { s * $0 } }
@@ -79,6 +80,7 @@ extension Matrix {
     public func sum() -> Scalar { storage.reduce(0, +) }
 
     /// Sum over rows: a (1, cols) row of column sums.
+    @inlinable
     public func sumRows() -> Matrix {
         var out = Matrix(rows: 1, cols: cols)
         for i in 0..<rows {
@@ -92,6 +94,7 @@ extension Matrix {
     public func maxAbs() -> Scalar { storage.reduce(0) { Swift.max($0, Swift.abs($1)) } }
 
     /// The Frobenius norm √(Σ a_ij²), scaled to avoid overflow.
+    @inlinable
     public func frobeniusNorm() -> Scalar {
         let scale = maxAbs()
         guard scale > 0, scale.isFinite else { return scale }
@@ -102,6 +105,7 @@ extension Matrix {
 
     /// The normwise relative difference max|a − b| / max(max|a|, max|b|) of two matrices of the
     /// same shape: 0 when they are equal (also when both are zero), NaN when either holds NaN.
+    @inlinable
     public func relativeDifference(to other: Matrix) -> Scalar {
         let difference = (self - other).maxAbs()
         if storage.contains(where: \.isNaN) || other.storage.contains(where: \.isNaN) { return .nan }
@@ -112,11 +116,13 @@ extension Matrix {
     public var isFinite: Bool { storage.allSatisfy { $0.isFinite } }
 
     /// The trace Σ a_ii.
+    @inlinable
     public func trace() -> Scalar { diagonalEntries.reduce(0, +) }
 }
 
 /// The relative difference |a − b| / max(|a|, |b|) of two numbers: 0 when they are equal
 /// (also when both are zero), NaN when either is NaN.
+@inlinable
 public func relativeDifference<T: RealScalar>(_ a: T, _ b: T) -> T {
     if a.isNaN || b.isNaN { return .nan }
     return a == b ? 0 : abs(a - b) / max(abs(a), abs(b))

@@ -16,6 +16,7 @@ public struct Matrix<Scalar: RealScalar>: Equatable, Sendable {
     // MARK: - Creating matrices
 
     /// A `rows × cols` matrix with every entry equal to `value`.
+    @inlinable
     public init(rows: Int, cols: Int, repeating value: Scalar = 0) {
         precondition(rows >= 0 && cols >= 0, "Matrix dimensions must be non-negative")
         self.rows = rows
@@ -24,6 +25,7 @@ public struct Matrix<Scalar: RealScalar>: Equatable, Sendable {
     }
 
     /// A `rows × cols` matrix from its entries in row-major order.
+    @inlinable
     public init(rows: Int, cols: Int, storage: [Scalar]) {
         precondition(rows >= 0 && cols >= 0, "Matrix dimensions must be non-negative")
         precondition(storage.count == rows * cols, "Matrix(\(rows)×\(cols)) needs \(rows * cols) entries, got \(storage.count)")
@@ -50,6 +52,7 @@ public struct Matrix<Scalar: RealScalar>: Equatable, Sendable {
     }
 
     /// The all-zero matrix.
+    @inlinable
     public static func zeros(_ rows: Int, _ cols: Int) -> Matrix {
         Matrix(rows: rows, cols: cols)
     }
@@ -75,9 +78,11 @@ public struct Matrix<Scalar: RealScalar>: Equatable, Sendable {
     public var shape: (rows: Int, cols: Int) { (rows, cols) }
 
     /// Number of entries.
+    @inlinable
     public var count: Int { storage.count }
 
     /// Whether the matrix has the shape (rows, cols).
+    @inlinable
     public func hasShape(_ rows: Int, _ cols: Int) -> Bool { self.rows == rows && self.cols == cols }
 
     /// Entry (i, j), zero-based.
@@ -112,6 +117,7 @@ public struct Matrix<Scalar: RealScalar>: Equatable, Sendable {
     }
 
     /// The transpose (cols, rows).
+    @inlinable
     public var transposed: Matrix {
         var out = Matrix(rows: cols, cols: rows)
         for i in 0..<rows {

@@ -23,6 +23,53 @@ final class MatrixTests: XCTestCase {
         XCTAssertLessThan((acc - (2 * (a.transposed * c) + 0.5 * old)).maxAbs(), 1e-14)
     }
 
+    /// Every layout path of `gemm` (B as stored with N > 1, the matrix-vector dot form, Bᵀ,
+    /// Aᵀ·Bᵀ) against the one-dot-product-per-entry reference, with α and β, in both precisions.
+    func testGemmEveryLayoutMatchesReferenceProduct() {
+        func run<T: RealScalar>(_: T.Type, tolerance: T) {
+            var rng = SeededGenerator(seed: 11)
+            for (m, k, n) in [(1, 1, 1), (5, 7, 1), (1, 4, 6), (6, 5, 4), (17, 33, 9), (3, 0, 2)] {
+                for opA in [Matrix<T>.Operation.none, .transpose] {
+                    for opB in [Matrix<T>.Operation.none, .transpose] {
+                        var a = Matrix<T>.random(opA == .none ? m : k, opA == .none ? k : m, using: &rng)
+                        if a.count > 2 { a.storage[1] = 0 }  // a skipped zero entry
+                        let b = Matrix<T>.random(opB == .none ? k : n, opB == .none ? n : k, using: &rng)
+                        let c0 = Matrix<T>.random(m, n, using: &rng)
+                        for (alpha, beta) in [(T(1), T(0)), (T(-0.5), T(1)), (T(2), T(0.25))] {
+                            var fast = c0, reference = c0
+                            gemm(a, opA, b, opB, into: &fast, alpha: alpha, beta: beta)
+                            referenceGEMM(a, opA, b, opB, into: &reference, alpha: alpha, beta: beta)
+                            XCTAssertLessThanOrEqual((fast - reference).maxAbs(), tolerance * max(1, reference.maxAbs()),
+                                                     "m \(m) k \(k) n \(n) \(opA) \(opB) α \(alpha) β \(beta)")
+                        }
+                    }
+                }
+            }
+        }
+        run(Double.self, tolerance: 1e-13)
+        run(Float.self, tolerance: 1e-5)
+        // A wrong product is told apart: the reference is not trivially equal to anything.
+        let a = Matrix<Double>([[1, 2], [3, 4]])
+        var c = Matrix<Double>.zeros(2, 2)
+        referenceGEMM(a, .none, a, .transpose, into: &c)
+        XCTAssertEqual(c, Matrix([[5, 11], [11, 25]]))
+        XCTAssertNotEqual(c, matmul(a, .none, a, .none))
+    }
+
+    /// β = 0 overwrites C (NaN in the old C does not survive) and a zero entry of op(A) is skipped
+    /// (0 · ∞ in B adds nothing), in every layout path.
+    func testGemmOverwritesWithBetaZeroAndSkipsZeroEntriesOfA() {
+        let a = Matrix<Double>([[0, 1]])
+        for (b, opB) in [(Matrix<Double>([[.infinity], [2]]), Matrix<Double>.Operation.none),
+                         (Matrix<Double>([[.infinity, 3], [2, 5]]), .none),
+                         (Matrix<Double>([[.infinity, 2]]), .transpose)] {
+            var c = Matrix<Double>(rows: 1, cols: opB == .none ? b.cols : b.rows, repeating: .nan)
+            gemm(a, .none, b, opB, into: &c)
+            XCTAssertTrue(c.isFinite, "\(b) \(opB): \(c)")
+            XCTAssertEqual(c[0, 0], 2)
+        }
+    }
+
     func testFloatAndDoubleMatricesAgree() {
         var rng = SeededGenerator(seed: 9)
         let a = Matrix<Double>.random(6, 6, using: &rng)
