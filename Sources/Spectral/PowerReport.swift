@@ -11,7 +11,7 @@ import Foundation
 import WorkbenchNumerics
 
 /// One entry of Wⁿ compared with a printed claim.
-public struct EntryComparison: Codable, Sendable, Equatable {
+public struct PrintedEntryComparison: Codable, Sendable, Equatable {
     /// 1-based row and column.
     public var row: Int
     public var col: Int
@@ -32,7 +32,7 @@ public struct PrintedPowerComparison: Codable, Sendable {
     /// Where the printed values come from.
     public var source: String
     /// Entry by entry, row-major.
-    public var entries: [EntryComparison]
+    public var entries: [PrintedEntryComparison]
     /// How many entries disagree in the printed digits.
     public var disagreements: Int
     /// One sentence on the pattern of the disagreements.
@@ -157,7 +157,7 @@ public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
 /// differing digit: a value truncated instead of rounded, a last-digit rounding slip, or a
 /// larger arithmetic error.
 public func comparePrinted(_ computed: Matrix<Double>, _ printed: [[String]], source: String) -> PrintedPowerComparison {
-    var entries: [EntryComparison] = []
+    var entries: [PrintedEntryComparison] = []
     for (i, row) in printed.enumerated() {
         for (j, claim) in row.enumerated() {
             let x = computed[i, j]
@@ -178,7 +178,7 @@ public func comparePrinted(_ computed: Matrix<Double>, _ printed: [[String]], so
             } else {
                 explanation = "wrong: the true value is \(full), printed \(claim) (difference \(formatScalar(claimValue - x, digits: 3))): an arithmetic error in the solution"
             }
-            entries.append(EntryComparison(row: i + 1, col: j + 1, computed: x, computedRounded: rounded,
+            entries.append(PrintedEntryComparison(row: i + 1, col: j + 1, computed: x, computedRounded: rounded,
                                            claimed: claim, agrees: agrees, explanation: explanation))
         }
     }

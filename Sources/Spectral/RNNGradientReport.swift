@@ -18,18 +18,6 @@
 import Foundation
 import WorkbenchNumerics
 
-/// The activation of the recurrent layer.
-public enum RecurrentActivation: String, Codable, Sendable {
-    case tanh, sigmoid
-
-    /// f(z).
-    func value(_ z: Double) -> Double { self == .tanh ? Foundation.tanh(z) : Double.sigmoid(z) }
-    /// f'(z) in terms of h = f(z): 1 − h² for tanh, h(1 − h) for the sigmoid.
-    func derivative(h: Double) -> Double { self == .tanh ? 1 - h * h : h * (1 - h) }
-    /// γ = sup f'.
-    var gamma: Double { self == .tanh ? 1 : 0.25 }
-}
-
 /// ‖∂h_T/∂h_k‖₂ at one distance T − k, beside the bound and the "Wⁿ" predictions.
 public struct GradientPoint: Codable, Sendable, Equatable {
     /// T − k.
@@ -45,7 +33,7 @@ public struct GradientPoint: Codable, Sendable, Equatable {
 /// One seeded RNN run and its Jacobian norms.
 public struct RNNGradientCase: Codable, Sendable {
     public var name: String
-    public var activation: RecurrentActivation
+    public var activation: Activation
     /// γ = sup f'.
     public var gamma: Double
     /// H, D, T.
@@ -160,7 +148,7 @@ public func rnnGradientReport(seed: UInt64 = 1, hidden: Int = 8, steps: Int = 40
 
 /// Runs h_t = f(W h_{t−1} + U x_t + b) for T steps with seeded U and x, then accumulates
 /// J_k = ∂h_T/∂h_k from k = T − 1 down to 0 by J_k = J_{k+1} · diag(f'(z_{k+1})) W.
-func runCase(name: String, activation: RecurrentActivation, w: Matrix<Double>, inputScale: Double, bias: Double,
+func runCase(name: String, activation: Activation, w: Matrix<Double>, inputScale: Double, bias: Double,
              steps: Int, seed: UInt64) throws -> RNNGradientCase {
     let h = w.rows, inputSize = 3
     var rng = SeededGenerator(seed: seed &+ 1000)
@@ -177,12 +165,12 @@ func runCase(name: String, activation: RecurrentActivation, w: Matrix<Double>, i
         let x = Matrix<Double>.randomNormal(inputSize, 1, std: inputScale, using: &rng)  // (D, 1)
         let recurrent = (wScaled * state).map { timesPowerOfTwo($0, -wExponent) }
         let z = recurrent + u * x + b
-        state = z.map(activation.value)
-        derivatives.append(state.storage.map { activation.derivative(h: $0) })
+        state = z.map { activation.value($0) }
+        derivatives.append(state.storage.map { activation.derivative(output: $0) })
     }
     let d = try eigen(w)
     let sigmaMax = twoNorm(w)
-    let rate = activation.gamma * sigmaMax
+    let rate = activation.derivativeBound * sigmaMax
     // Backward accumulation of the Jacobian product and of W^{T−k}, both kept as M · 2^e so that
     // neither underflows to a spurious 0 nor overflows to NaN; a norm beyond 1.8e308 reads +∞.
     var jacobian = ScaledMatrix(.identity(h))                                  // ∂h_T/∂h_T
@@ -208,7 +196,7 @@ func runCase(name: String, activation: RecurrentActivation, w: Matrix<Double>, i
     }
     let allDerivatives = derivatives.flatMap { $0 }
     let meanDerivative = allDerivatives.reduce(0, +) / Double(allDerivatives.count)
-    let saturatedFraction = Double(allDerivatives.filter { $0 < activation.gamma / 100 }.count) / Double(allDerivatives.count)
+    let saturatedFraction = Double(allDerivatives.filter { $0 < activation.derivativeBound / 100 }.count) / Double(allDerivatives.count)
     let boundHolds = points.allSatisfy { $0.measured <= $0.bound * (1 + 1e-10) + 1e-300 }
     // Rate per step from log-norms (finite even beyond Double's range); undefined once the
     // product is exactly zero.
@@ -250,7 +238,7 @@ func runCase(name: String, activation: RecurrentActivation, w: Matrix<Double>, i
             observation += " σ_max γ = \(f(rate)) ≥ 1 and the measured rate is ≥ 1: the gradient does not vanish."
         }
     }
-    return RNNGradientCase(name: name, activation: activation, gamma: activation.gamma, hidden: h, inputSize: inputSize,
+    return RNNGradientCase(name: name, activation: activation, gamma: activation.derivativeBound, hidden: h, inputSize: inputSize,
                            steps: steps, seed: seed, inputScale: inputScale, bias: bias, recurrentWeight: w,
                            spectralRadius: d.spectralRadius, sigmaMax: sigmaMax, boundRate: rate,
                            pascanuConditionHolds: rate < 1, meanDerivative: meanDerivative,

@@ -1,8 +1,7 @@
 // Activation.swift — the element-wise nonlinearities f of a vanilla RNN and their derivatives:
-// the workbench's one activation type (the RNN models, the lag probes and the spectral
-// gradient-norm experiments all name their f with it).
-
-import WorkbenchNumerics
+// the workbench's one activation type (the RNN models and checks of Recurrent, the lag probes
+// and Spectral's gradient-norm experiments all name their f with it), kept here so that both
+// modules share it without depending on each other.
 
 /// The activation f in h_k = f(z_k).
 public enum Activation: String, CaseIterable, Codable, Sendable {
@@ -43,6 +42,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
     }
 
     /// The largest value f' takes (γ in the vanishing-gradient bounds): 1/4 for the sigmoid.
+    @inlinable
     public var derivativeBound: Double {
         switch self {
         case .sigmoid: return 0.25
