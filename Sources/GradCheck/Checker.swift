@@ -244,6 +244,9 @@ public func checkGradients(
 ///   - kinks: the non-differentiable points met (a kink that is not a subgradient fails).
 ///   - expectFailure: the candidate is deliberately wrong: the verdict is `.caught` when the
 ///     comparison fails and `.missed` when it passes.
+///   - probedEntries: how many entries finite differences probed, when a sample (nil: all).
+///   - unresolvedEntries: entries left out because they agree with finite differences only
+///     to within the differences' own rounding noise (reported, never hidden).
 public func compare(
     name: String, candidate: Matrix<Double>, reference: Matrix<Double>, methods: String,
     options: GradCheckOptions = .exact, excluded: Set<Int> = [], kinks: [KinkEntry] = [],

@@ -92,8 +92,10 @@ public struct EigenDecomposition: Codable, Sendable {
 
 /// Eigenvalues, eigenvectors and the eigenvector condition number of the square matrix `a`.
 ///
-/// - Parameter defectiveThreshold: κ₂(V) above which `isNearlyDefective` is true (default 1e6:
-///   a 2×2 Jordan block perturbed by rounding gives κ₂ ≈ 1e7 – 1e16).
+/// - Parameters:
+///   - a: the matrix, (N, N), finite.
+///   - defectiveThreshold: κ₂(V) above which `isNearlyDefective` is true (default 1e6:
+///     a 2×2 Jordan block perturbed by rounding gives κ₂ ≈ 1e7 – 1e16).
 /// - Throws: `SpectralError` for an empty, non-square or non-finite matrix, no convergence, or
 ///   an eigenvalue beyond Double's range (entries near 1e308).
 public func eigen(_ a: Matrix<Double>, defectiveThreshold: Double = 1e6) throws -> EigenDecomposition {

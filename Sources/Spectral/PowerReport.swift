@@ -90,7 +90,9 @@ public struct PowerReport: Codable, Sendable {
 
 /// Wⁿ of `w` by Q Λⁿ Q⁻¹, by repeated squaring and (when cheap) by successive products.
 ///
-/// - Parameter n: the exponent, 0 … 1 000 000.
+/// - Parameters:
+///   - w: the matrix, (N, N), finite.
+///   - n: the exponent, 0 … 1 000 000.
 public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
     try validateSquare(w)
     precondition(n >= 0, "powerReport needs n ≥ 0")

@@ -152,8 +152,12 @@ let modulusTolerance = 1e-9
 /// Examines `cases` (the built-in ones by default, plus `extra` when given) for powers up to
 /// `n` (1 … 100 000) and judges the worked solution's statements on them.
 ///
-/// - Parameter power: how Wⁿ is computed for `powerAtN` and the far norm (repeated squaring
-///   by default; a test may pass a wrong one and watch the verdicts turn).
+/// - Parameters:
+///   - n: the largest power examined, 1 … 100 000.
+///   - extra: a matrix of the user's examined beside the built-in cases.
+///   - inputs: the cases (the built-in ones by default).
+///   - power: how Wⁿ is computed for `powerAtN` and the far norm (repeated squaring
+///     by default; a test may pass a wrong one and watch the verdicts turn).
 public func regimesReport(n: Int = 30, extra: Matrix<Double>? = nil,
                           cases inputs: [RegimeInput] = RegimeInput.builtIn(),
                           power: (Matrix<Double>, Int) -> Matrix<Double> = { matrixPowerBySquaring($0, $1).power }) throws -> RegimesReport {

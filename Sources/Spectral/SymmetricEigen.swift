@@ -29,8 +29,10 @@ public struct SymmetricEigenDecomposition: Codable, Sendable {
 
 /// Eigenvalues and orthonormal eigenvectors of the symmetric matrix `a` (cyclic Jacobi).
 ///
-/// - Parameter symmetryTolerance: the largest |a_ij − a_ji| accepted, relative to max |a_ij|
-///   (default 1e-12); the symmetric part (A + Aᵀ)/2 is decomposed.
+/// - Parameters:
+///   - a: the matrix, (N, N), finite and symmetric within `symmetryTolerance`.
+///   - symmetryTolerance: the largest |a_ij − a_ji| accepted, relative to max |a_ij|
+///     (default 1e-12); the symmetric part (A + Aᵀ)/2 is decomposed.
 /// A matrix with max |a_ij| outside [2^-300, 2^300] is multiplied by a power of 2 first (exactly)
 /// and the eigenvalues scaled back, as LAPACK's dsyev does.
 /// - Throws: `SpectralError` for an empty, non-square, non-finite or non-symmetric matrix,
