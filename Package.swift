@@ -50,7 +50,7 @@ let package = Package(
             name: "Exercises",
             dependencies: ["WorkbenchNumerics", "Autodiff", "GradCheck", "Recurrent", "Spectral", "Poetry", "Worksheet"],
             path: "Exercises",
-            exclude: ["Worksheets"]    // embedded by scripts/embed_worksheets.sh as ShippedWorksheets.swift
+            exclude: ["Worksheets"]  // embedded by scripts/embed_worksheets.sh as ShippedWorksheets.swift
         ),
         .target(
             name: "WorkbenchCLI",

@@ -8,10 +8,10 @@
 // (zero input, b₁ = −½ W_h 1) every σ′ is exactly 1/4 and the product is (W_h/4)^(t−k), which
 // explodes when ρ(W_h/4) > 1. Dimension letters: D_h = 8 hidden units, T = 30 steps.
 
-import WorkbenchNumerics
 import Autodiff
 import GradCheck
 import Spectral
+import WorkbenchNumerics
 
 public struct CS224nExploding: Exercise {
     public let id = "cs224n-exploding"
@@ -61,22 +61,33 @@ public struct CS224nExploding: Exercise {
         let fixedPointError = relativeDifference(large.autodiff, matrixPowerBySquaring(large.w * 0.25, n).power)
         let scales = [smallScale, middleScale, largeScale]
         let rows = zip(scales, zip([small, middle, large], norms)).map { scale, pair in
-            Quantity("σ_max(W_h) = \(formatScalar(scale, digits: 3)), ρ(W_h/4) = \(formatScalar(pair.0.rho, digits: 3)): ‖∂h^(\(n))/∂h^(0)‖₂ (bound (σ_max/4)^\(n) = \(sci(Double.pow(scale / 4, Double(n)))))",
-                     scientific: pair.1)
+            Quantity(
+                "σ_max(W_h) = \(formatScalar(scale, digits: 3)), ρ(W_h/4) = \(formatScalar(pair.0.rho, digits: 3)): ‖∂h^(\(n))/∂h^(0)‖₂ (bound (σ_max/4)^\(n) = \(sci(Double.pow(scale / 4, Double(n)))))",
+                scientific: pair.1)
         }
         return report(
-            summary: "The seed's sigmoid RNN with D_h = 8, held at the fixed point h = ½ (zero input, b₁ = −½ W_h 1) for \(n) steps, for W_h scaled to σ_max = \(scales.map { formatScalar($0, digits: 3) }.joined(separator: ", ")). ∂h^(\(n))/∂h^(0) by the product formula and by autodiff (one backward pass per hidden unit).",
+            summary:
+                "The seed's sigmoid RNN with D_h = 8, held at the fixed point h = ½ (zero input, b₁ = −½ W_h 1) for \(n) steps, for W_h scaled to σ_max = \(scales.map { formatScalar($0, digits: 3) }.joined(separator: ", ")). ∂h^(\(n))/∂h^(0) by the product formula and by autodiff (one backward pass per hidden unit).",
             quantities: rows,
-            checks: [.atMost("∂h^(\(n))/∂h^(0): Π diag(h ⊙ (1 − h)) W_h vs autodiff, worst of the three cases: relative difference", formulaError, 1e-10),
-                     .atMost("σ_max(W_h) = \(formatScalar(smallScale, digits: 3)): ‖∂h^(\(n))/∂h^(0)‖₂ by autodiff (vanished)", norms[0], 1e-6),
-                     .atMost("σ_max(W_h) = \(formatScalar(middleScale, digits: 3)) > 4 with ρ(W_h/4) = \(formatScalar(middle.rho, digits: 3)): ‖∂h^(\(n))/∂h^(0)‖₂ by autodiff (need not explode: ≤ 0.1)", norms[1], 0.1),
-                     .atLeast("σ_max(W_h) = \(formatScalar(largeScale, digits: 3)), ρ(W_h/4) = \(formatScalar(large.rho, digits: 3)) at the fixed point: ‖∂h^(\(n))/∂h^(0)‖₂ by autodiff (exploded)", norms[2], 1e3),
-                     .atMost("at the fixed point: ∂h^(\(n))/∂h^(0) by autodiff vs (W_h/4)^\(n): relative difference", fixedPointError, 1e-10)],
+            checks: [
+                .atMost(
+                    "∂h^(\(n))/∂h^(0): Π diag(h ⊙ (1 − h)) W_h vs autodiff, worst of the three cases: relative difference", formulaError,
+                    1e-10),
+                .atMost("σ_max(W_h) = \(formatScalar(smallScale, digits: 3)): ‖∂h^(\(n))/∂h^(0)‖₂ by autodiff (vanished)", norms[0], 1e-6),
+                .atMost(
+                    "σ_max(W_h) = \(formatScalar(middleScale, digits: 3)) > 4 with ρ(W_h/4) = \(formatScalar(middle.rho, digits: 3)): ‖∂h^(\(n))/∂h^(0)‖₂ by autodiff (need not explode: ≤ 0.1)",
+                    norms[1], 0.1),
+                .atLeast(
+                    "σ_max(W_h) = \(formatScalar(largeScale, digits: 3)), ρ(W_h/4) = \(formatScalar(large.rho, digits: 3)) at the fixed point: ‖∂h^(\(n))/∂h^(0)‖₂ by autodiff (exploded)",
+                    norms[2], 1e3),
+                .atMost("at the fixed point: ∂h^(\(n))/∂h^(0) by autodiff vs (W_h/4)^\(n): relative difference", fixedPointError, 1e-10),
+            ],
             findings: [
-                .completion(at: "002:151",
-                            "The section on exploding gradients is a heading with nothing under it.",
-                            "For this sigmoid RNN ∂h^(t)/∂h^(k) = Π_j diag(h^(j) ⊙ (1 − h^(j))) W_h, and σ′ ≤ 1/4 bounds it by (σ_max(W_h)/4)^(t−k): the gradient can only explode when σ_max(W_h) > 4, and even then only if the product's growth wins (at the fixed point h = ½, when ρ(W_h/4) > 1). Saturated units (σ′ ≈ 0) make it vanish instead.",
-                            rows + [Quantity("rel diff, product formula vs autodiff", scientific: formulaError)]),
+                .completion(
+                    at: "002:151",
+                    "The section on exploding gradients is a heading with nothing under it.",
+                    "For this sigmoid RNN ∂h^(t)/∂h^(k) = Π_j diag(h^(j) ⊙ (1 − h^(j))) W_h, and σ′ ≤ 1/4 bounds it by (σ_max(W_h)/4)^(t−k): the gradient can only explode when σ_max(W_h) > 4, and even then only if the product's growth wins (at the fixed point h = ½, when ρ(W_h/4) > 1). Saturated units (σ′ ≈ 0) make it vanish instead.",
+                    rows + [Quantity("rel diff, product formula vs autodiff", scientific: formulaError)])
             ],
             commands: ["workbench spectral rnn"])
     }

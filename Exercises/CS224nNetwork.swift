@@ -10,27 +10,28 @@
 // J^(t) predicts `words[t]` from h^(t) (t = 1 … T). Untied copies give the contribution of
 // one step to the gradient of a shared weight (`W_h|_(i)` in the seed's notation).
 
-import WorkbenchNumerics
 import Autodiff
+import WorkbenchNumerics
 
 /// The parameters of seed 002's language model.
 struct LanguageModel {
-    var embedding: Matrix<Double>    // E (d, V)
-    var recurrent: Matrix<Double>    // W_h (D_h, D_h)
-    var input: Matrix<Double>        // W_e (D_h, d)
-    var b1: Matrix<Double>           // (D_h, 1)
-    var output: Matrix<Double>       // U (V, D_h)
-    var b2: Matrix<Double>           // (V, 1)
-    var h0: Matrix<Double>           // h^(0) (D_h, B)
+    var embedding: Matrix<Double>  // E (d, V)
+    var recurrent: Matrix<Double>  // W_h (D_h, D_h)
+    var input: Matrix<Double>  // W_e (D_h, d)
+    var b1: Matrix<Double>  // (D_h, 1)
+    var output: Matrix<Double>  // U (V, D_h)
+    var b2: Matrix<Double>  // (V, 1)
+    var h0: Matrix<Double>  // h^(0) (D_h, B)
 
     var vocabulary: Int { output.rows }
 
     static func random(vocabulary V: Int, embedding d: Int, hidden H: Int, batch B: Int, seed: UInt64) -> LanguageModel {
         var rng = SeededGenerator(seed: seed)
-        return LanguageModel(embedding: .random(d, V, using: &rng), recurrent: .random(H, H, in: -0.8...0.8, using: &rng),
-                             input: .random(H, d, using: &rng), b1: .random(H, 1, in: -0.2...0.2, using: &rng),
-                             output: .random(V, H, using: &rng), b2: .random(V, 1, in: -0.2...0.2, using: &rng),
-                             h0: .random(H, B, in: -0.5...0.5, using: &rng))
+        return LanguageModel(
+            embedding: .random(d, V, using: &rng), recurrent: .random(H, H, in: -0.8...0.8, using: &rng),
+            input: .random(H, d, using: &rng), b1: .random(H, 1, in: -0.2...0.2, using: &rng),
+            output: .random(V, H, using: &rng), b2: .random(V, 1, in: -0.2...0.2, using: &rng),
+            h0: .random(H, B, in: -0.5...0.5, using: &rng))
     }
 
     /// The one-hot [V, B] matrix of `words`.
@@ -41,7 +42,8 @@ struct LanguageModel {
     }
 
     /// Plain forward: e^(1…T), z^(1…T), h^(0…T) and ŷ^(1…T), each [·, B].
-    func forward(_ words: [[Int]], steps T: Int) -> (e: [Matrix<Double>], z: [Matrix<Double>], h: [Matrix<Double>], yhat: [Matrix<Double>]) {
+    func forward(_ words: [[Int]], steps T: Int) -> (e: [Matrix<Double>], z: [Matrix<Double>], h: [Matrix<Double>], yhat: [Matrix<Double>])
+    {
         var e: [Matrix<Double>] = [], z: [Matrix<Double>] = [], h = [h0], yhat: [Matrix<Double>] = []
         for t in 1...T {
             let et = embedding * oneHot(words[t - 1])
@@ -72,11 +74,11 @@ func columnSoftmax(_ theta: Matrix<Double>) -> Matrix<Double> {
 /// The model on a tape, with one copy of W_h and W_e per step (tied: the same variable).
 struct LanguageModelTape {
     let tape = Tape<Double>()
-    var recurrentCopies: [Variable<Double>] = []   // W_h at steps 1 … T
-    var inputCopies: [Variable<Double>] = []       // W_e at steps 1 … T
-    var embeddings: [Variable<Double>] = []        // e^(1…T) as leaves (d, B)
-    var output: Variable<Double>                   // U
-    var loss: Variable<Double>                     // J^(T)
+    var recurrentCopies: [Variable<Double>] = []  // W_h at steps 1 … T
+    var inputCopies: [Variable<Double>] = []  // W_e at steps 1 … T
+    var embeddings: [Variable<Double>] = []  // e^(1…T) as leaves (d, B)
+    var output: Variable<Double>  // U
+    var loss: Variable<Double>  // J^(T)
 
     /// J^(T) = −Σ_b log ŷ^(T)[words[T][b]]; `untied`: one variable per step.
     init(_ m: LanguageModel, words: [[Int]], steps T: Int, untied: Bool) {

@@ -20,8 +20,8 @@
 // one and see the verdict turn (Tests/ExercisesTests/MutationTests.swift).
 
 import Foundation
-import WorkbenchNumerics
 import GradCheck
+import WorkbenchNumerics
 
 /// The notation an exercise is written in.
 public enum Notation: String, Codable, Sendable, CaseIterable {
@@ -41,8 +41,11 @@ public enum Notation: String, Codable, Sendable, CaseIterable {
         switch self {
         case .nndl: return "NNDL: z_k = U h_{k-1} + W x_k + b, h_k = f(z_k) (U recurrent, W input)"
         case .homework5: return "Homework 5: h_t = σ(W h_{t-1} + U x_t) — its W is NNDL's U (recurrent) and its U is NNDL's W (input)"
-        case .cs224n: return "cs224n: e = E x, h = σ(W_h h_{t-1} + W_e e + b₁), ŷ = softmax(U h + b₂), J = CE(y, ŷ) — W_h is NNDL's U, W_e E is NNDL's W"
-        case .tanhOutputLayer: return "tanh RNN: h_t = tanh(W_H h_{t-1} + W_X x_t + b_h), o_t = W_O h_t + b_q — W_H is NNDL's U, W_X is NNDL's W"
+        case .cs224n:
+            return
+                "cs224n: e = E x, h = σ(W_h h_{t-1} + W_e e + b₁), ŷ = softmax(U h + b₂), J = CE(y, ŷ) — W_h is NNDL's U, W_e E is NNDL's W"
+        case .tanhOutputLayer:
+            return "tanh RNN: h_t = tanh(W_H h_{t-1} + W_X x_t + b_h), o_t = W_O h_t + b_q — W_H is NNDL's U, W_X is NNDL's W"
         case .pytorch: return "PyTorch LSTM: gates = W_ih x + b_ih + W_hh h + b_hh, split (i, f, g, o); c' = f⊙c + i⊙g; h' = o⊙tanh(c')"
         }
     }
@@ -200,32 +203,37 @@ public struct ExerciseCheck: Encodable, Sendable {
 
     /// Passes when `measured` ≤ `bound` (NaN fails).
     public static func atMost(_ name: String, _ measured: Double, _ bound: Double, _ detail: String = "") -> ExerciseCheck {
-        ExerciseCheck(name: name, measured: measured, bound: bound, comparison: .atMost,
-                      status: measured <= bound ? .pass : .fail, detail: detail)
+        ExerciseCheck(
+            name: name, measured: measured, bound: bound, comparison: .atMost,
+            status: measured <= bound ? .pass : .fail, detail: detail)
     }
 
     /// Passes when `measured` ≥ `bound` (NaN fails).
     public static func atLeast(_ name: String, _ measured: Double, _ bound: Double, _ detail: String = "") -> ExerciseCheck {
-        ExerciseCheck(name: name, measured: measured, bound: bound, comparison: .atLeast,
-                      status: measured >= bound ? .pass : .fail, detail: detail)
+        ExerciseCheck(
+            name: name, measured: measured, bound: bound, comparison: .atLeast,
+            status: measured >= bound ? .pass : .fail, detail: detail)
     }
 
     /// Passes when `measured` > `bound` (NaN fails).
     public static func above(_ name: String, _ measured: Double, _ bound: Double, _ detail: String = "") -> ExerciseCheck {
-        ExerciseCheck(name: name, measured: measured, bound: bound, comparison: .above,
-                      status: measured > bound ? .pass : .fail, detail: detail)
+        ExerciseCheck(
+            name: name, measured: measured, bound: bound, comparison: .above,
+            status: measured > bound ? .pass : .fail, detail: detail)
     }
 
     /// Passes when `measured` < `bound` (NaN fails).
     public static func below(_ name: String, _ measured: Double, _ bound: Double, _ detail: String = "") -> ExerciseCheck {
-        ExerciseCheck(name: name, measured: measured, bound: bound, comparison: .below,
-                      status: measured < bound ? .pass : .fail, detail: detail)
+        ExerciseCheck(
+            name: name, measured: measured, bound: bound, comparison: .below,
+            status: measured < bound ? .pass : .fail, detail: detail)
     }
 
     /// Passes when `condition` holds (for facts with no number, e.g. two lists are equal).
     public static func that(_ name: String, _ condition: Bool, _ detail: String = "") -> ExerciseCheck {
-        ExerciseCheck(name: name, measured: nil, bound: nil, comparison: .condition,
-                      status: condition ? .pass : .fail, detail: detail)
+        ExerciseCheck(
+            name: name, measured: nil, bound: nil, comparison: .condition,
+            status: condition ? .pass : .fail, detail: detail)
     }
 
     /// A check that could not run here (e.g. the corpus is absent).
@@ -324,8 +332,10 @@ public struct ExerciseReport: Encodable, Sendable {
     public let commands: [String]
     public let verdict: ExerciseVerdict
 
-    public init(id: String, title: String, source: ExerciseSource, notation: Notation, summary: String,
-                quantities: [Quantity], checks: [ExerciseCheck], findings: [Finding], commands: [String]) {
+    public init(
+        id: String, title: String, source: ExerciseSource, notation: Notation, summary: String,
+        quantities: [Quantity], checks: [ExerciseCheck], findings: [Finding], commands: [String]
+    ) {
         self.id = id
         self.title = title
         self.source = source
@@ -398,10 +408,13 @@ public protocol Exercise: Sendable {
 
 extension Exercise {
     /// Builds the report with this exercise's identity filled in.
-    func report(summary: String, quantities: [Quantity] = [], checks: [ExerciseCheck], findings: [Finding] = [],
-                commands: [String] = []) -> ExerciseReport {
-        ExerciseReport(id: id, title: title, source: source, notation: notation, summary: summary,
-                       quantities: quantities, checks: checks, findings: findings, commands: commands)
+    func report(
+        summary: String, quantities: [Quantity] = [], checks: [ExerciseCheck], findings: [Finding] = [],
+        commands: [String] = []
+    ) -> ExerciseReport {
+        ExerciseReport(
+            id: id, title: title, source: source, notation: notation, summary: summary,
+            quantities: quantities, checks: checks, findings: findings, commands: commands)
     }
 }
 

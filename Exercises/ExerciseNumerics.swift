@@ -4,8 +4,8 @@
 // Dimension letters: m outputs, n inputs; a Jacobian is (m, n), rows indexed by the outputs
 // (numerator layout), as the textbook's ∂h_t/∂h_k.
 
-import WorkbenchNumerics
 import Autodiff
+import WorkbenchNumerics
 
 /// Finite-difference Jacobian of a column-vector function at a column vector x (n, 1):
 /// (m, n), fourth-order stencil with ε = 1e-4 (error ~1e-12 relative for smooth functions).

@@ -11,10 +11,10 @@
 // Leaves out: the gradient ∂L/∂θ that the statement routes through C_t (a forgotten W_o path,
 // the neglected dependence of the gates on W): the gradient worksheet hw5-3c-gradients checks it.
 
-import WorkbenchNumerics
 import Autodiff
 import GradCheck
 import Recurrent
+import WorkbenchNumerics
 
 /// One LSTM step's values: the new state and the gates, each (1, H).
 public struct LSTMStepValues: Sendable {
@@ -25,8 +25,10 @@ public struct LSTMStepValues: Sendable {
     public var candidate: Matrix<Double>
     public var output: Matrix<Double>
 
-    public init(h: Matrix<Double>, c: Matrix<Double>, input: Matrix<Double>, forget: Matrix<Double>,
-                candidate: Matrix<Double>, output: Matrix<Double>) {
+    public init(
+        h: Matrix<Double>, c: Matrix<Double>, input: Matrix<Double>, forget: Matrix<Double>,
+        candidate: Matrix<Double>, output: Matrix<Double>
+    ) {
         self.h = h
         self.c = c
         self.input = input
@@ -37,14 +39,18 @@ public struct LSTMStepValues: Sendable {
 }
 
 /// One LSTM step: (layer, x (1, D), h_{t−1} (1, H), C_{t−1} (1, H), forced gates) → values.
-public typealias LSTMStepFunction = @Sendable (LSTMLayerParameters<Double>, Matrix<Double>, Matrix<Double>, Matrix<Double>,
-                                               LSTMGateOverride) -> LSTMStepValues
+public typealias LSTMStepFunction =
+    @Sendable (
+        LSTMLayerParameters<Double>, Matrix<Double>, Matrix<Double>, Matrix<Double>,
+        LSTMGateOverride
+    ) -> LSTMStepValues
 
 /// The LSTM step the exercises use by default: Recurrent's (L1)–(L4).
 public let pytorchLSTMStep: LSTMStepFunction = { p, x, h, c, override in
     let s = lstmStepForward(p, x: x, h: h, c: c, override: override)
-    return LSTMStepValues(h: s.h, c: s.c, input: s.cache.inputGate, forget: s.cache.forgetGate,
-                          candidate: s.cache.candidate, output: s.cache.outputGate)
+    return LSTMStepValues(
+        h: s.h, c: s.c, input: s.cache.inputGate, forget: s.cache.forgetGate,
+        candidate: s.cache.candidate, output: s.cache.outputGate)
 }
 
 /// Homework 5, exercise 3 (a): what f, i and o do, shown by forcing them.
@@ -74,9 +80,15 @@ public struct Homework5Gates: Exercise {
     public func run() -> ExerciseReport {
         let hs = layer.hiddenSize
         /// ∂(C_t or h_t)/∂C_{t−1} and ∂C_t/∂x_t by central differences, with gates forced.
-        func cellByCell(_ o: LSTMGateOverride) -> Matrix<Double> { rowJacobian(at: previousCell) { step(layer, x, previousHidden, $0, o).c } }
-        func hiddenByCell(_ o: LSTMGateOverride) -> Matrix<Double> { rowJacobian(at: previousCell) { step(layer, x, previousHidden, $0, o).h } }
-        func cellByInput(_ o: LSTMGateOverride) -> Matrix<Double> { rowJacobian(at: x) { step(layer, $0, previousHidden, previousCell, o).c } }
+        func cellByCell(_ o: LSTMGateOverride) -> Matrix<Double> {
+            rowJacobian(at: previousCell) { step(layer, x, previousHidden, $0, o).c }
+        }
+        func hiddenByCell(_ o: LSTMGateOverride) -> Matrix<Double> {
+            rowJacobian(at: previousCell) { step(layer, x, previousHidden, $0, o).h }
+        }
+        func cellByInput(_ o: LSTMGateOverride) -> Matrix<Double> {
+            rowJacobian(at: x) { step(layer, $0, previousHidden, previousCell, o).c }
+        }
 
         let forgetOff = cellByCell(LSTMGateOverride(forget: 0)).maxAbs()
         let forgetOnDeviation = (cellByCell(LSTMGateOverride(forget: 1)) - .identity(hs)).maxAbs()
@@ -97,28 +109,34 @@ public struct Homework5Gates: Exercise {
             Quantity("o = 1, f = 1: max |∂h_t/∂C_{t−1} − diag(1 − tanh² C_t)|", scientific: outputOnDeviation),
         ]
         return report(
-            summary: "One LSTM step (D = \(layer.inputSize), H = \(hs)) with single gates forced to 0 or 1; every sensitivity is a Jacobian by central differences (ε = 1e-5) through the step.",
+            summary:
+                "One LSTM step (D = \(layer.inputSize), H = \(hs)) with single gates forced to 0 or 1; every sensitivity is a Jacobian by central differences (ε = 1e-5) through the step.",
             quantities: evidence + [Quantity("i = 0, f not forced: ‖∂C_t/∂x_t‖_F", inputOffForgetFree, digits: 6)],
-            checks: [.atMost("f = 0: max |∂C_t/∂C_{t−1}| (C_{t−1} is forgotten)", forgetOff, 1e-9),
-                     .atMost("f = 1: max |∂C_t/∂C_{t−1} − I| (C_{t−1} is kept whole)", forgetOnDeviation, 1e-8),
-                     .atMost("i = 0, f held at 0.5: max |∂C_t/∂x_t| (nothing of x_t is written)", inputOff, 1e-9),
-                     .atLeast("i = 1, f held at 0.5: ‖∂C_t/∂x_t‖_F (x_t is written)", inputOn, 1e-2),
-                     .atLeast("i = 0, f not forced: ‖∂C_t/∂x_t‖_F (x_t still reaches C_t through f_t)", inputOffForgetFree, 1e-3),
-                     .atMost("o = 0: max |∂h_t/∂C_{t−1}| (the cell is hidden from h_t)", outputOff, 1e-9),
-                     .atMost("o = 1, f = 1: max |∂h_t/∂C_{t−1} − diag(1 − tanh² C_t)| (the cell reaches h_t whole)", outputOnDeviation, 1e-8)],
+            checks: [
+                .atMost("f = 0: max |∂C_t/∂C_{t−1}| (C_{t−1} is forgotten)", forgetOff, 1e-9),
+                .atMost("f = 1: max |∂C_t/∂C_{t−1} − I| (C_{t−1} is kept whole)", forgetOnDeviation, 1e-8),
+                .atMost("i = 0, f held at 0.5: max |∂C_t/∂x_t| (nothing of x_t is written)", inputOff, 1e-9),
+                .atLeast("i = 1, f held at 0.5: ‖∂C_t/∂x_t‖_F (x_t is written)", inputOn, 1e-2),
+                .atLeast("i = 0, f not forced: ‖∂C_t/∂x_t‖_F (x_t still reaches C_t through f_t)", inputOffForgetFree, 1e-3),
+                .atMost("o = 0: max |∂h_t/∂C_{t−1}| (the cell is hidden from h_t)", outputOff, 1e-9),
+                .atMost("o = 1, f = 1: max |∂h_t/∂C_{t−1} − diag(1 − tanh² C_t)| (the cell reaches h_t whole)", outputOnDeviation, 1e-8),
+            ],
             findings: [
-                .confirmation(at: "003:308, 310",
-                              "The forget gate chooses how much of C_{t−1} goes into C_t; the output gate chooses how much of the cell state reaches the hidden state h_t.",
-                              "Forcing the gates shows exactly these roles: f = 0 cuts C_{t−1} out of C_t and f = 1 keeps it whole (∂C_t/∂C_{t−1} = I); o = 0 hides the cell from h_t and o = 1 passes it through tanh.",
-                              [evidence[0], evidence[1], evidence[4], evidence[5]]),
-                .confirmation(at: "003:309",
-                              "The input gate decides which information of the current input x_t is kept in the cell C_t or discarded.",
-                              "With the forget gate held fixed, i = 0 writes nothing of x_t into C_t and i = 1 writes it.",
-                              [evidence[2], evidence[3]]),
-                .completion(at: "003:309",
-                            "The answer describes the input gate as the gate through which x_t reaches C_t.",
-                            "It is not the only one: the forget gate is computed from x_t too, so with i = 0 and f left free, x_t still changes C_t through f_t ⊙ C_{t−1}. Only a forget gate held fixed makes i = 0 shut x_t out.",
-                            [Quantity("i = 0, f not forced: ‖∂C_t/∂x_t‖_F", inputOffForgetFree, digits: 6), evidence[2]]),
+                .confirmation(
+                    at: "003:308, 310",
+                    "The forget gate chooses how much of C_{t−1} goes into C_t; the output gate chooses how much of the cell state reaches the hidden state h_t.",
+                    "Forcing the gates shows exactly these roles: f = 0 cuts C_{t−1} out of C_t and f = 1 keeps it whole (∂C_t/∂C_{t−1} = I); o = 0 hides the cell from h_t and o = 1 passes it through tanh.",
+                    [evidence[0], evidence[1], evidence[4], evidence[5]]),
+                .confirmation(
+                    at: "003:309",
+                    "The input gate decides which information of the current input x_t is kept in the cell C_t or discarded.",
+                    "With the forget gate held fixed, i = 0 writes nothing of x_t into C_t and i = 1 writes it.",
+                    [evidence[2], evidence[3]]),
+                .completion(
+                    at: "003:309",
+                    "The answer describes the input gate as the gate through which x_t reaches C_t.",
+                    "It is not the only one: the forget gate is computed from x_t too, so with i = 0 and f left free, x_t still changes C_t through f_t ⊙ C_{t−1}. Only a forget gate held fixed makes i = 0 shut x_t out.",
+                    [Quantity("i = 0, f not forced: ‖∂C_t/∂x_t‖_F", inputOffForgetFree, digits: 6), evidence[2]]),
             ],
             commands: ["workbench lstm cell-state --forget 1 --input 0", "workbench lstm cell-state --forget 0.9 --input 0"])
     }
@@ -163,7 +181,9 @@ public struct Homework5Positivity: Exercise {
                 c = v.c
             }
         }
-        let names = ["i_t (input gate)", "f_t (forget gate)", "o_t (output gate)", "C̃_t (candidate)", "C_t (cell state)", "h_t (hidden state)"]
+        let names = [
+            "i_t (input gate)", "f_t (forget gate)", "o_t (output gate)", "C̃_t (candidate)", "C_t (cell state)", "h_t (hidden state)",
+        ]
         let ranges = (0..<6).map { Quantity("\(names[$0]): observed min, max", value: .matrix(Matrix(row: [lo[$0], hi[$0]]), digits: 4)) }
         // Positive in exact arithmetic; in floating point σ(z) underflows to 0 far out.
         let underflowDouble = Double.sigmoid(-800), underflowFloat = Float.sigmoid(-120)
@@ -171,17 +191,22 @@ public struct Homework5Positivity: Exercise {
         for q in 0..<3 { checks.append(.above("\(names[q]): smallest observed value (positive)", lo[q], 0)) }
         for q in 3..<6 { checks.append(.below("\(names[q]): smallest observed value (takes negative values)", lo[q], 0)) }
         return report(
-            summary: "Runs \(trials) random LSTMs (H = \(hidden), D = \(d), weight scales 0.1 … 4, inputs 2·N(0,1)) for \(steps) steps each and records the range of every quantity.",
-            quantities: ranges + [Quantity("σ(−800) in Double", underflowDouble, digits: 3), Quantity("σ(−120) in Float", Double(underflowFloat), digits: 3)],
+            summary:
+                "Runs \(trials) random LSTMs (H = \(hidden), D = \(d), weight scales 0.1 … 4, inputs 2·N(0,1)) for \(steps) steps each and records the range of every quantity.",
+            quantities: ranges + [
+                Quantity("σ(−800) in Double", underflowDouble, digits: 3), Quantity("σ(−120) in Float", Double(underflowFloat), digits: 3),
+            ],
             checks: checks,
             findings: [
-                .confirmation(at: "003:328",
-                              "f_t, i_t and o_t are sigmoids, whose values lie in (0, 1), so they are always positive.",
-                              "The smallest observed gate values are above 0, the largest below 1. One caveat of floating point: σ(z) rounds to exactly 0 for very negative z (σ(−800) in Double, σ(−120) in Float), so 'positive' holds in exact arithmetic and 'non-negative' in practice.",
-                              Array(ranges[0..<3]) + [Quantity("σ(−800) in Double", underflowDouble, digits: 3)]),
-                .confirmation(at: "003:330",
-                              "C̃_t is a tanh, with values in (−1, 1), so C̃_t, h_t and C_t can all be negative.",
-                              "All three took negative values.", Array(ranges[3..<6])),
+                .confirmation(
+                    at: "003:328",
+                    "f_t, i_t and o_t are sigmoids, whose values lie in (0, 1), so they are always positive.",
+                    "The smallest observed gate values are above 0, the largest below 1. One caveat of floating point: σ(z) rounds to exactly 0 for very negative z (σ(−800) in Double, σ(−120) in Float), so 'positive' holds in exact arithmetic and 'non-negative' in practice.",
+                    Array(ranges[0..<3]) + [Quantity("σ(−800) in Double", underflowDouble, digits: 3)]),
+                .confirmation(
+                    at: "003:330",
+                    "C̃_t is a tanh, with values in (−1, 1), so C̃_t, h_t and C_t can all be negative.",
+                    "All three took negative values.", Array(ranges[3..<6])),
             ],
             commands: ["workbench lstm gates"])
     }
@@ -195,8 +220,11 @@ public struct Homework5CellState: Exercise {
     public let notation = Notation.pytorch
 
     /// ∂C_t/∂C_k for every k ≤ t along the forward pass: `full[t][k]`, (H, H).
-    public typealias CellJacobians = @Sendable (LSTMLayerParameters<Double>, [Matrix<Double>], Matrix<Double>, Matrix<Double>,
-                                                LSTMGateOverride) -> [[Matrix<Double>]]
+    public typealias CellJacobians =
+        @Sendable (
+            LSTMLayerParameters<Double>, [Matrix<Double>], Matrix<Double>, Matrix<Double>,
+            LSTMGateOverride
+        ) -> [[Matrix<Double>]]
 
     // Ingredients.
     /// The forced gate values of part (c).
@@ -205,7 +233,8 @@ public struct Homework5CellState: Exercise {
     /// The LSTM (H = 4, D = 3).
     public var layer: LSTMLayerParameters<Double>
     /// How ∂C_t/∂C_k is computed: through every path, by forward mode.
-    public var cellJacobians: CellJacobians = { p, xs, h0, c0, o in lstmCellStateJacobians(p, inputs: xs, h0: h0, c0: c0, override: o).full }
+    public var cellJacobians: CellJacobians = { p, xs, h0, c0, o in lstmCellStateJacobians(p, inputs: xs, h0: h0, c0: c0, override: o).full
+    }
 
     let inputs: [Matrix<Double>]
     let h0: Matrix<Double>
@@ -214,10 +243,11 @@ public struct Homework5CellState: Exercise {
     public init() {
         var rng = SeededGenerator(seed: 3)
         let (d, h, t) = (3, 4, 8)
-        layer = LSTMLayerParameters<Double>(weightIH: .randomNormal(4 * h, d, std: 0.7, using: &rng),
-                                            weightHH: .randomNormal(4 * h, h, std: 0.7, using: &rng),
-                                            biasIH: .random(1, 4 * h, in: -0.5...0.5, using: &rng),
-                                            biasHH: .random(1, 4 * h, in: -0.5...0.5, using: &rng))
+        layer = LSTMLayerParameters<Double>(
+            weightIH: .randomNormal(4 * h, d, std: 0.7, using: &rng),
+            weightHH: .randomNormal(4 * h, h, std: 0.7, using: &rng),
+            biasIH: .random(1, 4 * h, in: -0.5...0.5, using: &rng),
+            biasHH: .random(1, 4 * h, in: -0.5...0.5, using: &rng))
         inputs = (0..<t).map { _ in Matrix<Double>.randomNormal(1, d, using: &rng) }
         h0 = .random(1, h, in: -1...1, using: &rng)
         c0 = .random(1, h, in: -1...1, using: &rng)
@@ -260,32 +290,48 @@ public struct Homework5CellState: Exercise {
             for j in (k + 1)...t { for m in 0..<hs { p[m] *= forgets[j - 1].storage[m] } }
             return .diagonal(p)
         }
-        let lags = [1, 2, 5].map { lag in (lag, (free[T][T - lag] - forgetProduct(T, T - lag)).frobeniusNorm() / free[T][T - lag].frobeniusNorm()) }
+        let lags = [1, 2, 5].map { lag in
+            (lag, (free[T][T - lag] - forgetProduct(T, T - lag)).frobeniusNorm() / free[T][T - lag].frobeniusNorm())
+        }
         let lag5 = lags.first { $0.0 == 5 }!.1
 
         let lagQuantities = lags.map { Quantity("lag \($0.0): ‖∂C_t/∂C_{t−\($0.0)} − Π diag f‖ / ‖∂C_t/∂C_{t−\($0.0)}‖", $0.1, digits: 3) }
         return report(
-            summary: "A random LSTM (H = \(hs), D = \(layer.inputSize), T = \(T)). With f = 1 and i = 0 forced, every ∂C_t/∂C_k is computed through all paths (forward-mode Jacobians, including the paths through h); unforced, the same Jacobians are checked against finite differences and compared with the printed product and with Π diag(f); the lags show what the simplified product leaves out: the gates' dependence on C_{t−1} through h_{t−1}. (The statement's gradient ∂L/∂θ through C_t is the worksheet hw5-3c-gradients.)",
-            quantities: [Quantity("∂C_\(T)/∂C_2 with f = 1, i = 0", matrix: sample),
-                         Quantity("max |∂C_t/∂C_k − I| over all k ≤ t", scientific: deviation)] + lagQuantities,
-            checks: [.atMost("f = \(formatScalar(forcedForget, digits: 3)), i = \(formatScalar(forcedInput, digits: 3)): max over k ≤ t ≤ \(T) of max |∂C_t/∂C_k − I| (all paths)", deviation, 1e-12),
-                     .atMost("unforced: ∂C_\(T)/∂C_2 by the Jacobian ingredient vs finite differences: relative difference", modeVsFD, 1e-7),
-                     .atLeast("unforced: (∂C_t/∂C_{t−1})^{t−k} (the printed factor) vs Π_{i=k+1}^{t} ∂C_i/∂C_{i−1} (t = \(T), k = 2): relative difference", powerVsProduct, 1e-2),
-                     .atLeast("unforced, lag 5: ‖∂C_t/∂C_{t−5} − Π diag f‖ / ‖∂C_t/∂C_{t−5}‖ (what the simplified product drops)", lag5, 0.1)],
+            summary:
+                "A random LSTM (H = \(hs), D = \(layer.inputSize), T = \(T)). With f = 1 and i = 0 forced, every ∂C_t/∂C_k is computed through all paths (forward-mode Jacobians, including the paths through h); unforced, the same Jacobians are checked against finite differences and compared with the printed product and with Π diag(f); the lags show what the simplified product leaves out: the gates' dependence on C_{t−1} through h_{t−1}. (The statement's gradient ∂L/∂θ through C_t is the worksheet hw5-3c-gradients.)",
+            quantities: [
+                Quantity("∂C_\(T)/∂C_2 with f = 1, i = 0", matrix: sample),
+                Quantity("max |∂C_t/∂C_k − I| over all k ≤ t", scientific: deviation),
+            ] + lagQuantities,
+            checks: [
+                .atMost(
+                    "f = \(formatScalar(forcedForget, digits: 3)), i = \(formatScalar(forcedInput, digits: 3)): max over k ≤ t ≤ \(T) of max |∂C_t/∂C_k − I| (all paths)",
+                    deviation, 1e-12),
+                .atMost("unforced: ∂C_\(T)/∂C_2 by the Jacobian ingredient vs finite differences: relative difference", modeVsFD, 1e-7),
+                .atLeast(
+                    "unforced: (∂C_t/∂C_{t−1})^{t−k} (the printed factor) vs Π_{i=k+1}^{t} ∂C_i/∂C_{i−1} (t = \(T), k = 2): relative difference",
+                    powerVsProduct, 1e-2),
+                .atLeast("unforced, lag 5: ‖∂C_t/∂C_{t−5} − Π diag f‖ / ‖∂C_t/∂C_{t−5}‖ (what the simplified product drops)", lag5, 0.1),
+            ],
             findings: [
-                .confirmation(at: "003:340",
-                              "With f_t = 1 and i_t = 0 the cell is copied, C_t = C_{t−1}, so the gradient passes from C_t to C_k unchanged.",
-                              "Every ∂C_t/∂C_k computed through all paths, including those through h, is the identity to the last bit.",
-                              [Quantity("max |∂C_t/∂C_k − I|", scientific: deviation)]),
-                .erratum(at: "003:334, 340",
-                         "The exercise statement writes ∂C_t/∂C_k = Π_{i=k+1}^{t} ∂C_t/∂C_{t−1}, and the answer copies the product.",
-                         "The printed factor does not contain the product index i, so read literally the product is the (t − k)-th power of ∂C_t/∂C_{t−1}; the factors must be ∂C_i/∂C_{i−1}. On an ordinary LSTM the two differ; with f = 1 and i = 0 both are I, which hides the slip in part (c).",
-                         [Quantity("rel diff, (∂C_8/∂C_7)⁶ vs Π_{i=3}^{8} ∂C_i/∂C_{i−1}", powerVsProduct, digits: 3)]),
-                .erratum(at: "003:340",
-                         "The answer ends with Π 1 = 1.",
-                         "∂C_t/∂C_k is a Jacobian between two H-vectors: the H × H identity matrix I, not the number 1.",
-                         [Quantity("shape of ∂C_\(T)/∂C_2", shape: [sample.rows, sample.cols]),
-                          Quantity("max |∂C_\(T)/∂C_2 − I|", scientific: (sample - .identity(hs)).maxAbs())]),
+                .confirmation(
+                    at: "003:340",
+                    "With f_t = 1 and i_t = 0 the cell is copied, C_t = C_{t−1}, so the gradient passes from C_t to C_k unchanged.",
+                    "Every ∂C_t/∂C_k computed through all paths, including those through h, is the identity to the last bit.",
+                    [Quantity("max |∂C_t/∂C_k − I|", scientific: deviation)]),
+                .erratum(
+                    at: "003:334, 340",
+                    "The exercise statement writes ∂C_t/∂C_k = Π_{i=k+1}^{t} ∂C_t/∂C_{t−1}, and the answer copies the product.",
+                    "The printed factor does not contain the product index i, so read literally the product is the (t − k)-th power of ∂C_t/∂C_{t−1}; the factors must be ∂C_i/∂C_{i−1}. On an ordinary LSTM the two differ; with f = 1 and i = 0 both are I, which hides the slip in part (c).",
+                    [Quantity("rel diff, (∂C_8/∂C_7)⁶ vs Π_{i=3}^{8} ∂C_i/∂C_{i−1}", powerVsProduct, digits: 3)]),
+                .erratum(
+                    at: "003:340",
+                    "The answer ends with Π 1 = 1.",
+                    "∂C_t/∂C_k is a Jacobian between two H-vectors: the H × H identity matrix I, not the number 1.",
+                    [
+                        Quantity("shape of ∂C_\(T)/∂C_2", shape: [sample.rows, sample.cols]),
+                        Quantity("max |∂C_\(T)/∂C_2 − I|", scientific: (sample - .identity(hs)).maxAbs()),
+                    ]),
             ],
             commands: ["workbench lstm cell-state --forget 1 --input 0", "workbench lstm jacobian --steps 10"])
     }

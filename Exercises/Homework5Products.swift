@@ -10,8 +10,8 @@
 // Leaves out: the expansion (9) of ∂L/∂W for T = 3, the chain of three factors and the powers
 // of equation (11), all derivations: the gradient worksheet hw5-2a-expansion checks them.
 
-import WorkbenchNumerics
 import GradCheck
+import WorkbenchNumerics
 
 /// Homework 5, exercise 2 (a): the step Jacobian diag(σ′(z_t)) W and its shape.
 public struct Homework5Expansion: Exercise {
@@ -67,19 +67,29 @@ public struct Homework5Expansion: Exercise {
         let squareAndNotNByD = stepFD.rows == n && stepFD.cols == n && n != d
 
         return report(
-            summary: "Sigmoid RNN in Homework 5's notation (n = \(n), d = \(d), steps 0…\(T), a state h_f before h_0). Compares ∂h_t/∂h_{t−1}, by finite differences through the forward pass (fourth-order, ε = 1e-4), with diag(σ′(z_t)) W, and takes its shape. (The expansion (9) and the powers of (11) are the worksheet hw5-2a-expansion.)",
-            quantities: [Quantity("∂h_\(T)/∂h_\(T - 1) by finite differences", matrix: stepFD),
-                         Quantity("diag(σ′(z_\(T))) W", matrix: stepJacobian(zs[T], recurrentWeight))],
-            checks: [.atMost("(10) ∂h_t/∂h_{t−1}: finite differences vs diag(σ′(z_t)) W, every t: max relative difference", worstStep, 1e-9),
-                     .that("∂h_t/∂h_{t−1} (finite differences) is n × n, which differs from the n × d of (10) (n = \(n), d = \(d))", squareAndNotNByD,
-                           "shape \(stepFD.rows)×\(stepFD.cols)")],
+            summary:
+                "Sigmoid RNN in Homework 5's notation (n = \(n), d = \(d), steps 0…\(T), a state h_f before h_0). Compares ∂h_t/∂h_{t−1}, by finite differences through the forward pass (fourth-order, ε = 1e-4), with diag(σ′(z_t)) W, and takes its shape. (The expansion (9) and the powers of (11) are the worksheet hw5-2a-expansion.)",
+            quantities: [
+                Quantity("∂h_\(T)/∂h_\(T - 1) by finite differences", matrix: stepFD),
+                Quantity("diag(σ′(z_\(T))) W", matrix: stepJacobian(zs[T], recurrentWeight)),
+            ],
+            checks: [
+                .atMost("(10) ∂h_t/∂h_{t−1}: finite differences vs diag(σ′(z_t)) W, every t: max relative difference", worstStep, 1e-9),
+                .that(
+                    "∂h_t/∂h_{t−1} (finite differences) is n × n, which differs from the n × d of (10) (n = \(n), d = \(d))",
+                    squareAndNotNByD,
+                    "shape \(stepFD.rows)×\(stepFD.cols)"),
+            ],
             findings: [
-                .erratum(at: "003:198",
-                         "Equation (10) gives ∂h_t/∂h_{t−1} = diag(σ′) W ∈ ℝ^{n×d}.",
-                         "The formula is right (it matches finite differences), but the shape is not: W here is the recurrent weight, n × n, and h_t and h_{t−1} both have n entries, so the Jacobian is n × n; n × d is the shape of exercise 1 (a)'s input Jacobian.",
-                         [Quantity("shape of ∂h_t/∂h_{t−1} (finite differences)", shape: [stepFD.rows, stepFD.cols]),
-                          Quantity("the shape claimed, n × d", shape: [n, d]),
-                          Quantity("rel diff, finite differences vs diag(σ′(z_t)) W", scientific: worstStep)]),
+                .erratum(
+                    at: "003:198",
+                    "Equation (10) gives ∂h_t/∂h_{t−1} = diag(σ′) W ∈ ℝ^{n×d}.",
+                    "The formula is right (it matches finite differences), but the shape is not: W here is the recurrent weight, n × n, and h_t and h_{t−1} both have n entries, so the Jacobian is n × n; n × d is the shape of exercise 1 (a)'s input Jacobian.",
+                    [
+                        Quantity("shape of ∂h_t/∂h_{t−1} (finite differences)", shape: [stepFD.rows, stepFD.cols]),
+                        Quantity("the shape claimed, n × d", shape: [n, d]),
+                        Quantity("rel diff, finite differences vs diag(σ′(z_t)) W", scientific: worstStep),
+                    ])
             ],
             commands: ["workbench exercise run hw5-2a-expansion", "workbench spectral rnn"])
     }

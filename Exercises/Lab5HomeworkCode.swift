@@ -33,8 +33,10 @@ struct HomeworkModelDeclaration {
     ///   - embeddingDim: `embedding_dim` (the LSTM's input size).
     ///   - lstmDim: `lstm_hidden_dim`.
     ///   - embeddingKey, embeddingRows: the passed-in embedding module's parameter (main.py's).
-    func stateDict(vocabLength: Int, embeddingDim: Int, lstmDim: Int, embeddingKey: String = "word_embedding.weight",
-                   embeddingRows: Int) -> [(name: String, shape: [Int])] {
+    func stateDict(
+        vocabLength: Int, embeddingDim: Int, lstmDim: Int, embeddingKey: String = "word_embedding.weight",
+        embeddingRows: Int
+    ) -> [(name: String, shape: [Int])] {
         var out: [(String, [Int])] = [("\(embeddingAttribute).\(embeddingKey)", [embeddingRows, embeddingDim])]
         for l in 0..<lstmLayers {
             out.append(("\(lstmAttribute).weight_ih_l\(l)", [4 * lstmDim, l == 0 ? embeddingDim : lstmDim]))
@@ -55,8 +57,9 @@ struct HomeworkParameters {
 
     func matrix(_ name: String) -> Matrix<Double> {
         let t = tensors[name]!
-        return t.shape.count == 2 ? Matrix(rows: t.shape[0], cols: t.shape[1], storage: t.values)
-                                  : Matrix(rows: 1, cols: t.shape[0], storage: t.values)
+        return t.shape.count == 2
+            ? Matrix(rows: t.shape[0], cols: t.shape[1], storage: t.values)
+            : Matrix(rows: 1, cols: t.shape[0], storage: t.values)
     }
 }
 
@@ -85,7 +88,7 @@ struct HomeworkForward {
                 var h = Matrix<Double>(rows: 1, cols: H, repeating: initialState), c = h
                 var outputs: [Matrix<Double>] = []
                 for t in 0..<T {
-                    let z = layerInput[b][t] * wih.transposed + h * whh.transposed + bias      // (1, 4H), blocks i, f, g, o
+                    let z = layerInput[b][t] * wih.transposed + h * whh.transposed + bias  // (1, 4H), blocks i, f, g, o
                     var hNew = Matrix<Double>.zeros(1, H), cNew = Matrix<Double>.zeros(1, H)
                     for j in 0..<H {
                         let i = Double.sigmoid(z[0, j]), f = Double.sigmoid(z[0, H + j])

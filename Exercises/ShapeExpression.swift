@@ -22,10 +22,11 @@ public indirect enum ShapeExpression: Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .symbol(let s): return s
-        case .product(let parts): return parts.map { p -> String in
-            if case .sum = p { return "(\(p))" }
-            return p.description
-        }.joined(separator: " ")
+        case .product(let parts):
+            return parts.map { p -> String in
+                if case .sum = p { return "(\(p))" }
+                return p.description
+            }.joined(separator: " ")
         case .transpose(let a):
             if case .symbol = a { return "\(a)ᵀ" }
             return "(\(a))ᵀ"
@@ -51,7 +52,9 @@ public indirect enum ShapeExpression: Sendable, CustomStringConvertible {
         case .elementwise(let a, let b):
             return a.shape(in: symbols).flatMap { sa in
                 b.shape(in: symbols).flatMap { sb in
-                    sa == sb ? .success(sa) : .failure(ShapeMismatch(message: "\(a) ⊙ \(b): \(show(sa)) and \(show(sb)) differ", left: sa, right: sb))
+                    sa == sb
+                        ? .success(sa)
+                        : .failure(ShapeMismatch(message: "\(a) ⊙ \(b): \(show(sa)) and \(show(sb)) differ", left: sa, right: sb))
                 }
             }
         case .sum(let parts):
@@ -79,7 +82,10 @@ public indirect enum ShapeExpression: Sendable, CustomStringConvertible {
                     if a == [1, 1] { acc = s; continue }
                     if s == [1, 1] { continue }
                     guard a[1] == s[0] else {
-                        return .failure(ShapeMismatch(message: "\(left) is \(show(a)) and \(p) is \(show(s)): \(a[1]) columns against \(s[0]) rows", left: a, right: s))
+                        return .failure(
+                            ShapeMismatch(
+                                message: "\(left) is \(show(a)) and \(p) is \(show(s)): \(a[1]) columns against \(s[0]) rows", left: a,
+                                right: s))
                     }
                     acc = [a[0], s[1]]
                 }

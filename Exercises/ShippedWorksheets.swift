@@ -4,623 +4,656 @@
 /// The text of every shipped worksheet, by name (the file name without `.grad`).
 enum ShippedWorksheets {
     static let all: [(name: String, text: String)] = [
-        ("cs224n-gradients", ##"""
-# Seed 002, "Calc the Derivative": the gradients of a cs224n-style language model at steps t and
-# t − 1, in columns (one example, B = 1).
-#
-# @title The gradients of the language model at steps t and t−1
-# @source 002 | 'Calc the Derivative': step t and step t−1
-# @notation cs224n
-# @summary A language model with V = 7, d = 4, D_h = 3 and T = 4 steps, in columns; J = J^(T)
-#   predicts the word c after step T. The seed's δ₁, δ₂, γ and the gradients built from them are
-#   compared with autodiff, first corrected, then as the seed writes them. (The per-step shares
-#   ∂J/∂W_h|_(i) need one copy of W_h per step: they are cs224n-perplexity's; the shapes the seed
-#   prints are cs224n-shapes'.)
-
-size V = 7, d = 4, Dh = 3, T = 4
-param E[d,V], Wh[Dh,Dh], We[Dh,d], b1[Dh], U[V,Dh], b2[V]
-input w[t] : 1..V for t = 1..T          # the words read
-input c : 1..V                          # the word to predict after step T
-input h[0][Dh]
-
-e[t] = E @ onehot(w[t], V)              for t = 1..T
-z[t] = Wh @ h[t-1] + We @ e[t] + b1     for t = 1..T
-h[t] = σ(z[t])                          for t = 1..T
-theta = U @ h[T] + b2
-yhat = softmax(theta)
-J = -sum(onehot(c, V) * log(yhat))      # cross-entropy
-Jseed = sum(onehot(c, V) * log(yhat))   # the loss as line 13 prints it
-
-let d1 = yhat - onehot(c, V)                 # δ₁, as a column
-let d2 = (U' @ d1) * h[T] * (1 - h[T])       # δ₂, with σ′(z) = h(1 − h)
-let g = Wh' @ d2                             # γ = ∂J/∂h^(t−1)
-let d2p = g * h[T-1] * (1 - h[T-1])          # the error at z^(t−1)
-
-claim dJ/dtheta = d1
-claim dJ/dz[T] = d2
-
-# @says ∂J/∂U = δ₁ᵀ h^(t)ᵀ and ∂J/∂e^(t) = δ₂ W_e (rows, transposed back to e's shape).
-# @shows Both hold, written with columns as δ₁ h^(t)ᵀ and W_eᵀ δ₂.
-claim dJ/dU = d1 @ h[T]'              # @seed 002:79–93 states
-claim dJ/de[T] = We' @ d2             # @seed 002:79–93 states
-
-# @says γ^(t−1) = ∂J/∂h^(t−1) = W_hᵀ δ₂.
-# @shows It holds (with δ₂ a column; the row δ₂ of the lines above would need δ₂ W_h, a layout
-#   slip that cs224n-shapes shows).
-claim dJ/dh[T-1] = g                  # @seed 002:110–115 states
-
-claim dJ/de[T-1] = We' @ d2p
-
-# The error at every z^(k), back from step T; the shared weights collect one share per step.
-let ez[k] = d2                                     for k = T
-let ez[k] = (Wh' @ ez[k+1]) * h[k] * (1 - h[k])    for k = 1..T-1
-claim dJ/dz[k] = ez[k]                             for k = 1..T
-claim dJ/dWh = sum(k = 1..T, ez[k] @ h[k-1]')
-claim dJ/dWe = sum(k = 1..T, ez[k] @ e[k]')
-
-# @says The loss is J^(t) = CE(y, ŷ) = Σ_j y_j ln ŷ_j, and δ₁ = ∂J/∂θ = ŷ − y.
-# @shows The minus sign of the cross-entropy is missing: Σ y ln ŷ is the log-likelihood, and its
-#   gradient is y − ŷ. The δ₁ the seed uses is the gradient of the correct −Σ y ln ŷ.
-claim dJseed/dtheta = yhat - onehot(c, V)     # @seed 002:12–13 expect sign
-
-# @says δ₂ = δ₁ U z ⊗ (1 − z), and later σ′(h^(t−1)) = z^(t−1) ∘ (1 − z^(t−1)).
-# @shows The derivative of σ at z is σ(z)(1 − σ(z)) = h(1 − h): the rule is applied to the
-#   pre-activation z instead of to σ(z). (The ⊗ and the missing transpose of line 70 are shape
-#   slips, in cs224n-shapes.)
-let d2seed = (U' @ d1) * z[T] * (1 - z[T])          # δ₂ as line 70 writes it (⊗ read element-wise)
-let gseed = Wh' @ d2seed                             # γ from that δ₂
-claim dJ/dz[T] = d2seed                                          # @seed 002:70, 118 expect derivative-rule "z(1 − z)"
-claim dJ/de[T-1] = We' @ (gseed * z[T-1] * (1 - z[T-1]))         # @seed 002:70, 118 expect derivative-rule "z(1 − z)"
-
-"""##),
-        ("cs224n-identities", ##"""
-# Seed 002, "two important results": ∂(aᵀXb)/∂X = abᵀ and ∂(aᵀXᵀb)/∂X = baᵀ, in the layout
-# where a derivative has the shape of what it is taken in.
-#
-# @title Two matrix-calculus identities in denominator layout
-# @source 002 | 'Matrix': two important results
-# @notation cs224n
-# @summary f(X) = aᵀXb with X of shape m × n, and g(Y) = aᵀYᵀb with Y of shape n × m (the seed's
-#   X in the second identity), m = 3, n = 4. Both identities are compared with autodiff, and so
-#   are the middle steps read as traces.
-
-size m = 3, n = 4
-param X[m,n], Y[n,m]
-input a[m], b[n]
-
-f = sum(a * (X @ b))                    # aᵀ X b
-g = sum(a * (Y' @ b))                   # aᵀ Yᵀ b
-trf = sum(I(n) * ((b @ a') @ X))        # tr(b aᵀ X), the middle step of the first identity
-trg = sum(I(n) * ((b @ a') @ Y'))       # tr(b aᵀ Yᵀ), the middle step of the second
-
-# @says ∂(aᵀXb)/∂X = abᵀ (the seed says it works in denominator layout: the gradient has X's shape).
-# @shows It holds.
-claim df/dX = a @ b'                    # @seed 002:167–169 states
-
-# @says ∂(aᵀXᵀb)/∂X = baᵀ.
-# @shows It holds.
-claim dg/dY = b @ a'                    # @seed 002:171–173 states
-
-# The middle steps hold once read as traces: aᵀXb = tr(baᵀX) is a number, baᵀX is a matrix.
-claim dtrf/dX = a @ b'
-claim dtrg/dY = b @ a'
-
-# @says The middle steps write ∂(baᵀX)/∂X and ∂(baᵀXᵀ)/∂X.
-# @shows baᵀX is an n × n matrix; what is meant is its trace tr(baᵀX) = aᵀXb, whose gradient is
-#   abᵀ (the claims on trf and trg above hold). A missing "tr" changes no number of the result.
-# @typo 002:168, 172
-
-"""##),
-        ("gru", ##"""
-# A gated recurrent unit (NNDL section 6.6), backpropagation through time written out by hand.
-#
-#   z_t = σ(W_z x_t + U_z h_{t−1} + b_z)                  update gate
-#   r_t = σ(W_r x_t + U_r h_{t−1} + b_r)                  reset gate
-#   h̃_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t−1}) + b_h)       candidate state
-#   h_t = z_t ⊙ h_{t−1} + (1 − z_t) ⊙ h̃_t
-#
-# with a squared loss on every state, L = Σ_t ½‖h_t − y_t‖². Every claim below holds:
-#   workbench check gru.grad
-# The lines marked `# try:` are mistakes students make; remove the `# try: ` of one and check
-# again to see how the workbench names it.
-
-size H = 3, D = 2, T = 5
-param Wz[H,D], Uz[H,H], bz[H]
-param Wr[H,D], Ur[H,H], br[H]
-param Wh[H,D], Uh[H,H], bh[H]
-input x[t][D] for t = 1..T
-input y[t][H] for t = 1..T
-input h[0][H]
-
-z[t] = σ(Wz @ x[t] + Uz @ h[t-1] + bz)                 for t = 1..T
-r[t] = σ(Wr @ x[t] + Ur @ h[t-1] + br)                 for t = 1..T
-c[t] = tanh(Wh @ x[t] + Uh @ (r[t] * h[t-1]) + bh)     for t = 1..T     # h̃_t
-h[t] = z[t] * h[t-1] + (1 - z[t]) * c[t]               for t = 1..T
-L[t] = 0.5 * sum((h[t] - y[t])^2)                      for t = 1..T
-L = sum(t = 1..T, L[t])
-
-# The step Jacobian ∂h_t/∂h_{t−1}: the direct term z_t, the update gate, and the candidate, which
-# sees h_{t−1} directly (scaled by r_t) and through the reset gate.
-let J[t] = diag(z[t]) + diag((h[t-1] - c[t]) * z[t] * (1 - z[t])) @ Uz
-           + diag((1 - z[t]) * (1 - c[t]^2)) @ Uh @ (diag(r[t]) + diag(h[t-1] * r[t] * (1 - r[t])) @ Ur)   for t = 1..T
-claim dh[t]/dh[t-1] = J[t]                              for t = 1..T
-
-# Backward: eh[t] = ∂L/∂h_t through every path; the errors at the pre-activations of step t.
-let ac[t] = eh[t] * (1 - z[t]) * (1 - c[t]^2)                for t = 1..T     # at h̃_t's
-let az[t] = eh[t] * (h[t-1] - c[t]) * z[t] * (1 - z[t])      for t = 1..T     # at z_t's
-let ar[t] = (Uh' @ ac[t]) * h[t-1] * r[t] * (1 - r[t])       for t = 1..T     # at r_t's
-let back[t] = eh[t] * z[t] + Uz' @ az[t] + Ur' @ ar[t] + (Uh' @ ac[t]) * r[t]   for t = 1..T   # ∂L/∂h_{t−1} through step t
-let eh[t] = h[t] - y[t]                                      for t = T
-let eh[t] = h[t] - y[t] + back[t+1]                          for t = 1..T-1
-
-claim dL/dh[t] = eh[t]                                   for t = 1..T
-claim dL/dh[0] = back[1]
-claim dL/dUz = sum(t = 1..T, az[t] @ h[t-1]')
-claim dL/dWr = sum(t = 1..T, ar[t] @ x[t]')
-claim dL/dUh = sum(t = 1..T, ac[t] @ (r[t] * h[t-1])')
-claim dL/dbh = sum(t = 1..T, ac[t])
-
-# The reset gate's path forgotten (a dropped dependence), and the update gate's error with its
-# sign turned (h̃_t − h_{t−1} for h_{t−1} − h̃_t):
-# try: claim dL/dh[0] = eh[1] * z[1] + Uz' @ az[1] + (Uh' @ ac[1]) * r[1]
-# try: claim dL/dUz = sum(t = 1..T, ((c[t] - h[t-1]) * z[t] * (1 - z[t]) * eh[t]) @ h[t-1]')
-
-"""##),
-        ("hw5-1a", ##"""
-# Homework 5, exercise 1 (a): the Jacobian of y = σ(Wx) is diag(σ′) W.
-#
-# @title The Jacobian ∂y/∂x = diag(σ′) W of y = σ(Wx)
-# @source 003 | Exercise 1 (a)
-# @notation homework5
-# @summary y = σ(p) with p = Wx, n = 4 outputs and d = 3 inputs. The answer's equations (2)–(4)
-#   and its result are compared with autodiff entry by entry, and so are the entries it prints.
-
-size n = 4, d = 3
-param W[n,d]
-input x[d]
-
-p = W @ x
-y = σ(p)
-
-# @says ∂y/∂x = diag(σ′) W, an n × d matrix.
-# @shows It holds (the derivative has n rows, one per entry of y, and d columns).
-claim dy/dx = diag(y * (1 - y)) @ W         # @seed 003:119–123 states
-
-# @says Equation (3): ∂(Wx)/∂x = W; equation (4): ∂σ(Wx)/∂(Wx) = diag(σ′).
-# @shows Both hold: p_i depends on x_j through w_ij alone, and σ acts entry by entry, so
-#   ∂y_i/∂p_j = 0 for i ≠ j.
-claim dp/dx = W                             # @seed 003:80–95, 109–115 states
-claim dy/dp = diag(y * (1 - y))             # @seed 003:80–95, 109–115 states
-
-# @says Equation (2) writes the second row of Wx as w_21 x_1 + w_22 x_2 + ⋯ + w_1m x_m.
-# @shows Row 2 ends with w_1m, a weight of row 1: read as written p_2 would depend on its last
-#   input through w_1d. The gradient of p_2 is the second row of W.
-claim dp[2]/dx = W' @ onehot(2, n) + (W[1,d] - W[2,d]) * onehot(d, d)    # @seed 003:71 expect unexplained
-
-# @says The matrix of partials in (4) has ∂y_2/∂p_1, ∂y_2/∂p_2, ⋯, ∂y_2/∂p_2 as its second row,
-#   and is then set equal to diag(σ′).
-# @shows The last entry of row 2 repeats ∂y_2/∂p_2 = σ′(p_2) where ∂y_2/∂p_n = 0 belongs; the matrix
-#   printed that way is not diagonal, and differs from the diag(σ′) it is equated with.
-claim dy/dp = diag(y * (1 - y)) + (y[2] * (1 - y[2])) * (onehot(2, n) @ onehot(n, n)')   # @seed 003:105 expect unexplained
-
-# @says The expansions of Wx in (2) and (3) index the columns up to m, though W is n × d and
-#   x ∈ ℝ^d, and label a row w_31 ⋯ w_3m between the ⋮ and the last row w_n1 ⋯ w_nm.
-# @shows m should be d, and the row after ⋮ is row n; no number changes.
-# @typo 003:57–73, 89–93
-# @says Every entry of the matrix of partials in (4) is written ∂y_i/p_j, without ∂ in the
-#   denominator, and its first row holds ∂y_j/∂p_1 where the other rows hold ∂y_i/∂p_j.
-# @shows The entries are ∂y_i/∂p_j; the off-diagonal ones are 0 either way, so no number changes.
-# @typo 003:104–107
-# @says The second and the last rows of diag(σ′) in (4) have five entries where the others have four.
-# @shows A slip of the typesetting; the matrix is n × n.
-# @typo 003:111, 113
-
-"""##),
-        ("hw5-1b", ##"""
-# Homework 5, exercise 1 (b): ∂L/∂W = Σ_t Σ_k ∂L_t/∂h_t ∂h_t/∂h_k ∂h_k/∂W — does k start at 0 or 1?
-#
-# @title ∂L/∂W = Σ_t Σ_k ∂L_t/∂h_t ∂h_t/∂h_k ∂h_k/∂W — does k start at 0 or 1?
-# @source 003 | Exercise 1 (b)
-# @notation homework5
-# @summary A sigmoid RNN in Homework 5's notation (W recurrent, U input; n = 3, d = 2, steps
-#   t = 0…4, squared losses), twice: h starts from a state hf before h_0 (the answer's equation 6),
-#   hz from a zero state (then h_0 does not depend on W). The double sum with k from 0 and from 1,
-#   the two lines of the answer's equation (7), and the expansion with total derivatives are
-#   compared with autodiff on both.
-
-size n = 3, d = 2, T = 4
-param W[n,n], U[n,d]
-input x[t][d] for t = 0..T
-input y[t][n] for t = 0..T
-input hf[n]                                  # the state before h_0 in the answer's equation (6)
-
-# The answer's model: h_0 = σ(W hf + U x_0), so h_0 depends on W.
-h[0] = σ(W @ hf + U @ x[0])
-h[t] = σ(W @ h[t-1] + U @ x[t])             for t = 1..T
-L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 0..T
-L = sum(t = 0..T, L[t])
-
-# The same network from a zero state: h_0 = σ(U x_0) does not depend on W.
-hz[0] = σ(U @ x[0])
-hz[t] = σ(W @ hz[t-1] + U @ x[t])           for t = 1..T
-Lz[t] = 0.5 * sum((hz[t] - y[t])^2)         for t = 0..T
-Lz = sum(t = 0..T, Lz[t])
-
-# The terms of the double sum. ∂h_k/∂W is the immediate partial (h_{k−1} held fixed), which
-# enters as σ′(z_k) times the state before step k; ∂h_t/∂h_k = Π_{j=k+1}^{t} diag(σ′(z_j)) W.
-let s[k] = h[k] * (1 - h[k])                                    for k = 0..T
-let before[k] = hf                                              for k = 0
-let before[k] = h[k-1]                                          for k = 1..T
-let J[t,k] = I(n)                                               for t = 0..T, k = t
-let J[t,k] = diag(s[t]) @ W @ J[t-1,k]                          for t = 1..T, k = 0..t-1
-let term[t,k] = (s[k] * (J[t,k]' @ (h[t] - y[t]))) @ before[k]'  for t = 0..T, k = 0..t
-
-# The same terms for the zero state (the state before hz_0 is 0).
-let sz[k] = hz[k] * (1 - hz[k])                                 for k = 0..T
-let beforez[k] = zeros(n, 1)                                    for k = 0
-let beforez[k] = hz[k-1]                                        for k = 1..T
-let Jz[t,k] = I(n)                                              for t = 0..T, k = t
-let Jz[t,k] = diag(sz[t]) @ W @ Jz[t-1,k]                       for t = 1..T, k = 0..t-1
-let termz[t,k] = (sz[k] * (Jz[t,k]' @ (hz[t] - y[t]))) @ beforez[k]'   for t = 0..T, k = 0..t
-
-# @says Equation (8): ∂L/∂W = Σ_{t=0}^{T} Σ_{k=0}^{t} ∂L_t/∂h_t ∂h_t/∂h_k ∂h_k/∂W.
-# @shows It holds in the answer's model, with ∂h_k/∂W the immediate partial.
-claim dL/dW = sum(t = 0..T, sum(k = 0..t, term[t,k]))           # @seed 003:166 states
-
-# @says The first line of (7) expands ∂L_t/∂W into the terms k = t, t − 1, …, 1; the second line,
-#   joined to it by "=", has the terms k = t, …, 1 and a term for k = 0.
-# @shows In the answer's model the two lines differ by exactly the k = 0 term: the first misses
-#   the path through W's use in h_0, the second is ∂L_t/∂W. The "=" adds the term the
-#   conclusion is about.
-claim dL[t]/dW = sum(k = 1..t, term[t,k])    for t = 0..T       # @seed 003:157–158 expect dropped-dependence "h[0] on W"
-claim dL[t]/dW = sum(k = 0..t, term[t,k])    for t = 0..T       # @seed 003:157–158 states
-
-# @says The answer concludes that the question's sum is wrong and that k must start at 0, not 1.
-# @shows Only under the answer's own assumption, a state hf before h_0: there the sum from k = 1
-#   misses W's use in h_0. With the usual zero state the k = 0 term is δ_0 · 0ᵀ = 0, and the
-#   question's sum from k = 1 is the whole gradient: the question is right.
-claim dLz/dW = sum(t = 0..T, sum(k = 1..t, termz[t,k]))         # @seed 003:169 rejects
-claim dL/dW = sum(t = 0..T, sum(k = 1..t, term[t,k]))           # @seed 003:169 expect dropped-dependence "h[0] on W"
-
-# The total derivative dh_k/dW_ij, by forward recursion (real-time recurrent learning).
-let r[k,i,j] = s[k] * onehot(i, n) * hf[j]                        for k = 0, i = 1..n, j = 1..n
-let r[k,i,j] = s[k] * (W @ r[k-1,i,j] + onehot(i, n) * h[k-1][j])   for k = 1..T, i = 1..n, j = 1..n
-claim dh[k]/dW[i,j] = r[k,i,j]                                   for k = 0..T, i = 1..n, j = 1..n
-
-# @says The expansion (7) writes every term with ∂h_k/∂W, the symbol (5) uses for a total
-#   derivative, and never says that here it must be the immediate partial.
-# @shows With the total derivative dh_k/dW in every term the sum counts each path through
-#   h_{k−1}, h_{k−2}, … again at every k: the first term ∂L_t/∂h_t · dh_t/dW is already all of
-#   ∂L_t/∂W. The expansion is right only with the immediate partial ∂⁺h_k/∂W.
-claim dL/dW[i,j] = sum(t = 0..T, sum(k = 0..t, sum((J[t,k]' @ (h[t] - y[t])) * r[k,i,j])))   for i = 1..n, j = 1..n   # @seed 003:129, 157–166 expect unexplained
-
-# @says Equation (6) writes h_1 = σ(W h_0, + U x_1).
-# @shows A stray comma; h_1 = σ(W h_0 + U x_1), as the model above defines it.
-# @typo 003:148
-
-"""##),
-        ("hw5-2a-expansion", ##"""
-# Homework 5, exercise 2 (a): ∂L/∂W written out for T = 3, and the products of diag(σ′) W in it.
-#
-# @title ∂L/∂W expanded for T = 3: products of different diag(σ′(z_j)) W, not powers of one
-# @source 003 | Exercise 2 (a)
-# @notation homework5
-# @summary The sigmoid RNN of exercise 1 (b) with the answer's state hf before h_0 (n = 3, d = 2,
-#   steps t = 0…3, squared losses). The expansion (9) term by term, the step Jacobian (10), the
-#   longest chain and the answer's merged form (11) are compared with autodiff. (That (10) gives
-#   the Jacobian the shape n × d is a shape slip, in the exercise hw5-2a.)
-
-size n = 3, d = 2, T = 3
-param W[n,n], U[n,d]
-input x[t][d] for t = 0..T
-input y[t][n] for t = 0..T
-input hf[n]
-W = [1.2, -1.4, 0.8; -0.9, 1.5, 1.1; 1.3, 0.6, -1.2]    # strong enough that σ′ differs from step to step
-
-h[0] = σ(W @ hf + U @ x[0])
-h[t] = σ(W @ h[t-1] + U @ x[t])             for t = 1..T
-L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 0..T
-L = sum(t = 0..T, L[t])
-
-# σ′ at each step, the state before each step, ∂h_t/∂h_k as a product, and the terms of (9)
-let s[k] = h[k] * (1 - h[k])                                    for k = 0..T
-let before[k] = hf                                              for k = 0
-let before[k] = h[k-1]                                          for k = 1..T
-let J[t,k] = I(n)                                               for t = 0..T, k = t
-let J[t,k] = diag(s[t]) @ W @ J[t-1,k]                          for t = 1..T, k = 0..t-1
-let term[t,k] = (s[k] * (J[t,k]' @ (h[t] - y[t]))) @ before[k]'  for t = 0..T, k = 0..t
-
-# @says Equation (9): the sum for T = 3 written out, ten terms ∂L_t/∂h_t ∂h_t/∂h_k ∂h_k/∂W.
-# @shows It holds, with ∂h_k/∂W the immediate partial and ∂h_t/∂h_k the product of the step
-#   Jacobians between k and t.
-claim dL/dW = term[0,0] + term[1,0] + term[1,1] + term[2,0] + term[2,1] + term[2,2] +   # @seed 003:181–193 states
-              term[3,0] + term[3,1] + term[3,2] + term[3,3]
-
-# @says Equation (10): ∂h_t/∂h_{t−1} = diag(σ′) W.
-# @shows The formula holds at every step, with σ′ taken at that step's z_t.
-claim dh[t]/dh[t-1] = diag(s[t]) @ W          for t = 1..T                        # @seed 003:198 states
-
-# @says For T = 3 the longest chain multiplies diag(σ′) W three times.
-# @shows ∂h_3/∂h_0 is the product of the three step Jacobians, each with its own σ′(z_j).
-claim dh[3]/dh[0] = diag(s[3]) @ W @ diag(s[2]) @ W @ diag(s[1]) @ W              # @seed 003:211 states
-
-# @says Equation (11) merges the chains into powers, (diag(σ′) W)² and (diag(σ′) W)³ (the
-#   exercise statement speaks of multiplying diag(σ′) W with itself n times).
-# @shows σ′ is taken at a different z_j in every factor, so ∂h_t/∂h_k is a product of different
-#   matrices, not a power of one; with one σ′ per chain (that of step t) the sum is off.
-let Pw[t,k] = I(n)                                              for t = 0..T, k = t
-let Pw[t,k] = (diag(s[t]) @ W) @ Pw[t,k+1]                      for t = 0..T, k = 0..t-1
-claim dL/dW = sum(t = 0..T, sum(k = 0..t, (s[k] * (Pw[t,k]' @ (h[t] - y[t]))) @ before[k]'))   # @seed 003:203–209 expect unexplained
-claim dh[3]/dh[0] = Pw[3,0]                                                                    # @seed 003:203–209 expect unexplained
-
-"""##),
-        ("hw5-3c-gradients", ##"""
-# Homework 5, exercise 3: the gradient of an LSTM's loss in its gate weights, which the exercise
-# statement routes through the cell state C_t.
-#
-# @title ∂L/∂θ of an LSTM: through the cell state alone, or through every path
-# @source 003 | Exercise 3 (b)–(c): ∂L/∂θ through C_t
-# @notation pytorch
-# @summary An LSTM as in the homework's figure (H = 4, D = 3, T = 6), every gate on h_{t−1} and
-#   x_t, its weight split into the block for h_{t−1} (Wfh, …) and the block for x_t (Wfx, …);
-#   squared losses on every h_t. The gradients by backpropagation through every path are
-#   compared with autodiff, and so are the statement's simplifications taken as written. (Forcing
-#   f = 1 and i = 0, and the product ∂C_t/∂C_k, are the exercise hw5-3c.)
-
-size H = 4, D = 3, T = 6
-param Wfh[H,H], Wfx[H,D], bf[H]
-param Wih[H,H], Wix[H,D], bi[H]
-param Wch[H,H], Wcx[H,D], bc[H]
-param Woh[H,H], Wox[H,D], bo[H]
-input x[t][D] for t = 1..T
-input y[t][H] for t = 1..T
-input h[0][H], C[0][H]
-
-f[t] = σ(Wfh @ h[t-1] + Wfx @ x[t] + bf)         for t = 1..T     # forget gate
-i[t] = σ(Wih @ h[t-1] + Wix @ x[t] + bi)         for t = 1..T     # input gate
-g[t] = tanh(Wch @ h[t-1] + Wcx @ x[t] + bc)      for t = 1..T     # candidate C̃_t
-o[t] = σ(Woh @ h[t-1] + Wox @ x[t] + bo)         for t = 1..T     # output gate
-C[t] = f[t] * C[t-1] + i[t] * g[t]               for t = 1..T
-h[t] = o[t] * tanh(C[t])                         for t = 1..T
-L[t] = 0.5 * sum((h[t] - y[t])^2)                for t = 1..T
-L = sum(t = 1..T, L[t])
-
-# Backpropagation through time: eh[t] = ∂L/∂h_t and eC[t] = ∂L/∂C_t through every path, and the
-# errors at the gates' pre-activations.
-let eh[t] = h[t] - y[t]                                                                  for t = T
-let eh[t] = h[t] - y[t] + Wfh' @ af[t+1] + Wih' @ ai[t+1] + Wch' @ ag[t+1] + Woh' @ ao[t+1]   for t = 1..T-1
-let eC[t] = eh[t] * o[t] * (1 - tanh(C[t])^2)                                            for t = T
-let eC[t] = eh[t] * o[t] * (1 - tanh(C[t])^2) + eC[t+1] * f[t+1]                         for t = 1..T-1
-let af[t] = eC[t] * C[t-1] * f[t] * (1 - f[t])                                           for t = 1..T
-let ai[t] = eC[t] * g[t] * i[t] * (1 - i[t])                                             for t = 1..T
-let ag[t] = eC[t] * i[t] * (1 - g[t]^2)                                                  for t = 1..T
-let ao[t] = eh[t] * tanh(C[t]) * o[t] * (1 - o[t])                                       for t = 1..T
-
-claim dL/dh[t] = eh[t]                            for t = 1..T
-claim dL/dC[t] = eC[t]                            for t = 1..T
-claim dL/dWfh = sum(t = 1..T, af[t] @ h[t-1]')
-claim dL/dWfx = sum(t = 1..T, af[t] @ x[t]')
-claim dL/dWih = sum(t = 1..T, ai[t] @ h[t-1]')
-claim dL/dWch = sum(t = 1..T, ag[t] @ h[t-1]')
-claim dL/dWoh = sum(t = 1..T, ao[t] @ h[t-1]')
-claim dL/dbo = sum(t = 1..T, ao[t])
-
-# @says The statement notes that C_t also depends on f_t, i_t and C̃_t, which all depend on W,
-#   and says that this can be neglected.
-# @shows Taken as written the neglect leaves nothing: W reaches C_k only through f_k, i_k and
-#   C̃_k, so ∂C_k/∂W = 0 and the formula gives ∂L/∂W = 0 for these gates. Each claim is the
-#   derivative with the gate's use of its weight held constant.
-claim dL/dWfh = zeros(H, H)                      # @seed 003:324 expect dropped-dependence "f[t] on Wfh"
-claim dL/dWih = zeros(H, H)                      # @seed 003:324 expect dropped-dependence "i[t] on Wih"
-claim dL/dWch = zeros(H, H)                      # @seed 003:324 expect dropped-dependence "g[t] on Wch"
-
-# @says With θ = (W_f, W_o, W_i, W_c), the statement routes the whole gradient through the cell
-#   state: ∂L/∂W = Σ_t Σ_k ∂L_t/∂C_t ∂C_t/∂C_k ∂C_k/∂W (and writes W where it defined θ).
-# @shows W_o never enters C_t: the output gate only scales h_t = o_t ⊙ tanh(C_t). At t = 1,
-#   C_1 does not move with W_o at all, so the formula gives ∂L_1/∂W_o = 0, while L_1 does move:
-#   the direct path o_1 → h_1 → L_1 is missing.
-claim dL[1]/dWoh = ((h[1] - y[1]) * tanh(C[1]) * o[1] * (1 - o[1])) @ h[0]'
-claim dL[1]/dWoh = zeros(H, H)                   # @seed 003:316–320 expect dropped-dependence "o[t] on Woh"
-
-"""##),
-        ("lab5-t1", ##"""
-# Lab 5, theory question 1: NNDL (6.40) and (6.41) for a tanh RNN with a squared loss on every
-# step, and the solution's derivation read as written.
-#
-# @title Derive ∂L/∂W (6.40) and ∂L/∂b (6.41) of a vanilla RNN
-# @source 000/001 | theory question 1
-# @notation nndl
-# @summary A tanh RNN in NNDL notation (H = 4, D = 3, T = 6, squared loss on every step). The
-#   error terms δ_{t,k} = ∂L_t/∂z_k come from their backward recursion; the double sums (6.40)
-#   and (6.41) built from them are checked against autodiff, and so is every line of the
-#   solution's derivation, read as written.
-#
-# Check it yourself:  workbench check lab5-t1.grad
-# A claim tagged `@seed … expect KIND` is the seed's own step and must fail with that diagnosis.
-
-size H = 4, D = 3, T = 6
-param U[H,H], W[H,D], b[H]
-input x[t][D] for t = 1..T
-input y[t][H] for t = 1..T
-input h[0][H]
-
-z[t] = U @ h[t-1] + W @ x[t] + b            for t = 1..T
-h[t] = tanh(z[t])                           for t = 1..T
-L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 1..T
-L = sum(t = 1..T, L[t])
-
-# δ_{t,k} = ∂L_t/∂z_k: at k = t from the loss, then back one step at a time through h_k = tanh(z_k)
-let delta[t,k] = (1 - h[t]^2) * (h[t] - y[t])         for t = 1..T, k = t
-let delta[t,k] = (1 - h[k]^2) * (U' @ delta[t,k+1])   for t = 1..T, k = 1..t-1
-
-# The error terms are what the solution says they are: the derivative of L_t in the net input z_k.
-claim dL[t]/dz[k] = delta[t,k]                                   for t = 1..T, k = 1..t
-
-# @says The solution's result: (6.40) ∂L/∂W = Σ_t Σ_{k=1}^{t} δ_{t,k} x_kᵀ and, "likewise",
-#   (6.41) ∂L/∂b = Σ_t Σ_{k=1}^{t} δ_{t,k}.
-# @shows Both double sums equal the gradients of L to rounding. The derivation of (6.41) is
-#   only announced; the claim below is the check it leaves out.
-claim dL/dW = sum(t = 1..T, sum(k = 1..t, delta[t,k] @ x[k]'))   # @seed 001:35–49 states
-claim dL/db = sum(t = 1..T, sum(k = 1..t, delta[t,k]))           # @seed 001:35–49 states
-
-# The solution's first two lines, as written.
-# @says The derivation replaces ∂z_k/∂W by x_kᵀ, and its first line sums one term per loss,
-#   ∂L_t/∂z_k ∂z_k/∂W, with k unbound (read k = t): together Σ_t δ_{t,t} x_tᵀ.
-# @shows x_kᵀ is only the direct partial ∂⁺z_k/∂W, with h_{k−1} held fixed; z_k also depends on W
-#   through h_{k−1}, and collecting those paths is what the sum over k ≤ t is for. Read this
-#   way the derivation is truncated BPTT, and the diagnosis names the dependence it drops.
-claim dz[k]/dW[i,j] = onehot(i, H) * x[k][j]   for k = 1..T, i = 1..H, j = 1..D   # @seed 001:28–29 expect dropped-dependence "z[t] on h[t-1]"
-claim dL/dW = sum(t = 1..T, delta[t,t] @ x[t]')                                    # @seed 001:28–29 expect dropped-dependence "z[t] on h[t-1]"
-
-# @says The second line drops the sum over t: Σ_{k=1}^{t} ∂L_t/∂z_k x_kᵀ, with t left free.
-# @shows With t = T this is the gradient of the last loss alone, ∂L_T/∂W, not of L = Σ_t L_t.
-claim dL/dW = sum(k = 1..T, delta[T,k] @ x[k]')    # @seed 001:29 expect partial-loss "only the last term"
-
-"""##),
-        ("lab5-t2", ##"""
-# Lab 5, theory question 2: NNDL (6.31), the direct partials ∂⁺z_k/∂u_ij summed against δ_{t,k}
-# give the same gradient as differentiating recursively through h_{k−1}.
-#
-# @title Verify (6.31): direct partials summed over k equal differentiating through h_{k-1}
-# @source 000/001 | theory question 2
-# @notation nndl
-# @summary A tanh RNN in NNDL notation (H = 4, D = 3, T = 6, squared loss on every step). For
-#   every entry u_ij of U and every step t, (6.31) with ∂⁺z_k/∂u_ij = I_i h_{k−1,j} is compared
-#   with the derivative of L_t computed through every path (autodiff), and so is the solution's
-#   final expansion as written.
-
-size H = 4, D = 3, T = 6
-param U[H,H], W[H,D], b[H]
-input x[t][D] for t = 1..T
-input y[t][H] for t = 1..T
-input h[0][H]
-
-z[t] = U @ h[t-1] + W @ x[t] + b            for t = 1..T
-h[t] = tanh(z[t])                           for t = 1..T
-L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 1..T
-L = sum(t = 1..T, L[t])
-
-let delta[t,k] = (1 - h[t]^2) * (h[t] - y[t])         for t = 1..T, k = t
-let delta[t,k] = (1 - h[k]^2) * (U' @ delta[t,k+1])   for t = 1..T, k = 1..t-1
-
-# @says The solution asserts, without computing anything, that summing the direct partials
-#   ∂⁺z_k/∂u_ij against δ_{t,k} gives the same result as differentiating recursively through h_{k−1}.
-# @shows True for all 16 entries of U and every t: (6.31), with the direct partial
-#   ∂⁺z_k/∂u_ij = I_i h_{k−1,j}, equals the derivative of L_t through every path.
-claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][i] * h[k-1][j])   for t = 1..T, i = 1..H, j = 1..H   # @seed 001:53–58, 79 omits
-
-# @says The recursion uses the Jacobian ∂z_k/∂h_{k−1} = U.
-# @shows Right; what it carries is the error: ∂L_t/∂h_{k−1} = Uᵀ δ_{t,k}. (That it carries "the
-#   gradient onto U" mixes U the Jacobian with U the parameter: step k's share of ∂L_t/∂U is
-#   δ_{t,k} h_{k−1}ᵀ, the term of the sum above.)
-claim dz[k]/dh[k-1] = U                   for k = 2..T        # @seed 001:71 states
-claim dL[t]/dh[k-1] = U' @ delta[t,k]     for t = 1..T, k = 2..t
-
-# @says The final expansion writes every term of the sum over k as the chain
-#   ∂L_t/∂z_k · ∂z_k/∂h_{k−1} ⋯ ∂z_1/∂u_ij, which always ends at step 1.
-# @shows Read as written each term is ∂L_t/∂z_1 · ∂⁺z_1/∂u_ij = δ_{t,1,i} h_{0,j}, and the sum is t
-#   times the k = 1 term. Each term k must end in its own direct partial ∂⁺z_k/∂u_ij; the product
-#   of Jacobians belongs inside δ_{t,k}. No single mistake of the catalogue explains the result.
-claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,1][i] * h[0][j])   for t = 1..T, i = 1..H, j = 1..H   # @seed 001:76 expect unexplained
-
-"""##),
-        ("tanh-output-gradients", ##"""
-# Seed 004, back-propagation through time for a tanh RNN with an output layer: the gradients of
-# one loss L_t in W_O, W_H and W_X, and the recursion the seed writes for ∂h_t/∂W_H.
-#
-# @title ∂L_t/∂W_O, ∂L_t/∂W_H by recursion, and ∂L_t/∂W_X of a tanh RNN with an output layer
-# @source 004 | 'vanishing and exploding gradients': back-propagation
-# @notation tanh-output-layer
-# @summary h_t = tanh(W_H h_{t−1} + W_X x_t) from h_0 = 0, o_t = W_O h_t, and the squared error
-#   L_t = ½‖o_t − y_t‖² for the loss the seed leaves open (K = 3, H = 4, T = 6). The gradients of
-#   every L_t are compared with autodiff, and so is the seed's recursion read as written. (The
-#   biases and the sum L = Σ_t L_t are the exercise tanh-sequence; why the products of the step
-#   Jacobians vanish or explode is tanh-output.)
-
-size K = 3, H = 4, T = 6
-param WH[H,H], WX[H,K], WO[K,H]
-input x[t][K] for t = 1..T
-input y[t][K] for t = 1..T
-
-h[0] = zeros(H, 1)
-h[t] = tanh(WH @ h[t-1] + WX @ x[t])      for t = 1..T
-o[t] = WO @ h[t]                          for t = 1..T
-L[t] = 0.5 * sum((o[t] - y[t])^2)         for t = 1..T
-L = sum(t = 1..T, L[t])
-
-# The error of L_t at the net input of step k ≤ t: from the output, then back through tanh.
-let e[t] = WO' @ (o[t] - y[t])                            for t = 1..T    # ∂L_t/∂h_t
-let dl[t,k] = (1 - h[t]^2) * e[t]                         for t = 1..T, k = t
-let dl[t,k] = (1 - h[k]^2) * (WH' @ dl[t,k+1])            for t = 1..T, k = 1..t-1
-
-# @says The seed writes ∂L_t/∂W_O as a chain through f(o_t, y) and o_t, announces the computation
-#   of ∂o_t/∂W_O, and never makes it (the loss f is left open).
-# @shows With f = ½‖o_t − y_t‖² the chain gives ∂L_t/∂W_O = (o_t − y_t) h_tᵀ; it holds.
-claim dL[t]/dWO = (o[t] - y[t]) @ h[t]'                  for t = 1..T      # @seed 004:58–67 omits
-
-# @says ∂L_t/∂W_H = ∂L_t/∂f · ∂f/∂o_t · ∂o_t/∂h_t · ∂h_t/∂W_H, with ∂h_t/∂W_H the total derivative.
-# @shows It holds: collected over the error terms, ∂L_t/∂W_H = Σ_{k≤t} δ_{t,k} h_{k−1}ᵀ.
-claim dL[t]/dWH = sum(k = 1..t, dl[t,k] @ h[k-1]')       for t = 1..T      # @seed 004:68–74 states
-
-# @says ∂L/∂W_X is announced as one of the three derivatives to compute and never derived.
-# @shows The same sum as for W_H, with x_k in place of h_{k−1}; it holds.
-claim dL[t]/dWX = sum(k = 1..t, dl[t,k] @ x[k]')         for t = 1..T      # @seed 004:56 omits
-
-claim dh[t]/dh[t-1] = diag(1 - h[t]^2) @ WH               for t = 1..T
-
-# @says The recursion reads ∂h_t/∂W_H = ∂h_t/∂W_H + ∂h_t/∂h_{t−1} · ∂h_{t−1}/∂W_H, and is expanded
-#   once more the same way.
-# @shows One symbol stands for the total derivative on the left and for the direct partial (h_{t−1}
-#   held fixed) on the right. Read as written the added terms would have to vanish, and
-#   ∂h_t/∂W_H would be the direct partial alone: the dependence of h_t on h_{t−1} dropped. With ∂⁺
-#   for the direct partial the recursion is right.
-claim dh[t]/dWH[i,j] = (1 - h[t]^2) * onehot(i, H) * h[t-1][j]   for t = 1..T, i = 1..H, j = 1..H   # @seed 004:79–88 expect dropped-dependence "h[t] on h[t-1]"
-claim dL[t]/dWH = dl[t,t] @ h[t-1]'                               for t = 1..T                       # @seed 004:79–88 expect dropped-dependence "h[t] on h[t-1]"
-
-"""##),
-        ("template", ##"""
-# A blank gradient worksheet. Copy it, fill in the sections, and check it:
-#
-#   workbench exercise show template > my.grad
-#   workbench check my.grad
-#
-# `#` starts a comment. A statement ends at the end of its line, unless a bracket is still open
-# or the line ends with an operator. Any statement may end with `for t = 1..T, k = 1..t` (later
-# ranges may use earlier indices). Indices and entries count from 1, as in the textbook; a
-# family may start at 0 (h[0]). The language: docs/worksheets.md.
-
-# 1. Sizes: the letters your dimensions use.
-# size H = 4, D = 3, T = 5
-
-# 2. Parameters ([n] a column, [m,n] a matrix) and inputs (real vectors, or class labels).
-#    Values not given are drawn at random (workbench check --seed N).
-# param U[H,H], W[H,D], b[H]
-# input x[t][D] for t = 1..T
-# input y[t][H] for t = 1..T
-# input h[0][H]
-# input c : 1..D                     (a class label)
-# W = [0.5, -0.2, 0.1; 0.3, 0.8, -0.4; 0.0, 0.2, 0.6; -0.1, 0.4, 0.9]    (a given value)
-
-# 3. The model: each quantity defined once, for the indices it has. Only these are
-#    differentiated. Operators: @ matrix product, * / ⊙ element-wise, + -, ^ power, ' transpose.
-#    Functions: tanh sigmoid (σ) relu exp log sqrt softmax sum prod diag I onehot ones zeros.
-# z[t] = U @ h[t-1] + W @ x[t] + b            for t = 1..T
-# h[t] = tanh(z[t])                           for t = 1..T
-# L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 1..T
-# L = sum(t = 1..T, L[t])
-
-# 4. Your working: helper quantities (let), never differentiated; they may refer to each
-#    other backwards in time (delta[t,k+1]).
-# let delta[t,k] = (1 - h[t]^2) * (h[t] - y[t])         for t = 1..T, k = t
-# let delta[t,k] = (1 - h[k]^2) * (U' @ delta[t,k+1])   for t = 1..T, k = 1..t-1
-
-# 5. Your claims: dA/dB = your formula. dL/dW has W's shape; d(vector)/d(vector) is the
-#    Jacobian (one row per entry of the numerator); dL[t]/dz[k] is the total derivative of one
-#    quantity in another, through everything in between. Each failed claim is diagnosed.
-# claim dL[t]/dz[k] = delta[t,k]                        for t = 1..T, k = 1..t
-# claim dL/dW = sum(t = 1..T, sum(k = 1..t, delta[t,k] @ x[k]'))
-
-"""##),
+        (
+            "cs224n-gradients",
+            ##"""
+            # Seed 002, "Calc the Derivative": the gradients of a cs224n-style language model at steps t and
+            # t − 1, in columns (one example, B = 1).
+            #
+            # @title The gradients of the language model at steps t and t−1
+            # @source 002 | 'Calc the Derivative': step t and step t−1
+            # @notation cs224n
+            # @summary A language model with V = 7, d = 4, D_h = 3 and T = 4 steps, in columns; J = J^(T)
+            #   predicts the word c after step T. The seed's δ₁, δ₂, γ and the gradients built from them are
+            #   compared with autodiff, first corrected, then as the seed writes them. (The per-step shares
+            #   ∂J/∂W_h|_(i) need one copy of W_h per step: they are cs224n-perplexity's; the shapes the seed
+            #   prints are cs224n-shapes'.)
+
+            size V = 7, d = 4, Dh = 3, T = 4
+            param E[d,V], Wh[Dh,Dh], We[Dh,d], b1[Dh], U[V,Dh], b2[V]
+            input w[t] : 1..V for t = 1..T          # the words read
+            input c : 1..V                          # the word to predict after step T
+            input h[0][Dh]
+
+            e[t] = E @ onehot(w[t], V)              for t = 1..T
+            z[t] = Wh @ h[t-1] + We @ e[t] + b1     for t = 1..T
+            h[t] = σ(z[t])                          for t = 1..T
+            theta = U @ h[T] + b2
+            yhat = softmax(theta)
+            J = -sum(onehot(c, V) * log(yhat))      # cross-entropy
+            Jseed = sum(onehot(c, V) * log(yhat))   # the loss as line 13 prints it
+
+            let d1 = yhat - onehot(c, V)                 # δ₁, as a column
+            let d2 = (U' @ d1) * h[T] * (1 - h[T])       # δ₂, with σ′(z) = h(1 − h)
+            let g = Wh' @ d2                             # γ = ∂J/∂h^(t−1)
+            let d2p = g * h[T-1] * (1 - h[T-1])          # the error at z^(t−1)
+
+            claim dJ/dtheta = d1
+            claim dJ/dz[T] = d2
+
+            # @says ∂J/∂U = δ₁ᵀ h^(t)ᵀ and ∂J/∂e^(t) = δ₂ W_e (rows, transposed back to e's shape).
+            # @shows Both hold, written with columns as δ₁ h^(t)ᵀ and W_eᵀ δ₂.
+            claim dJ/dU = d1 @ h[T]'              # @seed 002:79–93 states
+            claim dJ/de[T] = We' @ d2             # @seed 002:79–93 states
+
+            # @says γ^(t−1) = ∂J/∂h^(t−1) = W_hᵀ δ₂.
+            # @shows It holds (with δ₂ a column; the row δ₂ of the lines above would need δ₂ W_h, a layout
+            #   slip that cs224n-shapes shows).
+            claim dJ/dh[T-1] = g                  # @seed 002:110–115 states
+
+            claim dJ/de[T-1] = We' @ d2p
+
+            # The error at every z^(k), back from step T; the shared weights collect one share per step.
+            let ez[k] = d2                                     for k = T
+            let ez[k] = (Wh' @ ez[k+1]) * h[k] * (1 - h[k])    for k = 1..T-1
+            claim dJ/dz[k] = ez[k]                             for k = 1..T
+            claim dJ/dWh = sum(k = 1..T, ez[k] @ h[k-1]')
+            claim dJ/dWe = sum(k = 1..T, ez[k] @ e[k]')
+
+            # @says The loss is J^(t) = CE(y, ŷ) = Σ_j y_j ln ŷ_j, and δ₁ = ∂J/∂θ = ŷ − y.
+            # @shows The minus sign of the cross-entropy is missing: Σ y ln ŷ is the log-likelihood, and its
+            #   gradient is y − ŷ. The δ₁ the seed uses is the gradient of the correct −Σ y ln ŷ.
+            claim dJseed/dtheta = yhat - onehot(c, V)     # @seed 002:12–13 expect sign
+
+            # @says δ₂ = δ₁ U z ⊗ (1 − z), and later σ′(h^(t−1)) = z^(t−1) ∘ (1 − z^(t−1)).
+            # @shows The derivative of σ at z is σ(z)(1 − σ(z)) = h(1 − h): the rule is applied to the
+            #   pre-activation z instead of to σ(z). (The ⊗ and the missing transpose of line 70 are shape
+            #   slips, in cs224n-shapes.)
+            let d2seed = (U' @ d1) * z[T] * (1 - z[T])          # δ₂ as line 70 writes it (⊗ read element-wise)
+            let gseed = Wh' @ d2seed                             # γ from that δ₂
+            claim dJ/dz[T] = d2seed                                          # @seed 002:70, 118 expect derivative-rule "z(1 − z)"
+            claim dJ/de[T-1] = We' @ (gseed * z[T-1] * (1 - z[T-1]))         # @seed 002:70, 118 expect derivative-rule "z(1 − z)"
+
+            """##
+        ),
+        (
+            "cs224n-identities",
+            ##"""
+            # Seed 002, "two important results": ∂(aᵀXb)/∂X = abᵀ and ∂(aᵀXᵀb)/∂X = baᵀ, in the layout
+            # where a derivative has the shape of what it is taken in.
+            #
+            # @title Two matrix-calculus identities in denominator layout
+            # @source 002 | 'Matrix': two important results
+            # @notation cs224n
+            # @summary f(X) = aᵀXb with X of shape m × n, and g(Y) = aᵀYᵀb with Y of shape n × m (the seed's
+            #   X in the second identity), m = 3, n = 4. Both identities are compared with autodiff, and so
+            #   are the middle steps read as traces.
+
+            size m = 3, n = 4
+            param X[m,n], Y[n,m]
+            input a[m], b[n]
+
+            f = sum(a * (X @ b))                    # aᵀ X b
+            g = sum(a * (Y' @ b))                   # aᵀ Yᵀ b
+            trf = sum(I(n) * ((b @ a') @ X))        # tr(b aᵀ X), the middle step of the first identity
+            trg = sum(I(n) * ((b @ a') @ Y'))       # tr(b aᵀ Yᵀ), the middle step of the second
+
+            # @says ∂(aᵀXb)/∂X = abᵀ (the seed says it works in denominator layout: the gradient has X's shape).
+            # @shows It holds.
+            claim df/dX = a @ b'                    # @seed 002:167–169 states
+
+            # @says ∂(aᵀXᵀb)/∂X = baᵀ.
+            # @shows It holds.
+            claim dg/dY = b @ a'                    # @seed 002:171–173 states
+
+            # The middle steps hold once read as traces: aᵀXb = tr(baᵀX) is a number, baᵀX is a matrix.
+            claim dtrf/dX = a @ b'
+            claim dtrg/dY = b @ a'
+
+            # @says The middle steps write ∂(baᵀX)/∂X and ∂(baᵀXᵀ)/∂X.
+            # @shows baᵀX is an n × n matrix; what is meant is its trace tr(baᵀX) = aᵀXb, whose gradient is
+            #   abᵀ (the claims on trf and trg above hold). A missing "tr" changes no number of the result.
+            # @typo 002:168, 172
+
+            """##
+        ),
+        (
+            "gru",
+            ##"""
+            # A gated recurrent unit (NNDL section 6.6), backpropagation through time written out by hand.
+            #
+            #   z_t = σ(W_z x_t + U_z h_{t−1} + b_z)                  update gate
+            #   r_t = σ(W_r x_t + U_r h_{t−1} + b_r)                  reset gate
+            #   h̃_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t−1}) + b_h)       candidate state
+            #   h_t = z_t ⊙ h_{t−1} + (1 − z_t) ⊙ h̃_t
+            #
+            # with a squared loss on every state, L = Σ_t ½‖h_t − y_t‖². Every claim below holds:
+            #   workbench check gru.grad
+            # The lines marked `# try:` are mistakes students make; remove the `# try: ` of one and check
+            # again to see how the workbench names it.
+
+            size H = 3, D = 2, T = 5
+            param Wz[H,D], Uz[H,H], bz[H]
+            param Wr[H,D], Ur[H,H], br[H]
+            param Wh[H,D], Uh[H,H], bh[H]
+            input x[t][D] for t = 1..T
+            input y[t][H] for t = 1..T
+            input h[0][H]
+
+            z[t] = σ(Wz @ x[t] + Uz @ h[t-1] + bz)                 for t = 1..T
+            r[t] = σ(Wr @ x[t] + Ur @ h[t-1] + br)                 for t = 1..T
+            c[t] = tanh(Wh @ x[t] + Uh @ (r[t] * h[t-1]) + bh)     for t = 1..T     # h̃_t
+            h[t] = z[t] * h[t-1] + (1 - z[t]) * c[t]               for t = 1..T
+            L[t] = 0.5 * sum((h[t] - y[t])^2)                      for t = 1..T
+            L = sum(t = 1..T, L[t])
+
+            # The step Jacobian ∂h_t/∂h_{t−1}: the direct term z_t, the update gate, and the candidate, which
+            # sees h_{t−1} directly (scaled by r_t) and through the reset gate.
+            let J[t] = diag(z[t]) + diag((h[t-1] - c[t]) * z[t] * (1 - z[t])) @ Uz
+                       + diag((1 - z[t]) * (1 - c[t]^2)) @ Uh @ (diag(r[t]) + diag(h[t-1] * r[t] * (1 - r[t])) @ Ur)   for t = 1..T
+            claim dh[t]/dh[t-1] = J[t]                              for t = 1..T
+
+            # Backward: eh[t] = ∂L/∂h_t through every path; the errors at the pre-activations of step t.
+            let ac[t] = eh[t] * (1 - z[t]) * (1 - c[t]^2)                for t = 1..T     # at h̃_t's
+            let az[t] = eh[t] * (h[t-1] - c[t]) * z[t] * (1 - z[t])      for t = 1..T     # at z_t's
+            let ar[t] = (Uh' @ ac[t]) * h[t-1] * r[t] * (1 - r[t])       for t = 1..T     # at r_t's
+            let back[t] = eh[t] * z[t] + Uz' @ az[t] + Ur' @ ar[t] + (Uh' @ ac[t]) * r[t]   for t = 1..T   # ∂L/∂h_{t−1} through step t
+            let eh[t] = h[t] - y[t]                                      for t = T
+            let eh[t] = h[t] - y[t] + back[t+1]                          for t = 1..T-1
+
+            claim dL/dh[t] = eh[t]                                   for t = 1..T
+            claim dL/dh[0] = back[1]
+            claim dL/dUz = sum(t = 1..T, az[t] @ h[t-1]')
+            claim dL/dWr = sum(t = 1..T, ar[t] @ x[t]')
+            claim dL/dUh = sum(t = 1..T, ac[t] @ (r[t] * h[t-1])')
+            claim dL/dbh = sum(t = 1..T, ac[t])
+
+            # The reset gate's path forgotten (a dropped dependence), and the update gate's error with its
+            # sign turned (h̃_t − h_{t−1} for h_{t−1} − h̃_t):
+            # try: claim dL/dh[0] = eh[1] * z[1] + Uz' @ az[1] + (Uh' @ ac[1]) * r[1]
+            # try: claim dL/dUz = sum(t = 1..T, ((c[t] - h[t-1]) * z[t] * (1 - z[t]) * eh[t]) @ h[t-1]')
+
+            """##
+        ),
+        (
+            "hw5-1a",
+            ##"""
+            # Homework 5, exercise 1 (a): the Jacobian of y = σ(Wx) is diag(σ′) W.
+            #
+            # @title The Jacobian ∂y/∂x = diag(σ′) W of y = σ(Wx)
+            # @source 003 | Exercise 1 (a)
+            # @notation homework5
+            # @summary y = σ(p) with p = Wx, n = 4 outputs and d = 3 inputs. The answer's equations (2)–(4)
+            #   and its result are compared with autodiff entry by entry, and so are the entries it prints.
+
+            size n = 4, d = 3
+            param W[n,d]
+            input x[d]
+
+            p = W @ x
+            y = σ(p)
+
+            # @says ∂y/∂x = diag(σ′) W, an n × d matrix.
+            # @shows It holds (the derivative has n rows, one per entry of y, and d columns).
+            claim dy/dx = diag(y * (1 - y)) @ W         # @seed 003:119–123 states
+
+            # @says Equation (3): ∂(Wx)/∂x = W; equation (4): ∂σ(Wx)/∂(Wx) = diag(σ′).
+            # @shows Both hold: p_i depends on x_j through w_ij alone, and σ acts entry by entry, so
+            #   ∂y_i/∂p_j = 0 for i ≠ j.
+            claim dp/dx = W                             # @seed 003:80–95, 109–115 states
+            claim dy/dp = diag(y * (1 - y))             # @seed 003:80–95, 109–115 states
+
+            # @says Equation (2) writes the second row of Wx as w_21 x_1 + w_22 x_2 + ⋯ + w_1m x_m.
+            # @shows Row 2 ends with w_1m, a weight of row 1: read as written p_2 would depend on its last
+            #   input through w_1d. The gradient of p_2 is the second row of W.
+            claim dp[2]/dx = W' @ onehot(2, n) + (W[1,d] - W[2,d]) * onehot(d, d)    # @seed 003:71 expect unexplained
+
+            # @says The matrix of partials in (4) has ∂y_2/∂p_1, ∂y_2/∂p_2, ⋯, ∂y_2/∂p_2 as its second row,
+            #   and is then set equal to diag(σ′).
+            # @shows The last entry of row 2 repeats ∂y_2/∂p_2 = σ′(p_2) where ∂y_2/∂p_n = 0 belongs; the matrix
+            #   printed that way is not diagonal, and differs from the diag(σ′) it is equated with.
+            claim dy/dp = diag(y * (1 - y)) + (y[2] * (1 - y[2])) * (onehot(2, n) @ onehot(n, n)')   # @seed 003:105 expect unexplained
+
+            # @says The expansions of Wx in (2) and (3) index the columns up to m, though W is n × d and
+            #   x ∈ ℝ^d, and label a row w_31 ⋯ w_3m between the ⋮ and the last row w_n1 ⋯ w_nm.
+            # @shows m should be d, and the row after ⋮ is row n; no number changes.
+            # @typo 003:57–73, 89–93
+            # @says Every entry of the matrix of partials in (4) is written ∂y_i/p_j, without ∂ in the
+            #   denominator, and its first row holds ∂y_j/∂p_1 where the other rows hold ∂y_i/∂p_j.
+            # @shows The entries are ∂y_i/∂p_j; the off-diagonal ones are 0 either way, so no number changes.
+            # @typo 003:104–107
+            # @says The second and the last rows of diag(σ′) in (4) have five entries where the others have four.
+            # @shows A slip of the typesetting; the matrix is n × n.
+            # @typo 003:111, 113
+
+            """##
+        ),
+        (
+            "hw5-1b",
+            ##"""
+            # Homework 5, exercise 1 (b): ∂L/∂W = Σ_t Σ_k ∂L_t/∂h_t ∂h_t/∂h_k ∂h_k/∂W — does k start at 0 or 1?
+            #
+            # @title ∂L/∂W = Σ_t Σ_k ∂L_t/∂h_t ∂h_t/∂h_k ∂h_k/∂W — does k start at 0 or 1?
+            # @source 003 | Exercise 1 (b)
+            # @notation homework5
+            # @summary A sigmoid RNN in Homework 5's notation (W recurrent, U input; n = 3, d = 2, steps
+            #   t = 0…4, squared losses), twice: h starts from a state hf before h_0 (the answer's equation 6),
+            #   hz from a zero state (then h_0 does not depend on W). The double sum with k from 0 and from 1,
+            #   the two lines of the answer's equation (7), and the expansion with total derivatives are
+            #   compared with autodiff on both.
+
+            size n = 3, d = 2, T = 4
+            param W[n,n], U[n,d]
+            input x[t][d] for t = 0..T
+            input y[t][n] for t = 0..T
+            input hf[n]                                  # the state before h_0 in the answer's equation (6)
+
+            # The answer's model: h_0 = σ(W hf + U x_0), so h_0 depends on W.
+            h[0] = σ(W @ hf + U @ x[0])
+            h[t] = σ(W @ h[t-1] + U @ x[t])             for t = 1..T
+            L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 0..T
+            L = sum(t = 0..T, L[t])
+
+            # The same network from a zero state: h_0 = σ(U x_0) does not depend on W.
+            hz[0] = σ(U @ x[0])
+            hz[t] = σ(W @ hz[t-1] + U @ x[t])           for t = 1..T
+            Lz[t] = 0.5 * sum((hz[t] - y[t])^2)         for t = 0..T
+            Lz = sum(t = 0..T, Lz[t])
+
+            # The terms of the double sum. ∂h_k/∂W is the immediate partial (h_{k−1} held fixed), which
+            # enters as σ′(z_k) times the state before step k; ∂h_t/∂h_k = Π_{j=k+1}^{t} diag(σ′(z_j)) W.
+            let s[k] = h[k] * (1 - h[k])                                    for k = 0..T
+            let before[k] = hf                                              for k = 0
+            let before[k] = h[k-1]                                          for k = 1..T
+            let J[t,k] = I(n)                                               for t = 0..T, k = t
+            let J[t,k] = diag(s[t]) @ W @ J[t-1,k]                          for t = 1..T, k = 0..t-1
+            let term[t,k] = (s[k] * (J[t,k]' @ (h[t] - y[t]))) @ before[k]'  for t = 0..T, k = 0..t
+
+            # The same terms for the zero state (the state before hz_0 is 0).
+            let sz[k] = hz[k] * (1 - hz[k])                                 for k = 0..T
+            let beforez[k] = zeros(n, 1)                                    for k = 0
+            let beforez[k] = hz[k-1]                                        for k = 1..T
+            let Jz[t,k] = I(n)                                              for t = 0..T, k = t
+            let Jz[t,k] = diag(sz[t]) @ W @ Jz[t-1,k]                       for t = 1..T, k = 0..t-1
+            let termz[t,k] = (sz[k] * (Jz[t,k]' @ (hz[t] - y[t]))) @ beforez[k]'   for t = 0..T, k = 0..t
+
+            # @says Equation (8): ∂L/∂W = Σ_{t=0}^{T} Σ_{k=0}^{t} ∂L_t/∂h_t ∂h_t/∂h_k ∂h_k/∂W.
+            # @shows It holds in the answer's model, with ∂h_k/∂W the immediate partial.
+            claim dL/dW = sum(t = 0..T, sum(k = 0..t, term[t,k]))           # @seed 003:166 states
+
+            # @says The first line of (7) expands ∂L_t/∂W into the terms k = t, t − 1, …, 1; the second line,
+            #   joined to it by "=", has the terms k = t, …, 1 and a term for k = 0.
+            # @shows In the answer's model the two lines differ by exactly the k = 0 term: the first misses
+            #   the path through W's use in h_0, the second is ∂L_t/∂W. The "=" adds the term the
+            #   conclusion is about.
+            claim dL[t]/dW = sum(k = 1..t, term[t,k])    for t = 0..T       # @seed 003:157–158 expect dropped-dependence "h[0] on W"
+            claim dL[t]/dW = sum(k = 0..t, term[t,k])    for t = 0..T       # @seed 003:157–158 states
+
+            # @says The answer concludes that the question's sum is wrong and that k must start at 0, not 1.
+            # @shows Only under the answer's own assumption, a state hf before h_0: there the sum from k = 1
+            #   misses W's use in h_0. With the usual zero state the k = 0 term is δ_0 · 0ᵀ = 0, and the
+            #   question's sum from k = 1 is the whole gradient: the question is right.
+            claim dLz/dW = sum(t = 0..T, sum(k = 1..t, termz[t,k]))         # @seed 003:169 rejects
+            claim dL/dW = sum(t = 0..T, sum(k = 1..t, term[t,k]))           # @seed 003:169 expect dropped-dependence "h[0] on W"
+
+            # The total derivative dh_k/dW_ij, by forward recursion (real-time recurrent learning).
+            let r[k,i,j] = s[k] * onehot(i, n) * hf[j]                        for k = 0, i = 1..n, j = 1..n
+            let r[k,i,j] = s[k] * (W @ r[k-1,i,j] + onehot(i, n) * h[k-1][j])   for k = 1..T, i = 1..n, j = 1..n
+            claim dh[k]/dW[i,j] = r[k,i,j]                                   for k = 0..T, i = 1..n, j = 1..n
+
+            # @says The expansion (7) writes every term with ∂h_k/∂W, the symbol (5) uses for a total
+            #   derivative, and never says that here it must be the immediate partial.
+            # @shows With the total derivative dh_k/dW in every term the sum counts each path through
+            #   h_{k−1}, h_{k−2}, … again at every k: the first term ∂L_t/∂h_t · dh_t/dW is already all of
+            #   ∂L_t/∂W. The expansion is right only with the immediate partial ∂⁺h_k/∂W.
+            claim dL/dW[i,j] = sum(t = 0..T, sum(k = 0..t, sum((J[t,k]' @ (h[t] - y[t])) * r[k,i,j])))   for i = 1..n, j = 1..n   # @seed 003:129, 157–166 expect unexplained
+
+            # @says Equation (6) writes h_1 = σ(W h_0, + U x_1).
+            # @shows A stray comma; h_1 = σ(W h_0 + U x_1), as the model above defines it.
+            # @typo 003:148
+
+            """##
+        ),
+        (
+            "hw5-2a-expansion",
+            ##"""
+            # Homework 5, exercise 2 (a): ∂L/∂W written out for T = 3, and the products of diag(σ′) W in it.
+            #
+            # @title ∂L/∂W expanded for T = 3: products of different diag(σ′(z_j)) W, not powers of one
+            # @source 003 | Exercise 2 (a)
+            # @notation homework5
+            # @summary The sigmoid RNN of exercise 1 (b) with the answer's state hf before h_0 (n = 3, d = 2,
+            #   steps t = 0…3, squared losses). The expansion (9) term by term, the step Jacobian (10), the
+            #   longest chain and the answer's merged form (11) are compared with autodiff. (That (10) gives
+            #   the Jacobian the shape n × d is a shape slip, in the exercise hw5-2a.)
+
+            size n = 3, d = 2, T = 3
+            param W[n,n], U[n,d]
+            input x[t][d] for t = 0..T
+            input y[t][n] for t = 0..T
+            input hf[n]
+            W = [1.2, -1.4, 0.8; -0.9, 1.5, 1.1; 1.3, 0.6, -1.2]    # strong enough that σ′ differs from step to step
+
+            h[0] = σ(W @ hf + U @ x[0])
+            h[t] = σ(W @ h[t-1] + U @ x[t])             for t = 1..T
+            L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 0..T
+            L = sum(t = 0..T, L[t])
+
+            # σ′ at each step, the state before each step, ∂h_t/∂h_k as a product, and the terms of (9)
+            let s[k] = h[k] * (1 - h[k])                                    for k = 0..T
+            let before[k] = hf                                              for k = 0
+            let before[k] = h[k-1]                                          for k = 1..T
+            let J[t,k] = I(n)                                               for t = 0..T, k = t
+            let J[t,k] = diag(s[t]) @ W @ J[t-1,k]                          for t = 1..T, k = 0..t-1
+            let term[t,k] = (s[k] * (J[t,k]' @ (h[t] - y[t]))) @ before[k]'  for t = 0..T, k = 0..t
+
+            # @says Equation (9): the sum for T = 3 written out, ten terms ∂L_t/∂h_t ∂h_t/∂h_k ∂h_k/∂W.
+            # @shows It holds, with ∂h_k/∂W the immediate partial and ∂h_t/∂h_k the product of the step
+            #   Jacobians between k and t.
+            claim dL/dW = term[0,0] + term[1,0] + term[1,1] + term[2,0] + term[2,1] + term[2,2] +   # @seed 003:181–193 states
+                          term[3,0] + term[3,1] + term[3,2] + term[3,3]
+
+            # @says Equation (10): ∂h_t/∂h_{t−1} = diag(σ′) W.
+            # @shows The formula holds at every step, with σ′ taken at that step's z_t.
+            claim dh[t]/dh[t-1] = diag(s[t]) @ W          for t = 1..T                        # @seed 003:198 states
+
+            # @says For T = 3 the longest chain multiplies diag(σ′) W three times.
+            # @shows ∂h_3/∂h_0 is the product of the three step Jacobians, each with its own σ′(z_j).
+            claim dh[3]/dh[0] = diag(s[3]) @ W @ diag(s[2]) @ W @ diag(s[1]) @ W              # @seed 003:211 states
+
+            # @says Equation (11) merges the chains into powers, (diag(σ′) W)² and (diag(σ′) W)³ (the
+            #   exercise statement speaks of multiplying diag(σ′) W with itself n times).
+            # @shows σ′ is taken at a different z_j in every factor, so ∂h_t/∂h_k is a product of different
+            #   matrices, not a power of one; with one σ′ per chain (that of step t) the sum is off.
+            let Pw[t,k] = I(n)                                              for t = 0..T, k = t
+            let Pw[t,k] = (diag(s[t]) @ W) @ Pw[t,k+1]                      for t = 0..T, k = 0..t-1
+            claim dL/dW = sum(t = 0..T, sum(k = 0..t, (s[k] * (Pw[t,k]' @ (h[t] - y[t]))) @ before[k]'))   # @seed 003:203–209 expect unexplained
+            claim dh[3]/dh[0] = Pw[3,0]                                                                    # @seed 003:203–209 expect unexplained
+
+            """##
+        ),
+        (
+            "hw5-3c-gradients",
+            ##"""
+            # Homework 5, exercise 3: the gradient of an LSTM's loss in its gate weights, which the exercise
+            # statement routes through the cell state C_t.
+            #
+            # @title ∂L/∂θ of an LSTM: through the cell state alone, or through every path
+            # @source 003 | Exercise 3 (b)–(c): ∂L/∂θ through C_t
+            # @notation pytorch
+            # @summary An LSTM as in the homework's figure (H = 4, D = 3, T = 6), every gate on h_{t−1} and
+            #   x_t, its weight split into the block for h_{t−1} (Wfh, …) and the block for x_t (Wfx, …);
+            #   squared losses on every h_t. The gradients by backpropagation through every path are
+            #   compared with autodiff, and so are the statement's simplifications taken as written. (Forcing
+            #   f = 1 and i = 0, and the product ∂C_t/∂C_k, are the exercise hw5-3c.)
+
+            size H = 4, D = 3, T = 6
+            param Wfh[H,H], Wfx[H,D], bf[H]
+            param Wih[H,H], Wix[H,D], bi[H]
+            param Wch[H,H], Wcx[H,D], bc[H]
+            param Woh[H,H], Wox[H,D], bo[H]
+            input x[t][D] for t = 1..T
+            input y[t][H] for t = 1..T
+            input h[0][H], C[0][H]
+
+            f[t] = σ(Wfh @ h[t-1] + Wfx @ x[t] + bf)         for t = 1..T     # forget gate
+            i[t] = σ(Wih @ h[t-1] + Wix @ x[t] + bi)         for t = 1..T     # input gate
+            g[t] = tanh(Wch @ h[t-1] + Wcx @ x[t] + bc)      for t = 1..T     # candidate C̃_t
+            o[t] = σ(Woh @ h[t-1] + Wox @ x[t] + bo)         for t = 1..T     # output gate
+            C[t] = f[t] * C[t-1] + i[t] * g[t]               for t = 1..T
+            h[t] = o[t] * tanh(C[t])                         for t = 1..T
+            L[t] = 0.5 * sum((h[t] - y[t])^2)                for t = 1..T
+            L = sum(t = 1..T, L[t])
+
+            # Backpropagation through time: eh[t] = ∂L/∂h_t and eC[t] = ∂L/∂C_t through every path, and the
+            # errors at the gates' pre-activations.
+            let eh[t] = h[t] - y[t]                                                                  for t = T
+            let eh[t] = h[t] - y[t] + Wfh' @ af[t+1] + Wih' @ ai[t+1] + Wch' @ ag[t+1] + Woh' @ ao[t+1]   for t = 1..T-1
+            let eC[t] = eh[t] * o[t] * (1 - tanh(C[t])^2)                                            for t = T
+            let eC[t] = eh[t] * o[t] * (1 - tanh(C[t])^2) + eC[t+1] * f[t+1]                         for t = 1..T-1
+            let af[t] = eC[t] * C[t-1] * f[t] * (1 - f[t])                                           for t = 1..T
+            let ai[t] = eC[t] * g[t] * i[t] * (1 - i[t])                                             for t = 1..T
+            let ag[t] = eC[t] * i[t] * (1 - g[t]^2)                                                  for t = 1..T
+            let ao[t] = eh[t] * tanh(C[t]) * o[t] * (1 - o[t])                                       for t = 1..T
+
+            claim dL/dh[t] = eh[t]                            for t = 1..T
+            claim dL/dC[t] = eC[t]                            for t = 1..T
+            claim dL/dWfh = sum(t = 1..T, af[t] @ h[t-1]')
+            claim dL/dWfx = sum(t = 1..T, af[t] @ x[t]')
+            claim dL/dWih = sum(t = 1..T, ai[t] @ h[t-1]')
+            claim dL/dWch = sum(t = 1..T, ag[t] @ h[t-1]')
+            claim dL/dWoh = sum(t = 1..T, ao[t] @ h[t-1]')
+            claim dL/dbo = sum(t = 1..T, ao[t])
+
+            # @says The statement notes that C_t also depends on f_t, i_t and C̃_t, which all depend on W,
+            #   and says that this can be neglected.
+            # @shows Taken as written the neglect leaves nothing: W reaches C_k only through f_k, i_k and
+            #   C̃_k, so ∂C_k/∂W = 0 and the formula gives ∂L/∂W = 0 for these gates. Each claim is the
+            #   derivative with the gate's use of its weight held constant.
+            claim dL/dWfh = zeros(H, H)                      # @seed 003:324 expect dropped-dependence "f[t] on Wfh"
+            claim dL/dWih = zeros(H, H)                      # @seed 003:324 expect dropped-dependence "i[t] on Wih"
+            claim dL/dWch = zeros(H, H)                      # @seed 003:324 expect dropped-dependence "g[t] on Wch"
+
+            # @says With θ = (W_f, W_o, W_i, W_c), the statement routes the whole gradient through the cell
+            #   state: ∂L/∂W = Σ_t Σ_k ∂L_t/∂C_t ∂C_t/∂C_k ∂C_k/∂W (and writes W where it defined θ).
+            # @shows W_o never enters C_t: the output gate only scales h_t = o_t ⊙ tanh(C_t). At t = 1,
+            #   C_1 does not move with W_o at all, so the formula gives ∂L_1/∂W_o = 0, while L_1 does move:
+            #   the direct path o_1 → h_1 → L_1 is missing.
+            claim dL[1]/dWoh = ((h[1] - y[1]) * tanh(C[1]) * o[1] * (1 - o[1])) @ h[0]'
+            claim dL[1]/dWoh = zeros(H, H)                   # @seed 003:316–320 expect dropped-dependence "o[t] on Woh"
+
+            """##
+        ),
+        (
+            "lab5-t1",
+            ##"""
+            # Lab 5, theory question 1: NNDL (6.40) and (6.41) for a tanh RNN with a squared loss on every
+            # step, and the solution's derivation read as written.
+            #
+            # @title Derive ∂L/∂W (6.40) and ∂L/∂b (6.41) of a vanilla RNN
+            # @source 000/001 | theory question 1
+            # @notation nndl
+            # @summary A tanh RNN in NNDL notation (H = 4, D = 3, T = 6, squared loss on every step). The
+            #   error terms δ_{t,k} = ∂L_t/∂z_k come from their backward recursion; the double sums (6.40)
+            #   and (6.41) built from them are checked against autodiff, and so is every line of the
+            #   solution's derivation, read as written.
+            #
+            # Check it yourself:  workbench check lab5-t1.grad
+            # A claim tagged `@seed … expect KIND` is the seed's own step and must fail with that diagnosis.
+
+            size H = 4, D = 3, T = 6
+            param U[H,H], W[H,D], b[H]
+            input x[t][D] for t = 1..T
+            input y[t][H] for t = 1..T
+            input h[0][H]
+
+            z[t] = U @ h[t-1] + W @ x[t] + b            for t = 1..T
+            h[t] = tanh(z[t])                           for t = 1..T
+            L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 1..T
+            L = sum(t = 1..T, L[t])
+
+            # δ_{t,k} = ∂L_t/∂z_k: at k = t from the loss, then back one step at a time through h_k = tanh(z_k)
+            let delta[t,k] = (1 - h[t]^2) * (h[t] - y[t])         for t = 1..T, k = t
+            let delta[t,k] = (1 - h[k]^2) * (U' @ delta[t,k+1])   for t = 1..T, k = 1..t-1
+
+            # The error terms are what the solution says they are: the derivative of L_t in the net input z_k.
+            claim dL[t]/dz[k] = delta[t,k]                                   for t = 1..T, k = 1..t
+
+            # @says The solution's result: (6.40) ∂L/∂W = Σ_t Σ_{k=1}^{t} δ_{t,k} x_kᵀ and, "likewise",
+            #   (6.41) ∂L/∂b = Σ_t Σ_{k=1}^{t} δ_{t,k}.
+            # @shows Both double sums equal the gradients of L to rounding. The derivation of (6.41) is
+            #   only announced; the claim below is the check it leaves out.
+            claim dL/dW = sum(t = 1..T, sum(k = 1..t, delta[t,k] @ x[k]'))   # @seed 001:35–49 states
+            claim dL/db = sum(t = 1..T, sum(k = 1..t, delta[t,k]))           # @seed 001:35–49 states
+
+            # The solution's first two lines, as written.
+            # @says The derivation replaces ∂z_k/∂W by x_kᵀ, and its first line sums one term per loss,
+            #   ∂L_t/∂z_k ∂z_k/∂W, with k unbound (read k = t): together Σ_t δ_{t,t} x_tᵀ.
+            # @shows x_kᵀ is only the direct partial ∂⁺z_k/∂W, with h_{k−1} held fixed; z_k also depends on W
+            #   through h_{k−1}, and collecting those paths is what the sum over k ≤ t is for. Read this
+            #   way the derivation is truncated BPTT, and the diagnosis names the dependence it drops.
+            claim dz[k]/dW[i,j] = onehot(i, H) * x[k][j]   for k = 1..T, i = 1..H, j = 1..D   # @seed 001:28–29 expect dropped-dependence "z[t] on h[t-1]"
+            claim dL/dW = sum(t = 1..T, delta[t,t] @ x[t]')                                    # @seed 001:28–29 expect dropped-dependence "z[t] on h[t-1]"
+
+            # @says The second line drops the sum over t: Σ_{k=1}^{t} ∂L_t/∂z_k x_kᵀ, with t left free.
+            # @shows With t = T this is the gradient of the last loss alone, ∂L_T/∂W, not of L = Σ_t L_t.
+            claim dL/dW = sum(k = 1..T, delta[T,k] @ x[k]')    # @seed 001:29 expect partial-loss "only the last term"
+
+            """##
+        ),
+        (
+            "lab5-t2",
+            ##"""
+            # Lab 5, theory question 2: NNDL (6.31), the direct partials ∂⁺z_k/∂u_ij summed against δ_{t,k}
+            # give the same gradient as differentiating recursively through h_{k−1}.
+            #
+            # @title Verify (6.31): direct partials summed over k equal differentiating through h_{k-1}
+            # @source 000/001 | theory question 2
+            # @notation nndl
+            # @summary A tanh RNN in NNDL notation (H = 4, D = 3, T = 6, squared loss on every step). For
+            #   every entry u_ij of U and every step t, (6.31) with ∂⁺z_k/∂u_ij = I_i h_{k−1,j} is compared
+            #   with the derivative of L_t computed through every path (autodiff), and so is the solution's
+            #   final expansion as written.
+
+            size H = 4, D = 3, T = 6
+            param U[H,H], W[H,D], b[H]
+            input x[t][D] for t = 1..T
+            input y[t][H] for t = 1..T
+            input h[0][H]
+
+            z[t] = U @ h[t-1] + W @ x[t] + b            for t = 1..T
+            h[t] = tanh(z[t])                           for t = 1..T
+            L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 1..T
+            L = sum(t = 1..T, L[t])
+
+            let delta[t,k] = (1 - h[t]^2) * (h[t] - y[t])         for t = 1..T, k = t
+            let delta[t,k] = (1 - h[k]^2) * (U' @ delta[t,k+1])   for t = 1..T, k = 1..t-1
+
+            # @says The solution asserts, without computing anything, that summing the direct partials
+            #   ∂⁺z_k/∂u_ij against δ_{t,k} gives the same result as differentiating recursively through h_{k−1}.
+            # @shows True for all 16 entries of U and every t: (6.31), with the direct partial
+            #   ∂⁺z_k/∂u_ij = I_i h_{k−1,j}, equals the derivative of L_t through every path.
+            claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][i] * h[k-1][j])   for t = 1..T, i = 1..H, j = 1..H   # @seed 001:53–58, 79 omits
+
+            # @says The recursion uses the Jacobian ∂z_k/∂h_{k−1} = U.
+            # @shows Right; what it carries is the error: ∂L_t/∂h_{k−1} = Uᵀ δ_{t,k}. (That it carries "the
+            #   gradient onto U" mixes U the Jacobian with U the parameter: step k's share of ∂L_t/∂U is
+            #   δ_{t,k} h_{k−1}ᵀ, the term of the sum above.)
+            claim dz[k]/dh[k-1] = U                   for k = 2..T        # @seed 001:71 states
+            claim dL[t]/dh[k-1] = U' @ delta[t,k]     for t = 1..T, k = 2..t
+
+            # @says The final expansion writes every term of the sum over k as the chain
+            #   ∂L_t/∂z_k · ∂z_k/∂h_{k−1} ⋯ ∂z_1/∂u_ij, which always ends at step 1.
+            # @shows Read as written each term is ∂L_t/∂z_1 · ∂⁺z_1/∂u_ij = δ_{t,1,i} h_{0,j}, and the sum is t
+            #   times the k = 1 term. Each term k must end in its own direct partial ∂⁺z_k/∂u_ij; the product
+            #   of Jacobians belongs inside δ_{t,k}. No single mistake of the catalogue explains the result.
+            claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,1][i] * h[0][j])   for t = 1..T, i = 1..H, j = 1..H   # @seed 001:76 expect unexplained
+
+            """##
+        ),
+        (
+            "tanh-output-gradients",
+            ##"""
+            # Seed 004, back-propagation through time for a tanh RNN with an output layer: the gradients of
+            # one loss L_t in W_O, W_H and W_X, and the recursion the seed writes for ∂h_t/∂W_H.
+            #
+            # @title ∂L_t/∂W_O, ∂L_t/∂W_H by recursion, and ∂L_t/∂W_X of a tanh RNN with an output layer
+            # @source 004 | 'vanishing and exploding gradients': back-propagation
+            # @notation tanh-output-layer
+            # @summary h_t = tanh(W_H h_{t−1} + W_X x_t) from h_0 = 0, o_t = W_O h_t, and the squared error
+            #   L_t = ½‖o_t − y_t‖² for the loss the seed leaves open (K = 3, H = 4, T = 6). The gradients of
+            #   every L_t are compared with autodiff, and so is the seed's recursion read as written. (The
+            #   biases and the sum L = Σ_t L_t are the exercise tanh-sequence; why the products of the step
+            #   Jacobians vanish or explode is tanh-output.)
+
+            size K = 3, H = 4, T = 6
+            param WH[H,H], WX[H,K], WO[K,H]
+            input x[t][K] for t = 1..T
+            input y[t][K] for t = 1..T
+
+            h[0] = zeros(H, 1)
+            h[t] = tanh(WH @ h[t-1] + WX @ x[t])      for t = 1..T
+            o[t] = WO @ h[t]                          for t = 1..T
+            L[t] = 0.5 * sum((o[t] - y[t])^2)         for t = 1..T
+            L = sum(t = 1..T, L[t])
+
+            # The error of L_t at the net input of step k ≤ t: from the output, then back through tanh.
+            let e[t] = WO' @ (o[t] - y[t])                            for t = 1..T    # ∂L_t/∂h_t
+            let dl[t,k] = (1 - h[t]^2) * e[t]                         for t = 1..T, k = t
+            let dl[t,k] = (1 - h[k]^2) * (WH' @ dl[t,k+1])            for t = 1..T, k = 1..t-1
+
+            # @says The seed writes ∂L_t/∂W_O as a chain through f(o_t, y) and o_t, announces the computation
+            #   of ∂o_t/∂W_O, and never makes it (the loss f is left open).
+            # @shows With f = ½‖o_t − y_t‖² the chain gives ∂L_t/∂W_O = (o_t − y_t) h_tᵀ; it holds.
+            claim dL[t]/dWO = (o[t] - y[t]) @ h[t]'                  for t = 1..T      # @seed 004:58–67 omits
+
+            # @says ∂L_t/∂W_H = ∂L_t/∂f · ∂f/∂o_t · ∂o_t/∂h_t · ∂h_t/∂W_H, with ∂h_t/∂W_H the total derivative.
+            # @shows It holds: collected over the error terms, ∂L_t/∂W_H = Σ_{k≤t} δ_{t,k} h_{k−1}ᵀ.
+            claim dL[t]/dWH = sum(k = 1..t, dl[t,k] @ h[k-1]')       for t = 1..T      # @seed 004:68–74 states
+
+            # @says ∂L/∂W_X is announced as one of the three derivatives to compute and never derived.
+            # @shows The same sum as for W_H, with x_k in place of h_{k−1}; it holds.
+            claim dL[t]/dWX = sum(k = 1..t, dl[t,k] @ x[k]')         for t = 1..T      # @seed 004:56 omits
+
+            claim dh[t]/dh[t-1] = diag(1 - h[t]^2) @ WH               for t = 1..T
+
+            # @says The recursion reads ∂h_t/∂W_H = ∂h_t/∂W_H + ∂h_t/∂h_{t−1} · ∂h_{t−1}/∂W_H, and is expanded
+            #   once more the same way.
+            # @shows One symbol stands for the total derivative on the left and for the direct partial (h_{t−1}
+            #   held fixed) on the right. Read as written the added terms would have to vanish, and
+            #   ∂h_t/∂W_H would be the direct partial alone: the dependence of h_t on h_{t−1} dropped. With ∂⁺
+            #   for the direct partial the recursion is right.
+            claim dh[t]/dWH[i,j] = (1 - h[t]^2) * onehot(i, H) * h[t-1][j]   for t = 1..T, i = 1..H, j = 1..H   # @seed 004:79–88 expect dropped-dependence "h[t] on h[t-1]"
+            claim dL[t]/dWH = dl[t,t] @ h[t-1]'                               for t = 1..T                       # @seed 004:79–88 expect dropped-dependence "h[t] on h[t-1]"
+
+            """##
+        ),
+        (
+            "template",
+            ##"""
+            # A blank gradient worksheet. Copy it, fill in the sections, and check it:
+            #
+            #   workbench exercise show template > my.grad
+            #   workbench check my.grad
+            #
+            # `#` starts a comment. A statement ends at the end of its line, unless a bracket is still open
+            # or the line ends with an operator. Any statement may end with `for t = 1..T, k = 1..t` (later
+            # ranges may use earlier indices). Indices and entries count from 1, as in the textbook; a
+            # family may start at 0 (h[0]). The language: docs/worksheets.md.
+
+            # 1. Sizes: the letters your dimensions use.
+            # size H = 4, D = 3, T = 5
+
+            # 2. Parameters ([n] a column, [m,n] a matrix) and inputs (real vectors, or class labels).
+            #    Values not given are drawn at random (workbench check --seed N).
+            # param U[H,H], W[H,D], b[H]
+            # input x[t][D] for t = 1..T
+            # input y[t][H] for t = 1..T
+            # input h[0][H]
+            # input c : 1..D                     (a class label)
+            # W = [0.5, -0.2, 0.1; 0.3, 0.8, -0.4; 0.0, 0.2, 0.6; -0.1, 0.4, 0.9]    (a given value)
+
+            # 3. The model: each quantity defined once, for the indices it has. Only these are
+            #    differentiated. Operators: @ matrix product, * / ⊙ element-wise, + -, ^ power, ' transpose.
+            #    Functions: tanh sigmoid (σ) relu exp log sqrt softmax sum prod diag I onehot ones zeros.
+            # z[t] = U @ h[t-1] + W @ x[t] + b            for t = 1..T
+            # h[t] = tanh(z[t])                           for t = 1..T
+            # L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 1..T
+            # L = sum(t = 1..T, L[t])
+
+            # 4. Your working: helper quantities (let), never differentiated; they may refer to each
+            #    other backwards in time (delta[t,k+1]).
+            # let delta[t,k] = (1 - h[t]^2) * (h[t] - y[t])         for t = 1..T, k = t
+            # let delta[t,k] = (1 - h[k]^2) * (U' @ delta[t,k+1])   for t = 1..T, k = 1..t-1
+
+            # 5. Your claims: dA/dB = your formula. dL/dW has W's shape; d(vector)/d(vector) is the
+            #    Jacobian (one row per entry of the numerator); dL[t]/dz[k] is the total derivative of one
+            #    quantity in another, through everything in between. Each failed claim is diagnosed.
+            # claim dL[t]/dz[k] = delta[t,k]                        for t = 1..T, k = 1..t
+            # claim dL/dW = sum(t = 1..T, sum(k = 1..t, delta[t,k] @ x[k]'))
+
+            """##
+        ),
     ]
 
     /// The text of the worksheet `name`, if it is shipped.

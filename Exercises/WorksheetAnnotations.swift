@@ -64,7 +64,9 @@ struct AnnotatedFinding: Sendable {
     /// The finding's kind, from its claims' outcomes.
     var kind: Finding.Kind {
         if isTypo { return .typo }
-        if claims.contains(where: { if case .expect = $0.outcome { return true } else { return $0.outcome == .rejects } }) { return .erratum }
+        if claims.contains(where: { if case .expect = $0.outcome { return true } else { return $0.outcome == .rejects } }) {
+            return .erratum
+        }
         return claims.contains { $0.outcome == .states } ? .confirmation : .completion
     }
 }
@@ -121,13 +123,21 @@ struct WorksheetAnnotations: Sendable {
             case "title": title = d.value
             case "source":
                 let parts = d.value.split(separator: "|", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                if parts.count == 2 { (document, numbering) = (parts[0], parts[1]) } else {
-                    problems.append(AnnotationProblem(line: d.line, message: "@source needs 'DOCUMENT | NUMBERING', e.g. '003 | Exercise 1 (b)'"))
+                if parts.count == 2 {
+                    (document, numbering) = (parts[0], parts[1])
+                } else {
+                    problems.append(
+                        AnnotationProblem(line: d.line, message: "@source needs 'DOCUMENT | NUMBERING', e.g. '003 | Exercise 1 (b)'"))
                 }
             case "notation":
                 notation = Notation(rawValue: d.value)
                 if notation == nil {
-                    problems.append(AnnotationProblem(line: d.line, message: "unknown notation '\(d.value)'; expected one of: \(Notation.allCases.map(\.rawValue).joined(separator: ", "))"))
+                    problems.append(
+                        AnnotationProblem(
+                            line: d.line,
+                            message:
+                                "unknown notation '\(d.value)'; expected one of: \(Notation.allCases.map(\.rawValue).joined(separator: ", "))"
+                        ))
                 }
             case "summary": summary = summary.isEmpty ? d.value : summary + " " + d.value
             case "says": says = d.value
@@ -145,7 +155,12 @@ struct WorksheetAnnotations: Sendable {
                     continue
                 }
                 guard let (seedLines, outcome) = Self.parseSeed(d.value) else {
-                    problems.append(AnnotationProblem(line: d.line, message: "cannot read '@seed \(d.value)': expected '@seed DOC:LINES expect KIND [\"PHRASE\"]', 'states', 'rejects' or 'omits' (kinds: \(DiagnosisKind.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                    problems.append(
+                        AnnotationProblem(
+                            line: d.line,
+                            message:
+                                "cannot read '@seed \(d.value)': expected '@seed DOC:LINES expect KIND [\"PHRASE\"]', 'states', 'rejects' or 'omits' (kinds: \(DiagnosisKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+                        ))
                     continue
                 }
                 outcomes[d.line] = outcome
@@ -158,11 +173,17 @@ struct WorksheetAnnotations: Sendable {
                 } else if let k = findings.lastIndex(where: { !$0.isTypo && $0.lines == seedLines }) {
                     findings[k].claims.append((d.line, outcome))
                 } else {
-                    problems.append(AnnotationProblem(line: d.line, message: "a claim tagged @seed \(seedLines) starts a finding: give it a @says and a @shows above it"))
+                    problems.append(
+                        AnnotationProblem(
+                            line: d.line,
+                            message: "a claim tagged @seed \(seedLines) starts a finding: give it a @says and a @shows above it"))
                 }
                 says = nil; shows = nil
             default:
-                problems.append(AnnotationProblem(line: d.line, message: "unknown directive '@\(d.key)' (known: title, source, notation, summary, says, shows, typo, seed)"))
+                problems.append(
+                    AnnotationProblem(
+                        line: d.line,
+                        message: "unknown directive '@\(d.key)' (known: title, source, notation, summary, says, shows, typo, seed)"))
             }
         }
         if says != nil || shows != nil {

@@ -56,8 +56,9 @@ public struct WorksheetExercise: Exercise {
         do {
             sheetReport = try Worksheet(text: text, name: path).check(WorksheetCheckOptions(seed: seed))
         } catch {
-            return report(summary: "The worksheet \(path) could not be checked.",
-                          checks: [.that("the worksheet reads and every value is finite", false, "\(error)")], commands: commands)
+            return report(
+                summary: "The worksheet \(path) could not be checked.",
+                checks: [.that("the worksheet reads and every value is finite", false, "\(error)")], commands: commands)
         }
         let annotations = WorksheetAnnotations(text: text, claimLines: Set(sheetReport.claims.map(\.line)))
         var checks: [ExerciseCheck] = []
@@ -69,14 +70,18 @@ public struct WorksheetExercise: Exercise {
         }
         let byLine = Dictionary(sheetReport.claims.map { ($0.line, $0) }, uniquingKeysWith: { a, _ in a })
         let findings = annotations.findings.map { f -> Finding in
-            Finding(kind: f.kind, lines: f.lines, claim: f.says, finding: f.shows,
-                    evidence: f.claims.flatMap { c in byLine[c.line].map(Self.evidence) ?? [] })
+            Finding(
+                kind: f.kind, lines: f.lines, claim: f.says, finding: f.shows,
+                evidence: f.claims.flatMap { c in byLine[c.line].map(Self.evidence) ?? [] })
         }
         let holding = sheetReport.claims.filter { $0.verdict == .pass }.count
         return report(
-            summary: annotations.summary + " The worksheet \(path) is checked as `workbench check` does (seed \(seed)): \(sheetReport.claims.count) claims, \(holding) of which hold.",
-            quantities: [Quantity("claims", integer: sheetReport.claims.count), Quantity("claims that hold", integer: holding),
-                         Quantity("seed of the drawn values", integer: Int(seed))],
+            summary: annotations.summary
+                + " The worksheet \(path) is checked as `workbench check` does (seed \(seed)): \(sheetReport.claims.count) claims, \(holding) of which hold.",
+            quantities: [
+                Quantity("claims", integer: sheetReport.claims.count), Quantity("claims that hold", integer: holding),
+                Quantity("seed of the drawn values", integer: Int(seed)),
+            ],
             checks: checks, findings: findings, commands: commands)
     }
 
@@ -100,15 +105,17 @@ public struct WorksheetExercise: Exercise {
                 problems.append("no diagnosis")
             }
             let expected = kind.rawValue + (phrase.map { " (\($0))" } ?? "")
-            return ExerciseCheck(name: "\(label(c)) — the seed's claim fails, diagnosed \(expected): max rel err vs autodiff",
-                                 measured: c.maxRelativeError, bound: c.bound, comparison: .above,
-                                 status: problems.isEmpty ? .pass : .fail, detail: problems.joined(separator: "; "))
+            return ExerciseCheck(
+                name: "\(label(c)) — the seed's claim fails, diagnosed \(expected): max rel err vs autodiff",
+                measured: c.maxRelativeError, bound: c.bound, comparison: .above,
+                status: problems.isEmpty ? .pass : .fail, detail: problems.joined(separator: "; "))
         case .states, .rejects, .omits:
             var detail = c.toolFault ?? ""
             if let d = c.diagnosis { detail = "\(d.kind.rawValue): \(d.detail)" }
-            return ExerciseCheck(name: "\(label(c)) — holds: max rel err vs autodiff (\(c.instances) instance\(c.instances == 1 ? "" : "s"))",
-                                 measured: c.maxRelativeError, bound: c.bound, comparison: .atMost,
-                                 status: c.verdict == .pass ? .pass : .fail, detail: detail)
+            return ExerciseCheck(
+                name: "\(label(c)) — holds: max rel err vs autodiff (\(c.instances) instance\(c.instances == 1 ? "" : "s"))",
+                measured: c.maxRelativeError, bound: c.bound, comparison: .atMost,
+                status: c.verdict == .pass ? .pass : .fail, detail: detail)
         }
     }
 

@@ -217,5 +217,7 @@ extension Variable {
 /// The running totals of `sizes`: where each block of a concatenation ends.
 private func runningTotals(_ sizes: [Int]) -> [Int] {
     var total = 0
-    return sizes.map { total += $0; return total }
+    return sizes.map {
+        total += $0; return total
+    }
 }

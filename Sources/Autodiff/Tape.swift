@@ -62,8 +62,10 @@ public final class Tape<Scalar: RealScalar> {
         return append(value, inputs: indices, needsGradient: needed, pullback: needed ? pullback : nil)
     }
 
-    private func append(_ value: Matrix<Scalar>, inputs operands: [Int], needsGradient needed: Bool,
-                        pullback: Pullback?) -> Variable<Scalar> {
+    private func append(
+        _ value: Matrix<Scalar>, inputs operands: [Int], needsGradient needed: Bool,
+        pullback: Pullback?
+    ) -> Variable<Scalar> {
         values.append(value)
         inputs.append(operands)
         pullbacks.append(pullback)
@@ -75,8 +77,9 @@ public final class Tape<Scalar: RealScalar> {
     /// Adds `gradient` into the accumulated gradient of node `i` (ignored for constants).
     private func accumulate(_ gradient: Matrix<Scalar>, into i: Int) {
         guard needsGradient[i] else { return }
-        precondition(gradient.hasShape(values[i].rows, values[i].cols),
-                     "pullback produced a (\(gradient.rows), \(gradient.cols)) gradient for a (\(values[i].rows), \(values[i].cols)) value")
+        precondition(
+            gradient.hasShape(values[i].rows, values[i].cols),
+            "pullback produced a (\(gradient.rows), \(gradient.cols)) gradient for a (\(values[i].rows), \(values[i].cols)) value")
         if gradients[i] == nil {
             gradients[i] = gradient
         } else {

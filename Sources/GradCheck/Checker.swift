@@ -16,8 +16,9 @@ public struct NamedGradient {
     public let gradient: Matrix<Double>
 
     public init(name: String, parameter: Matrix<Double>, gradient: Matrix<Double>) {
-        precondition(parameter.rows == gradient.rows && parameter.cols == gradient.cols,
-                     "gradient of \(name) must have the parameter's shape")
+        precondition(
+            parameter.rows == gradient.rows && parameter.cols == gradient.cols,
+            "gradient of \(name) must have the parameter's shape")
         self.name = name
         self.parameter = parameter
         self.gradient = gradient
@@ -26,7 +27,8 @@ public struct NamedGradient {
 
 /// Central finite differences of `loss` with respect to every entry of every parameter.
 public func finiteDifferenceGradients(
-    parameters: [Matrix<Double>], epsilon: Double = GradCheckOptions.centralEpsilon, stencil: Stencil = .central, loss: ([Matrix<Double>]) -> Double
+    parameters: [Matrix<Double>], epsilon: Double = GradCheckOptions.centralEpsilon, stencil: Stencil = .central,
+    loss: ([Matrix<Double>]) -> Double
 ) -> [Matrix<Double>] {
     var theta = parameters
     var result: [Matrix<Double>] = []
@@ -92,8 +94,10 @@ public struct FiniteDifferenceProbe: Sendable {
     /// noise halves and the stencil's truncation error grows 2ᵏ-fold from ε to 2ε, so the
     /// difference bounds both. A long sequence (T in the hundreds, a loss in the thousands) can
     /// need it; a wrong gradient still fails, since it differs from both estimates alike.
-    public mutating func estimateError(for candidates: [[Matrix<Double>]], parameters: [Matrix<Double>],
-                                       loss: ([Matrix<Double>]) -> Double) {
+    public mutating func estimateError(
+        for candidates: [[Matrix<Double>]], parameters: [Matrix<Double>],
+        loss: ([Matrix<Double>]) -> Double
+    ) {
         var theta = parameters
         for p in entries.indices {
             for n in entries[p].indices {
@@ -101,7 +105,8 @@ public struct FiniteDifferenceProbe: Sendable {
                 let failing = candidates.contains { c in
                     let a = c[p].storage[e.index]
                     let scale = c[p].maxAbs()
-                    return !(options.passes(analytic: a, reference: e.numeric)
+                    return
+                        !(options.passes(analytic: a, reference: e.numeric)
                         && options.relativeError(a, e.numeric, scale: scale) <= (options.maxRelativeError ?? .infinity))
                 }
                 guard failing, !e.isKink else { continue }
@@ -118,8 +123,10 @@ public struct FiniteDifferenceProbe: Sendable {
 
     /// Probes every entry of `parameters` (or at most `entryLimit` of each, drawn with `seed`),
     /// calling `progress(done, total)` after each parameter entry.
-    public init(parameters: [Matrix<Double>], options: GradCheckOptions, entryLimit: Int? = nil, seed: UInt64 = 0,
-                progress: ((Int, Int) -> Void)? = nil, loss: ([Matrix<Double>]) -> Double) {
+    public init(
+        parameters: [Matrix<Double>], options: GradCheckOptions, entryLimit: Int? = nil, seed: UInt64 = 0,
+        progress: ((Int, Int) -> Void)? = nil, loss: ([Matrix<Double>]) -> Double
+    ) {
         var theta = parameters
         let base = loss(theta)
         let eps = options.effectiveEpsilon(loss: base)
@@ -157,8 +164,10 @@ public struct FiniteDifferenceProbe: Sendable {
                     isKink = narrow.jump > sides.jump / 2
                 }
                 theta[p].storage[e] = original
-                probed.append(Entry(index: e, numeric: numeric, left: sides.left, right: sides.right, isKink: isKink, tolerance: sides.tolerance,
-                                    noise: Stencil.roundingNoise(magnitude: base, step: step)))
+                probed.append(
+                    Entry(
+                        index: e, numeric: numeric, left: sides.left, right: sides.right, isKink: isKink, tolerance: sides.tolerance,
+                        noise: Stencil.roundingNoise(magnitude: base, step: step)))
                 done += 1
                 progress?(done, total)
             }
@@ -205,14 +214,17 @@ public func checkGradients(
         var unresolved = 0
         let scale = analytic.maxAbs()
         func entryPasses(_ a: Double, _ n: Double) -> Bool {
-            options.passes(analytic: a, reference: n) && options.relativeError(a, n, scale: scale) <= (options.maxRelativeError ?? .infinity)
+            options.passes(analytic: a, reference: n)
+                && options.relativeError(a, n, scale: scale) <= (options.maxRelativeError ?? .infinity)
         }
         for e in probe.entries[p] {
             let a = analytic.storage[e.index]
             if e.isKink {
                 let ok = a >= min(e.left, e.right) - e.tolerance && a <= max(e.left, e.right) + e.tolerance
-                kinks.append(KinkEntry(row: e.index / analytic.cols, column: e.index % analytic.cols, analytic: a,
-                                       leftDifference: e.left, rightDifference: e.right, isSubgradient: ok))
+                kinks.append(
+                    KinkEntry(
+                        row: e.index / analytic.cols, column: e.index % analytic.cols, analytic: a,
+                        leftDifference: e.left, rightDifference: e.right, isSubgradient: ok))
                 if ok { continue }
             }
             // Agreement to within the finite differences' own rounding noise is all they can
@@ -224,10 +236,12 @@ public func checkGradients(
             compared.insert(e.index)
         }
         let probedAll = probe.entries[p].count == analytic.count
-        comparisons.append(compare(name: gradients[p].name, candidate: analytic, reference: probe.numericGradient(p),
-                                   methods: "\(method) vs finite differences", options: options,
-                                   excluded: Set(0..<analytic.count).subtracting(compared), kinks: kinks,
-                                   probedEntries: probedAll ? nil : probe.entries[p].count, unresolvedEntries: unresolved))
+        comparisons.append(
+            compare(
+                name: gradients[p].name, candidate: analytic, reference: probe.numericGradient(p),
+                methods: "\(method) vs finite differences", options: options,
+                excluded: Set(0..<analytic.count).subtracting(compared), kinks: kinks,
+                probedEntries: probedAll ? nil : probe.entries[p].count, unresolvedEntries: unresolved))
     }
     return GradientCheckReport(title: title, options: options, parameters: comparisons)
 }
@@ -266,11 +280,15 @@ public func compare(
         if !options.passes(analytic: a, reference: n) { failing += 1 }
         if absErr > maxAbs || absErr.isNaN { maxAbs = absErr.isNaN ? .nan : max(maxAbs, absErr) }
         if relErr > maxRel || relErr.isNaN { maxRel = relErr.isNaN ? .nan : max(maxRel, relErr) }
-        entries.append(EntryComparison(row: e / candidate.cols, column: e % candidate.cols, analytic: a,
-                                       reference: n, absoluteError: absErr, relativeError: relErr))
+        entries.append(
+            EntryComparison(
+                row: e / candidate.cols, column: e % candidate.cols, analytic: a,
+                reference: n, absoluteError: absErr, relativeError: relErr))
     }
     failing += kinks.filter { !$0.isSubgradient }.count
-    let worst = entries.sorted { ($0.relativeError.isNaN ? .infinity : $0.relativeError) > ($1.relativeError.isNaN ? .infinity : $1.relativeError) }
+    let worst = entries.sorted {
+        ($0.relativeError.isNaN ? .infinity : $0.relativeError) > ($1.relativeError.isNaN ? .infinity : $1.relativeError)
+    }
     let ok = failing == 0 && options.accepts(relativeError: maxRel)
     let verdict: Verdict = expectFailure ? (ok ? .missed : .caught) : (ok ? .pass : .fail)
     return ParameterComparison(

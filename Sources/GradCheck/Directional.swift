@@ -51,7 +51,8 @@ public struct DirectionalCheckReport: Codable, Sendable {
         var notes = ""
         for d in directions {
             guard let k = d.kink else { continue }
-            notes += "\ndirection \(d.direction): L has a kink along it (one-sided differences \(sci(k.leftDifference, 6)) and "
+            notes +=
+                "\ndirection \(d.direction): L has a kink along it (one-sided differences \(sci(k.leftDifference, 6)) and "
                 + "\(sci(k.rightDifference, 6))); ⟨g,v⟩ \(k.isSubgradient ? "lies" : "does not lie") between them"
         }
         return "\(title) (\(method) vs directional finite differences, \(parameterCount) parameters, ε = \(sci(epsilon)))\n"
@@ -101,8 +102,10 @@ public func directionalCheck(
                 passes = admitted
             }
         }
-        results.append(DirectionalComparison(direction: d + 1, analytic: analytic, numeric: numeric, absoluteError: absErr,
-                                             relativeError: relErr, kink: kink, verdict: passes ? .pass : .fail))
+        results.append(
+            DirectionalComparison(
+                direction: d + 1, analytic: analytic, numeric: numeric, absoluteError: absErr,
+                relativeError: relErr, kink: kink, verdict: passes ? .pass : .fail))
     }
     return DirectionalCheckReport(title: title, method: method, parameterCount: total, epsilon: options.epsilon, directions: results)
 }

@@ -135,9 +135,11 @@ public struct GradCheckOptions: Codable, Sendable, Equatable {
         return epsilon * (abs(loss) / reference).squareRoot()
     }
 
-    public init(epsilon: Double = Self.centralEpsilon, stencil: Stencil = .central, absoluteTolerance: Double = 1e-5,
-                relativeTolerance: Double = 1e-3, relativeFloor: Double = 1e-3, absoluteFloor: Double = 1e-5,
-                maxRelativeError: Double? = nil) {
+    public init(
+        epsilon: Double = Self.centralEpsilon, stencil: Stencil = .central, absoluteTolerance: Double = 1e-5,
+        relativeTolerance: Double = 1e-3, relativeFloor: Double = 1e-3, absoluteFloor: Double = 1e-5,
+        maxRelativeError: Double? = nil
+    ) {
         self.epsilon = epsilon
         self.stencil = stencil
         self.absoluteTolerance = absoluteTolerance
@@ -175,8 +177,9 @@ public struct GradCheckOptions: Codable, Sendable, Equatable {
 
     /// Two exact methods (e.g. textbook formulas vs autodiff): they differ only by rounding,
     /// so the bounds are near machine precision; `exactBound` on the headline relative error.
-    public static let exact = GradCheckOptions(epsilon: 0, stencil: .central, absoluteTolerance: 1e-13, relativeTolerance: exactBound,
-                                               relativeFloor: 1e-6, absoluteFloor: 1e-14, maxRelativeError: exactBound)
+    public static let exact = GradCheckOptions(
+        epsilon: 0, stencil: .central, absoluteTolerance: 1e-13, relativeTolerance: exactBound,
+        relativeFloor: 1e-6, absoluteFloor: 1e-14, maxRelativeError: exactBound)
 
     // MARK: - The rules
 

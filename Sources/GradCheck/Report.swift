@@ -116,22 +116,28 @@ public struct GradientCheckReport: Codable, Sendable {
 
     /// A plain-text table: one row per parameter.
     public func table() -> String {
-        var rows: [[String]] = [["quantity", "shape", "methods", "max rel err", "max abs err", "worst entry (from 1): a vs ref", "verdict"]]
+        var rows: [[String]] = [
+            ["quantity", "shape", "methods", "max rel err", "max abs err", "worst entry (from 1): a vs ref", "verdict"]
+        ]
         for p in parameters {
-            let worst = p.worstEntries.first.map { "(\($0.row + 1),\($0.column + 1)): \(sci($0.analytic, 6)) vs \(sci($0.reference, 6))" } ?? "-"
+            let worst =
+                p.worstEntries.first.map { "(\($0.row + 1),\($0.column + 1)): \(sci($0.analytic, 6)) vs \(sci($0.reference, 6))" } ?? "-"
             var verdict = p.verdict.rawValue
             if !p.kinks.isEmpty { verdict += " (\(p.kinks.count) kink\(p.kinks.count == 1 ? "" : "s"))" }
             if p.unresolvedEntries > 0 { verdict += " (\(p.unresolvedEntries) within FD noise)" }
             let shape = p.shape.map(String.init).joined(separator: "×") + (p.probedEntries.map { ", FD on \($0)" } ?? "")
-            rows.append([p.name, shape, p.methods,
-                         sci(p.maxRelativeError), sci(p.maxAbsoluteError), worst, verdict])
+            rows.append([
+                p.name, shape, p.methods,
+                sci(p.maxRelativeError), sci(p.maxAbsoluteError), worst, verdict,
+            ])
         }
         var text = title + "\n" + renderTable(rows)
         let kinks = parameters.flatMap { p in p.kinks.map { (p.name, $0) } }
         if !kinks.isEmpty {
             text += "\nnon-differentiable points (one-sided differences disagree):"
             for (name, k) in kinks.prefix(10) {
-                text += "\n  \(name)(\(k.row + 1),\(k.column + 1)): left \(sci(k.leftDifference, 6)), right \(sci(k.rightDifference, 6)), analytic \(sci(k.analytic, 6)) — \(k.isSubgradient ? "a subgradient" : "NOT a subgradient")"
+                text +=
+                    "\n  \(name)(\(k.row + 1),\(k.column + 1)): left \(sci(k.leftDifference, 6)), right \(sci(k.rightDifference, 6)), analytic \(sci(k.analytic, 6)) — \(k.isSubgradient ? "a subgradient" : "NOT a subgradient")"
             }
         }
         text += "\nverdict: \(verdict.rawValue)"
@@ -159,7 +165,10 @@ public func renderTable(_ rows: [[String]]) -> String {
             i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
         }.joined(separator: "  ")
     }
-    var out = [line(header), widths.enumerated().map { i, w in String(repeating: "-", count: i == widths.count - 1 ? max(w, 7) : w) }.joined(separator: "  ")]
+    var out = [
+        line(header),
+        widths.enumerated().map { i, w in String(repeating: "-", count: i == widths.count - 1 ? max(w, 7) : w) }.joined(separator: "  "),
+    ]
     out += rows.dropFirst().map(line)
     return out.joined(separator: "\n")
 }

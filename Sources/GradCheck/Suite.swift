@@ -16,8 +16,10 @@ public struct CheckSuiteRow: Codable, Sendable {
     public let bound: Double?
     public let verdict: Verdict
 
-    public init(family: String, quantity: String, methods: String, cases: String, maxRelativeError: Double,
-                bound: Double?, verdict: Verdict) {
+    public init(
+        family: String, quantity: String, methods: String, cases: String, maxRelativeError: Double,
+        bound: Double?, verdict: Verdict
+    ) {
         self.family = family
         self.quantity = quantity
         self.methods = methods
@@ -29,10 +31,13 @@ public struct CheckSuiteRow: Codable, Sendable {
 
     /// A row judged by its headline relative error alone, against `options.maxRelativeError`
     /// (e.g. `.exact` for two exact methods, `.finiteDifferencesStrict` against finite differences).
-    public init(family: String, quantity: String, methods: String, cases: String, maxRelativeError: Double,
-                judgedBy options: GradCheckOptions) {
-        self.init(family: family, quantity: quantity, methods: methods, cases: cases, maxRelativeError: maxRelativeError,
-                  bound: options.maxRelativeError, verdict: options.verdict(relativeError: maxRelativeError))
+    public init(
+        family: String, quantity: String, methods: String, cases: String, maxRelativeError: Double,
+        judgedBy options: GradCheckOptions
+    ) {
+        self.init(
+            family: family, quantity: quantity, methods: methods, cases: cases, maxRelativeError: maxRelativeError,
+            bound: options.maxRelativeError, verdict: options.verdict(relativeError: maxRelativeError))
     }
 }
 
@@ -48,8 +53,10 @@ public struct CheckSuiteReport: Codable, Sendable {
     public func table() -> String {
         var cells = [["family", "quantity", "methods", "cases", "max rel err", "bound", "verdict"]]
         for r in rows {
-            cells.append([r.family, r.quantity, r.methods, r.cases, sci(r.maxRelativeError),
-                          r.bound.map { "≤ " + sci($0, 1) } ?? "-", r.verdict.rawValue])
+            cells.append([
+                r.family, r.quantity, r.methods, r.cases, sci(r.maxRelativeError),
+                r.bound.map { "≤ " + sci($0, 1) } ?? "-", r.verdict.rawValue,
+            ])
         }
         let passed = rows.filter { $0.verdict.isSuccess }.count
         return renderTable(cells) + "\n\n\(passed) of \(rows.count) rows succeeded — verdict: \(verdict.rawValue)"

@@ -85,8 +85,10 @@ public struct LineChart: Sendable, Equatable {
         let xs = drawable.map(\.x)
         let ys = drawable.map { logY ? log10($0.y) : $0.y }
         let xAxis = Axis.linear(min: xs.min(), max: xs.max())
-        let yAxis = logY ? Axis.logarithmic(minExponent: ys.min(), maxExponent: ys.max())
-                         : Axis.linear(min: ys.min(), max: ys.max())
+        let yAxis =
+            logY
+            ? Axis.logarithmic(minExponent: ys.min(), maxExponent: ys.max())
+            : Axis.linear(min: ys.min(), max: ys.max())
 
         func px(_ x: Double) -> Double { left + (x - xAxis.low) / (xAxis.high - xAxis.low) * plotW }
         func pyAxis(_ v: Double) -> Double { top + plotH - (v - yAxis.low) / (yAxis.high - yAxis.low) * plotH }
@@ -94,28 +96,42 @@ public struct LineChart: Sendable, Equatable {
 
         var out: [String] = []
         out.append(#"<?xml version="1.0" encoding="UTF-8"?>"#)
-        out.append(#"<svg xmlns="http://www.w3.org/2000/svg" width="\#(Int(w))" height="\#(Int(h))" viewBox="0 0 \#(Int(w)) \#(Int(h))" font-family="sans-serif" font-size="12">"#)
+        out.append(
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(Int(w))" height="\#(Int(h))" viewBox="0 0 \#(Int(w)) \#(Int(h))" font-family="sans-serif" font-size="12">"#
+        )
         out.append(#"<rect x="0" y="0" width="\#(Int(w))" height="\#(Int(h))" fill="white"/>"#)
         out.append(#"<text class="title" x="\#(fmt(w / 2))" y="22" text-anchor="middle" font-size="15">\#(escapeXML(title))</text>"#)
 
         // Grid lines and ticks.
         for t in xAxis.ticks {
             let x = px(t.value)
-            out.append(#"<line class="grid" x1="\#(fmt(x))" y1="\#(fmt(top))" x2="\#(fmt(x))" y2="\#(fmt(top + plotH))" stroke="gainsboro"/>"#)
-            out.append(#"<line class="tick" x1="\#(fmt(x))" y1="\#(fmt(top + plotH))" x2="\#(fmt(x))" y2="\#(fmt(top + plotH + 5))" stroke="black"/>"#)
+            out.append(
+                #"<line class="grid" x1="\#(fmt(x))" y1="\#(fmt(top))" x2="\#(fmt(x))" y2="\#(fmt(top + plotH))" stroke="gainsboro"/>"#)
+            out.append(
+                #"<line class="tick" x1="\#(fmt(x))" y1="\#(fmt(top + plotH))" x2="\#(fmt(x))" y2="\#(fmt(top + plotH + 5))" stroke="black"/>"#
+            )
             out.append(#"<text class="xtick" x="\#(fmt(x))" y="\#(fmt(top + plotH + 18))" text-anchor="middle">\#(t.label)</text>"#)
         }
         for t in yAxis.ticks {
             let y = pyAxis(t.value)
-            out.append(#"<line class="grid" x1="\#(fmt(left))" y1="\#(fmt(y))" x2="\#(fmt(left + plotW))" y2="\#(fmt(y))" stroke="gainsboro"/>"#)
+            out.append(
+                #"<line class="grid" x1="\#(fmt(left))" y1="\#(fmt(y))" x2="\#(fmt(left + plotW))" y2="\#(fmt(y))" stroke="gainsboro"/>"#)
             out.append(#"<line class="tick" x1="\#(fmt(left - 5))" y1="\#(fmt(y))" x2="\#(fmt(left))" y2="\#(fmt(y))" stroke="black"/>"#)
             out.append(#"<text class="ytick" x="\#(fmt(left - 8))" y="\#(fmt(y + 4))" text-anchor="end">\#(t.label)</text>"#)
         }
-        out.append(#"<rect class="frame" x="\#(fmt(left))" y="\#(fmt(top))" width="\#(fmt(plotW))" height="\#(fmt(plotH))" fill="none" stroke="black"/>"#)
-        out.append(#"<text class="xlabel" x="\#(fmt(left + plotW / 2))" y="\#(fmt(top + plotH + 38))" text-anchor="middle">\#(escapeXML(xLabel))</text>"#)
-        out.append(#"<text class="ylabel" x="16" y="\#(fmt(top + plotH / 2))" text-anchor="middle" transform="rotate(-90 16 \#(fmt(top + plotH / 2)))">\#(escapeXML(yLabel))</text>"#)
+        out.append(
+            #"<rect class="frame" x="\#(fmt(left))" y="\#(fmt(top))" width="\#(fmt(plotW))" height="\#(fmt(plotH))" fill="none" stroke="black"/>"#
+        )
+        out.append(
+            #"<text class="xlabel" x="\#(fmt(left + plotW / 2))" y="\#(fmt(top + plotH + 38))" text-anchor="middle">\#(escapeXML(xLabel))</text>"#
+        )
+        out.append(
+            #"<text class="ylabel" x="16" y="\#(fmt(top + plotH / 2))" text-anchor="middle" transform="rotate(-90 16 \#(fmt(top + plotH / 2)))">\#(escapeXML(yLabel))</text>"#
+        )
         if drawable.isEmpty {
-            out.append(#"<text class="nodata" x="\#(fmt(left + plotW / 2))" y="\#(fmt(top + plotH / 2))" text-anchor="middle" fill="gray">no finite data</text>"#)
+            out.append(
+                #"<text class="nodata" x="\#(fmt(left + plotW / 2))" y="\#(fmt(top + plotH / 2))" text-anchor="middle" fill="gray">no finite data</text>"#
+            )
         }
 
         // Series: one <path> each; a point that cannot be drawn starts a new sub-path.
@@ -128,7 +144,9 @@ public struct LineChart: Sendable, Equatable {
                 d.append((penDown ? "L" : "M") + "\(fmt(px(p.x))),\(fmt(py(p.y)))")
                 penDown = true
             }
-            out.append(#"<path class="series" data-name="\#(escapeXML(s.name))" d="\#(d.joined(separator: " "))" fill="none" stroke="\#(color)" stroke-width="1.8" stroke-linejoin="round"/>"#)
+            out.append(
+                #"<path class="series" data-name="\#(escapeXML(s.name))" d="\#(d.joined(separator: " "))" fill="none" stroke="\#(color)" stroke-width="1.8" stroke-linejoin="round"/>"#
+            )
             if s.markers {
                 for p in s.points where isDrawable(p) {
                     out.append(#"<circle class="marker" cx="\#(fmt(px(p.x)))" cy="\#(fmt(py(p.y)))" r="2.5" fill="\#(color)"/>"#)
@@ -140,7 +158,9 @@ public struct LineChart: Sendable, Equatable {
         for (index, s) in series.enumerated() {
             let color = Self.palette[index % Self.palette.count]
             let y = top + plotH + 56 + 16 * Double(index)
-            out.append(#"<line class="legend" x1="\#(fmt(left))" y1="\#(fmt(y - 4))" x2="\#(fmt(left + 24))" y2="\#(fmt(y - 4))" stroke="\#(color)" stroke-width="2.5"/>"#)
+            out.append(
+                #"<line class="legend" x1="\#(fmt(left))" y1="\#(fmt(y - 4))" x2="\#(fmt(left + 24))" y2="\#(fmt(y - 4))" stroke="\#(color)" stroke-width="2.5"/>"#
+            )
             out.append(#"<text class="legend" x="\#(fmt(left + 30))" y="\#(fmt(y))">\#(escapeXML(s.name))</text>"#)
         }
         out.append("</svg>")

@@ -16,10 +16,11 @@ public func sparkline(_ values: [Double]) -> String {
     guard let lo = finite.min(), let hi = finite.max() else {
         return String(repeating: " ", count: values.count)
     }
-    return String(values.map { v -> Character in
-        guard v.isFinite else { return " " }
-        guard hi > lo else { return blocks[3] }
-        let level = Int(((v - lo) / (hi - lo) * Double(blocks.count - 1)).rounded())
-        return blocks[min(max(level, 0), blocks.count - 1)]
-    })
+    return String(
+        values.map { v -> Character in
+            guard v.isFinite else { return " " }
+            guard hi > lo else { return blocks[3] }
+            let level = Int(((v - lo) / (hi - lo) * Double(blocks.count - 1)).rounded())
+            return blocks[min(max(level, 0), blocks.count - 1)]
+        })
 }

@@ -48,8 +48,10 @@ package enum FMAPeak {
         func time(_ used: Int, _ lanes: Int, _ iterations: Int) -> Double {
             let t0 = now()
             parallelFor(used, pool: pool) { t in
-                sink[t] += lanes == 8 ? chains(SIMD8<Float>.self, iterations: iterations, seed: Float(t + 1))
-                                      : chains(SIMD16<Float>.self, iterations: iterations / 2, seed: Float(t + 1))
+                sink[t] +=
+                    lanes == 8
+                    ? chains(SIMD8<Float>.self, iterations: iterations, seed: Float(t + 1))
+                    : chains(SIMD16<Float>.self, iterations: iterations / 2, seed: Float(t + 1))
             }
             return now() - t0
         }

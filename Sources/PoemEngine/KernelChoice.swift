@@ -79,9 +79,10 @@ public struct KernelSelection: Sendable, Codable, Equatable {
                     for _ in 0..<rounds {
                         for (i, ws) in workspaces.enumerated() {
                             let t0 = now()
-                            Kernels.gemm(m: m, n: n, k: k, a: .rowMajor(pa.baseAddress!, cols: k),
-                                         b: .rowMajor(pb.baseAddress!, cols: n), c: pc.baseAddress!, ldc: n,
-                                         accumulate: false, workspace: ws)
+                            Kernels.gemm(
+                                m: m, n: n, k: k, a: .rowMajor(pa.baseAddress!, cols: k),
+                                b: .rowMajor(pb.baseAddress!, cols: n), c: pc.baseAddress!, ldc: n,
+                                accumulate: false, workspace: ws)
                             best[i] = min(best[i], now() - t0)
                         }
                     }

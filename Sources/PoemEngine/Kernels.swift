@@ -73,8 +73,10 @@ package enum Kernels {
     // MARK: - Naive reference
 
     /// C ← A·B (or C += A·B when `accumulate`), three plain loops; the reference.
-    package static func gemmNaive(m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
-                                  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    package static func gemmNaive(
+        m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
         for i in 0..<m {
             for j in 0..<n {
                 var s: Float = 0
@@ -132,16 +134,13 @@ package enum Kernels {
         }
 
         deinit {
-            packedA.forEach { $0.deallocate() }
-            tileBuffers.forEach { $0.deallocate() }
-            packedB.forEach { $0.deallocate() }
-            stepBuffers.forEach { $0.deallocate() }
+            for buffer in packedA + tileBuffers + packedB + stepBuffers { buffer.deallocate() }
         }
 
         /// Makes sure each thread's step buffer holds `count` floats.
         func reserveStepBuffers(_ count: Int) {
             if stepBufferCapacity < count || stepBuffers.isEmpty {
-                stepBuffers.forEach { $0.deallocate() }
+                for buffer in stepBuffers { buffer.deallocate() }
                 stepBuffers = (0..<threads).map { _ in .allocate(capacity: max(1, count)) }
                 stepBufferCapacity = max(1, count)
             }
@@ -206,11 +205,13 @@ package enum Kernels {
     static func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
         var j = 0
         while j + 16 <= count {
-            UnsafeMutableRawPointer(dst + j).storeBytes(of: UnsafeRawPointer(src + j).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(dst + j).storeBytes(
+                of: UnsafeRawPointer(src + j).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
             j += 16
         }
         while j + 8 <= count {
-            UnsafeMutableRawPointer(dst + j).storeBytes(of: UnsafeRawPointer(src + j).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + j).storeBytes(
+                of: UnsafeRawPointer(src + j).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
             j += 8
         }
         while j < count { dst[j] = src[j]; j += 1 }
@@ -254,8 +255,10 @@ package enum Kernels {
     /// C ← A·B (or C += A·B when `accumulate`) with a packed B. C is (m, n) with row stride `ldc`.
     /// With `bias` (n) and not `accumulate`: C ← 1·biasᵀ + A·B (each entry bias_j + the first
     /// KC block's sum, then the later blocks' sums in order).
-    package static func gemm(m: Int, a: StridedMatrix, b: PackedB, c: UnsafeMutablePointer<Float>, ldc: Int,
-                             accumulate: Bool, bias: UnsafePointer<Float>? = nil, workspace: Workspace) {
+    package static func gemm(
+        m: Int, a: StridedMatrix, b: PackedB, c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, bias: UnsafePointer<Float>? = nil, workspace: Workspace
+    ) {
         if b.nr != workspace.kernels.columns { fatalError("B was packed for another tile") }
         switch workspace.kernels {
         case .tile8x32: gemm(Tile8x32.self, m: m, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, bias: bias, workspace: workspace)
@@ -265,8 +268,10 @@ package enum Kernels {
     }
 
     /// The GEMM for one tile type.
-    static func gemm<Tile: MicroTile>(_: Tile.Type, m: Int, a: StridedMatrix, b: PackedB, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                      accumulate: Bool, bias: UnsafePointer<Float>?, workspace: Workspace) {
+    static func gemm<Tile: MicroTile>(
+        _: Tile.Type, m: Int, a: StridedMatrix, b: PackedB, c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, bias: UnsafePointer<Float>?, workspace: Workspace
+    ) {
         let n = b.n, k = b.k
         let mr = Tile.mr, nr = Tile.nr
         if m == 0 || n == 0 { return }
@@ -344,11 +349,13 @@ package enum Kernels {
                         let whole = height == mr && width == nr
                         let dst = whole ? cp : tileBuffer, ldd = whole ? ldc : nr, addHere = whole && add
                         if byRows {
-                            Tile.kernelRows(kLen: kLen, a: a.base + (i0 + r) * a.rowStride + p0, lda: a.rowStride, height: height,
-                                            b: bp, c: dst, ldc: ldd, add: addHere)
+                            Tile.kernelRows(
+                                kLen: kLen, a: a.base + (i0 + r) * a.rowStride + p0, lda: a.rowStride, height: height,
+                                b: bp, c: dst, ldc: ldd, add: addHere)
                         } else if inPlace && height == mr {
-                            Tile.kernel(kLen: kLen, a: a.base + p0 * a.colStride + i0 + r, lda: a.colStride, b: bp,
-                                        c: dst, ldc: ldd, add: addHere)
+                            Tile.kernel(
+                                kLen: kLen, a: a.base + p0 * a.colStride + i0 + r, lda: a.colStride, b: bp,
+                                c: dst, ldc: ldd, add: addHere)
                         } else {
                             let block = inPlace ? 0 : r / mr
                             Tile.kernel(kLen: kLen, a: packed + block * kLen * mr, lda: mr, b: bp, c: dst, ldc: ldd, add: addHere)
@@ -368,9 +375,11 @@ package enum Kernels {
     }
 
     /// C ← A·B (or C += A·B; or C ← 1·biasᵀ + A·B), packing B into workspace slot 0 first.
-    package static func gemm(m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
-                             c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>? = nil,
-                             workspace: Workspace) {
+    package static func gemm(
+        m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>? = nil,
+        workspace: Workspace
+    ) {
         let packed = packB(k: k, n: n, b: b, workspace: workspace, slot: 0)
         gemm(m: m, a: a, b: packed, c: c, ldc: ldc, accumulate: accumulate, bias: bias, workspace: workspace)
     }

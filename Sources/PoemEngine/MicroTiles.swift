@@ -29,18 +29,21 @@ package protocol MicroTile {
     static var nr: Int { get }
 
     /// acc = Σ_p a[p·lda + 0..<MR] ⊗ b[p·NR + 0..<NR]; then C ← acc (or C += acc when `add`).
-    static func kernel(kLen: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                       c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool)
+    static func kernel(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool)
 
     /// The same with A read by rows: row i is `a + i·lda`; rows at or past `height` repeat
     /// row 0 (their results are written to C's padding rows, which must exist).
-    static func kernelRows(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
-                           c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool)
+    static func kernelRows(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool)
 
     /// `kernelRows` for a short block of at most 4 rows (writes 4 rows of C): the recurrent
     /// steps use it for the rows left over by MR-row blocks, instead of a mostly empty tile.
-    static func kernelRows4(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
-                            c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool)
+    static func kernelRows4(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool)
 }
 
 extension MicroTile {
@@ -83,8 +86,10 @@ package enum Tile8x32: MicroTile {
     package static var nr: Int { 32 }
 
     @inline(__always)
-    package static func kernel(kLen: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                               c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+    package static func kernel(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool
+    ) {
         typealias V = SIMD16<Float>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
@@ -107,8 +112,10 @@ package enum Tile8x32: MicroTile {
     }
 
     @inline(__always)
-    package static func kernelRows(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
-                                   c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+    package static func kernelRows(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool
+    ) {
         typealias V = SIMD16<Float>
         @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { i < height ? a + i * lda : a }
         let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5), a6 = row(6), a7 = row(7)
@@ -131,8 +138,10 @@ package enum Tile8x32: MicroTile {
     }
 
     @inline(__always)
-    package static func kernelRows4(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
-                                    c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+    package static func kernelRows4(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool
+    ) {
         typealias V = SIMD16<Float>
         @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { i < height ? a + i * lda : a }
         let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3)
@@ -153,11 +162,13 @@ package enum Tile8x32: MicroTile {
     }
 
     @inline(__always)
-    static func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool,
-                      _ c00: SIMD16<Float>, _ c01: SIMD16<Float>, _ c10: SIMD16<Float>, _ c11: SIMD16<Float>,
-                      _ c20: SIMD16<Float>, _ c21: SIMD16<Float>, _ c30: SIMD16<Float>, _ c31: SIMD16<Float>,
-                      _ c40: SIMD16<Float>, _ c41: SIMD16<Float>, _ c50: SIMD16<Float>, _ c51: SIMD16<Float>,
-                      _ c60: SIMD16<Float>, _ c61: SIMD16<Float>, _ c70: SIMD16<Float>, _ c71: SIMD16<Float>) {
+    static func store(
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool,
+        _ c00: SIMD16<Float>, _ c01: SIMD16<Float>, _ c10: SIMD16<Float>, _ c11: SIMD16<Float>,
+        _ c20: SIMD16<Float>, _ c21: SIMD16<Float>, _ c30: SIMD16<Float>, _ c31: SIMD16<Float>,
+        _ c40: SIMD16<Float>, _ c41: SIMD16<Float>, _ c50: SIMD16<Float>, _ c51: SIMD16<Float>,
+        _ c60: SIMD16<Float>, _ c61: SIMD16<Float>, _ c70: SIMD16<Float>, _ c71: SIMD16<Float>
+    ) {
         put(c, 0, c00, add: add); put(c, 16, c01, add: add)
         put(c + ldc, 0, c10, add: add); put(c + ldc, 16, c11, add: add)
         put(c + 2 * ldc, 0, c20, add: add); put(c + 2 * ldc, 16, c21, add: add)
@@ -176,8 +187,10 @@ package enum Tile6x16: MicroTile {
     package static var nr: Int { 16 }
 
     @inline(__always)
-    package static func kernel(kLen: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                               c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+    package static func kernel(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool
+    ) {
         typealias V = SIMD8<Float>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
@@ -198,8 +211,10 @@ package enum Tile6x16: MicroTile {
     }
 
     @inline(__always)
-    package static func kernelRows(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
-                                   c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+    package static func kernelRows(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool
+    ) {
         typealias V = SIMD8<Float>
         @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { i < height ? a + i * lda : a }
         let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
@@ -220,8 +235,10 @@ package enum Tile6x16: MicroTile {
     }
 
     @inline(__always)
-    package static func kernelRows4(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
-                                    c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+    package static func kernelRows4(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool
+    ) {
         typealias V = SIMD8<Float>
         @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { i < height ? a + i * lda : a }
         let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3)
@@ -242,10 +259,12 @@ package enum Tile6x16: MicroTile {
     }
 
     @inline(__always)
-    static func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool,
-                      _ c00: SIMD8<Float>, _ c01: SIMD8<Float>, _ c10: SIMD8<Float>, _ c11: SIMD8<Float>,
-                      _ c20: SIMD8<Float>, _ c21: SIMD8<Float>, _ c30: SIMD8<Float>, _ c31: SIMD8<Float>,
-                      _ c40: SIMD8<Float>, _ c41: SIMD8<Float>, _ c50: SIMD8<Float>, _ c51: SIMD8<Float>) {
+    static func store(
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool,
+        _ c00: SIMD8<Float>, _ c01: SIMD8<Float>, _ c10: SIMD8<Float>, _ c11: SIMD8<Float>,
+        _ c20: SIMD8<Float>, _ c21: SIMD8<Float>, _ c30: SIMD8<Float>, _ c31: SIMD8<Float>,
+        _ c40: SIMD8<Float>, _ c41: SIMD8<Float>, _ c50: SIMD8<Float>, _ c51: SIMD8<Float>
+    ) {
         put(c, 0, c00, add: add); put(c, 8, c01, add: add)
         put(c + ldc, 0, c10, add: add); put(c + ldc, 8, c11, add: add)
         put(c + 2 * ldc, 0, c20, add: add); put(c + 2 * ldc, 8, c21, add: add)
@@ -262,8 +281,10 @@ package enum Tile12x8: MicroTile {
     package static var nr: Int { 8 }
 
     @inline(__always)
-    package static func kernel(kLen: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                               c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+    package static func kernel(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool
+    ) {
         typealias V = SIMD4<Float>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
@@ -292,8 +313,10 @@ package enum Tile12x8: MicroTile {
     }
 
     @inline(__always)
-    package static func kernelRows(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
-                                   c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+    package static func kernelRows(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool
+    ) {
         // Twelve row pointers: arm64 has the 31 general registers they need (on x86-64 some
         // are kept on the stack, which only costs speed).
         typealias V = SIMD4<Float>
@@ -325,8 +348,10 @@ package enum Tile12x8: MicroTile {
     }
 
     @inline(__always)
-    package static func kernelRows4(kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
-                                    c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool) {
+    package static func kernelRows4(
+        kLen: Int, a: UnsafePointer<Float>, lda: Int, height: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool
+    ) {
         typealias V = SIMD4<Float>
         @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { i < height ? a + i * lda : a }
         let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3)
@@ -348,10 +373,12 @@ package enum Tile12x8: MicroTile {
 
     /// Writes six rows of the tile (two 4-lane vectors each).
     @inline(__always)
-    static func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool,
-                      _ c00: SIMD4<Float>, _ c01: SIMD4<Float>, _ c10: SIMD4<Float>, _ c11: SIMD4<Float>,
-                      _ c20: SIMD4<Float>, _ c21: SIMD4<Float>, _ c30: SIMD4<Float>, _ c31: SIMD4<Float>,
-                      _ c40: SIMD4<Float>, _ c41: SIMD4<Float>, _ c50: SIMD4<Float>, _ c51: SIMD4<Float>) {
+    static func store(
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool,
+        _ c00: SIMD4<Float>, _ c01: SIMD4<Float>, _ c10: SIMD4<Float>, _ c11: SIMD4<Float>,
+        _ c20: SIMD4<Float>, _ c21: SIMD4<Float>, _ c30: SIMD4<Float>, _ c31: SIMD4<Float>,
+        _ c40: SIMD4<Float>, _ c41: SIMD4<Float>, _ c50: SIMD4<Float>, _ c51: SIMD4<Float>
+    ) {
         put(c, 0, c00, add: add); put(c, 4, c01, add: add)
         put(c + ldc, 0, c10, add: add); put(c + ldc, 4, c11, add: add)
         put(c + 2 * ldc, 0, c20, add: add); put(c + 2 * ldc, 4, c21, add: add)

@@ -114,29 +114,29 @@ public final class PoemNetwork {
     package let workspace: Kernels.Workspace
 
     // Saved by forward, used by backward. Time-major rows.
-    private var layerInput: [FloatBuffer]   // l: (T·B, in_l); layer 0 holds the embeddings
-    private var gates: [FloatBuffer]        // (T·B, G): activated i, f, g, o
-    private var cells: [FloatBuffer]        // (T·B, H)
-    private var tanhCells: [FloatBuffer]    // (T·B, H)
-    private var hidden: [FloatBuffer]       // (T·B, H)
-    private let logits = FloatBuffer()      // (T·B, R); after backward: dL/dlogits
-    private let rowLoss = FloatBuffer()     // (T·B)
-    private let biasPartials = FloatBuffer() // (⌈T·B / 32⌉, R): per chunk of rows, Σ dL/dlogits
+    private var layerInput: [FloatBuffer]  // l: (T·B, in_l); layer 0 holds the embeddings
+    private var gates: [FloatBuffer]  // (T·B, G): activated i, f, g, o
+    private var cells: [FloatBuffer]  // (T·B, H)
+    private var tanhCells: [FloatBuffer]  // (T·B, H)
+    private var hidden: [FloatBuffer]  // (T·B, H)
+    private let logits = FloatBuffer()  // (T·B, R); after backward: dL/dlogits
+    private let rowLoss = FloatBuffer()  // (T·B)
+    private let biasPartials = FloatBuffer()  // (⌈T·B / 32⌉, R): per chunk of rows, Σ dL/dlogits
     private var lossChunks = 0
-    private let bias = FloatBuffer()        // (G): b_ih + b_hh
+    private let bias = FloatBuffer()  // (G): b_ih + b_hh
     // Backward scratch.
-    private let dGates = FloatBuffer()      // (T·B, G)
-    private let dHidden = FloatBuffer()     // (T·B, H)
-    private let dInput = FloatBuffer()      // (T·B, max(E, H))
-    private let dhNext = FloatBuffer()      // (B, H)
-    private let dcNext = FloatBuffer()      // (B, H)
-    private let zeros = FloatBuffer()       // (B, max(H, G))
+    private let dGates = FloatBuffer()  // (T·B, G)
+    private let dHidden = FloatBuffer()  // (T·B, H)
+    private let dInput = FloatBuffer()  // (T·B, max(E, H))
+    private let dhNext = FloatBuffer()  // (B, H)
+    private let dcNext = FloatBuffer()  // (B, H)
+    private let zeros = FloatBuffer()  // (B, max(H, G))
 
-    private var inputTokens: [Int32] = []   // (T·B) time-major
+    private var inputTokens: [Int32] = []  // (T·B) time-major
     private var targetTokens: [Int32] = []  // (T·B) time-major
     private var targetWeight: [Float] = []  // (T·B): 1 / count, or 0 on padding
-    private var steps = 0                   // T
-    private var batch = 0                   // B
+    private var steps = 0  // T
+    private var batch = 0  // B
 
     /// - Parameters:
     ///   - threads: worker threads; results do not depend on it.
@@ -241,8 +241,9 @@ public final class PoemNetwork {
             let bsum = bias.reserve(G)
             let bih = parameters + layout.biasIH(l).offset, bhh = parameters + layout.biasHH(l).offset
             for j in 0..<G { bsum[j] = bih[j] + bhh[j] }
-            Kernels.gemm(m: rows, n: G, k: inSize, a: .rowMajor(x, cols: inSize), b: .transposeOf(wih, cols: inSize),
-                         c: z, ldc: G, accumulate: false, bias: bsum, workspace: workspace)
+            Kernels.gemm(
+                m: rows, n: G, k: inSize, a: .rowMajor(x, cols: inSize), b: .transposeOf(wih, cols: inSize),
+                c: z, ldc: G, accumulate: false, bias: bsum, workspace: workspace)
             timings.projectionSeconds += now() - t0
             timings.projectionFlops += 2 * Double(rows * G * inSize)
             // The recurrence: T steps, each thread running all of them for its own rows
@@ -250,20 +251,25 @@ public final class PoemNetwork {
             t0 = now()
             if H % Kernels.forwardGroupUnits == 0 {
                 let packed = Kernels.packRecurrentForward(whh: whh, H: H, workspace: workspace, slot: 1)
-                Kernels.lstmForwardSequence(T: T, B: B, H: H, z: z, cell: cell, tanhCell: tc, h: h,
-                                            packed: packed, workspace: workspace)
+                Kernels.lstmForwardSequence(
+                    T: T, B: B, H: H, z: z, cell: cell, tanhCell: tc, h: h,
+                    packed: packed, workspace: workspace)
             }
-            let packedWhh = H % Kernels.forwardGroupUnits == 0 ? nil : Kernels.packB(k: H, n: G, b: .transposeOf(whh, cols: H), workspace: workspace, slot: 1)
+            let packedWhh =
+                H % Kernels.forwardGroupUnits == 0
+                ? nil : Kernels.packB(k: H, n: G, b: .transposeOf(whh, cols: H), workspace: workspace, slot: 1)
             for t in 0..<T where packedWhh != nil {
                 let packedWhh = packedWhh!
                 let zt = z + t * B * G
                 if t > 0 {
-                    Kernels.gemm(m: B, a: .rowMajor(UnsafePointer(h + (t - 1) * B * H), cols: H), b: packedWhh,
-                                 c: zt, ldc: G, accumulate: true, workspace: workspace)
+                    Kernels.gemm(
+                        m: B, a: .rowMajor(UnsafePointer(h + (t - 1) * B * H), cols: H), b: packedWhh,
+                        c: zt, ldc: G, accumulate: true, workspace: workspace)
                 }
                 let cPrev = t > 0 ? UnsafePointer(cell + (t - 1) * B * H) : UnsafePointer(zero)
-                Self.cellForward(rows: B, H: H, z: zt, cPrev: cPrev, cell: cell + t * B * H,
-                                 tanhCell: tc + t * B * H, h: h + t * B * H)
+                Self.cellForward(
+                    rows: B, H: H, z: zt, cPrev: cPrev, cell: cell + t * B * H,
+                    tanhCell: tc + t * B * H, h: h + t * B * H)
             }
             timings.recurrentSeconds += now() - t0
             timings.recurrentFlops += 2 * Double(max(0, T - 1) * B * G * H) + 30 * Double(rows * H)
@@ -276,8 +282,9 @@ public final class PoemNetwork {
         t0 = now()
         let top = UnsafePointer(hidden[c.layers - 1].pointer)
         let lg = logits.reserve(rows * R)
-        Kernels.gemm(m: rows, n: R, k: H, a: .rowMajor(top, cols: H), b: .transposeOf(parameters + layout.fcWeight.offset, cols: H),
-                     c: lg, ldc: R, accumulate: false, bias: parameters + layout.fcBias.offset, workspace: workspace)
+        Kernels.gemm(
+            m: rows, n: R, k: H, a: .rowMajor(top, cols: H), b: .transposeOf(parameters + layout.fcWeight.offset, cols: H),
+            c: lg, ldc: R, accumulate: false, bias: parameters + layout.fcBias.offset, workspace: workspace)
         timings.outputSeconds += now() - t0
         timings.outputFlops += 2 * Double(rows * R * H)
 
@@ -366,8 +373,10 @@ public final class PoemNetwork {
 
     /// The cell for B rows of one step: activates z in place, writes c, tanh c, h.
     @inline(__always)
-    static func cellForward(rows: Int, H: Int, z: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
-                            cell: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>) {
+    static func cellForward(
+        rows: Int, H: Int, z: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
+        cell: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>
+    ) {
         let G = 4 * H
         for b in 0..<rows {
             let zr = z + b * G
@@ -409,13 +418,15 @@ public final class PoemNetwork {
         // Output layer: logits = H_top W_fcᵀ + b_fc.
         var t0 = now()
         // dW_fc (R, H) = dLogitsᵀ · H_top ;  db_fc = Σ_r dLogits[r] (the chunks' sums, in order)
-        Kernels.gemm(m: R, n: H, k: rows, a: .transposeOf(dz, cols: R), b: .rowMajor(top, cols: H),
-                     c: gradient + layout.fcWeight.offset, ldc: H, accumulate: false, workspace: workspace)
+        Kernels.gemm(
+            m: R, n: H, k: rows, a: .transposeOf(dz, cols: R), b: .rowMajor(top, cols: H),
+            c: gradient + layout.fcWeight.offset, ldc: H, accumulate: false, workspace: workspace)
         columnSums(UnsafePointer(biasPartials.pointer), rows: lossChunks, cols: R, into: gradient + layout.fcBias.offset)
         // dH_top (T·B, H) = dLogits · W_fc
         let dh = dHidden.reserve(rows * H)
-        Kernels.gemm(m: rows, n: H, k: R, a: .rowMajor(dz, cols: R), b: .rowMajor(parameters + layout.fcWeight.offset, cols: H),
-                     c: dh, ldc: H, accumulate: false, workspace: workspace)
+        Kernels.gemm(
+            m: rows, n: H, k: R, a: .rowMajor(dz, cols: R), b: .rowMajor(parameters + layout.fcWeight.offset, cols: H),
+            c: dh, ldc: H, accumulate: false, workspace: workspace)
         timings.outputSeconds += now() - t0
         timings.outputFlops += 4 * Double(rows * R * H) + Double(rows * R)
 
@@ -437,20 +448,23 @@ public final class PoemNetwork {
             t0 = now()
             let packedWhh = Kernels.packB(k: G, n: H, b: .rowMajor(whh, cols: H), workspace: workspace, slot: 1)
             if H % Kernels.backwardGroupUnits == 0 {
-                Kernels.lstmBackwardSequence(T: T, B: B, H: H, act: act, cell: cell, tanhCell: tc, dhOut: dH,
-                                             dcNext: dcN, dz: dg, packedWhh: packedWhh, workspace: workspace)
+                Kernels.lstmBackwardSequence(
+                    T: T, B: B, H: H, act: act, cell: cell, tanhCell: tc, dhOut: dH,
+                    dcNext: dcN, dz: dg, packedWhh: packedWhh, workspace: workspace)
             }
             for t in stride(from: T - 1, through: 0, by: -1) where H % Kernels.backwardGroupUnits != 0 {
                 if t < T - 1 {
                     // dh_{t} (recurrent part) = dz_{t+1} W_hh                  (B, H)
-                    Kernels.gemm(m: B, a: .rowMajor(UnsafePointer(dg + (t + 1) * B * G), cols: G), b: packedWhh,
-                                 c: dhN, ldc: H, accumulate: false, workspace: workspace)
+                    Kernels.gemm(
+                        m: B, a: .rowMajor(UnsafePointer(dg + (t + 1) * B * G), cols: G), b: packedWhh,
+                        c: dhN, ldc: H, accumulate: false, workspace: workspace)
                 } else {
                     dhN.update(repeating: 0, count: B * H)
                 }
                 let r0 = t * B
-                Self.cellBackward(rows: B, H: H, act: act + r0 * G, cPrev: t > 0 ? cell + (r0 - B) * H : nil,
-                                  tanhCell: tc + r0 * H, dhOut: dH + r0 * H, dhNext: dhN, dcNext: dcN, dz: dg + r0 * G)
+                Self.cellBackward(
+                    rows: B, H: H, act: act + r0 * G, cPrev: t > 0 ? cell + (r0 - B) * H : nil,
+                    tanhCell: tc + r0 * H, dhOut: dH + r0 * H, dhNext: dhN, dcNext: dcN, dz: dg + r0 * G)
             }
             timings.recurrentSeconds += now() - t0
             timings.recurrentFlops += 2 * Double(max(0, T - 1) * B * G * H) + 30 * Double(rows * H)
@@ -459,20 +473,23 @@ public final class PoemNetwork {
             // dW_hh (G, H) = Σ_{t≥1} dz_tᵀ h_{t−1}
             let gWhh = gradient + layout.weightHH(l).offset
             if T > 1 {
-                Kernels.gemm(m: G, n: H, k: (T - 1) * B, a: .transposeOf(UnsafePointer(dg + B * G), cols: G), b: .rowMajor(h, cols: H),
-                             c: gWhh, ldc: H, accumulate: false, workspace: workspace)
+                Kernels.gemm(
+                    m: G, n: H, k: (T - 1) * B, a: .transposeOf(UnsafePointer(dg + B * G), cols: G), b: .rowMajor(h, cols: H),
+                    c: gWhh, ldc: H, accumulate: false, workspace: workspace)
             }
             // dW_ih (G, in) = Σ_t dz_tᵀ x_t
             let x = UnsafePointer(layerInput[l].pointer)
-            Kernels.gemm(m: G, n: inSize, k: rows, a: .transposeOf(UnsafePointer(dg), cols: G), b: .rowMajor(x, cols: inSize),
-                         c: gradient + layout.weightIH(l).offset, ldc: inSize, accumulate: false, workspace: workspace)
+            Kernels.gemm(
+                m: G, n: inSize, k: rows, a: .transposeOf(UnsafePointer(dg), cols: G), b: .rowMajor(x, cols: inSize),
+                c: gradient + layout.weightIH(l).offset, ldc: inSize, accumulate: false, workspace: workspace)
             // db_ih = db_hh = Σ_t dz_t
             columnSums(dg, rows: rows, cols: G, into: gradient + layout.biasIH(l).offset)
             (gradient + layout.biasHH(l).offset).update(from: gradient + layout.biasIH(l).offset, count: G)
             // dX (T·B, in) = dz W_ih
             let dx = dInput.reserve(rows * max(E, H))
-            Kernels.gemm(m: rows, n: inSize, k: G, a: .rowMajor(UnsafePointer(dg), cols: G), b: .rowMajor(wih, cols: inSize),
-                         c: dx, ldc: inSize, accumulate: false, workspace: workspace)
+            Kernels.gemm(
+                m: rows, n: inSize, k: G, a: .rowMajor(UnsafePointer(dg), cols: G), b: .rowMajor(wih, cols: inSize),
+                c: dx, ldc: inSize, accumulate: false, workspace: workspace)
             timings.projectionSeconds += now() - t0
             timings.projectionFlops += 2 * Double(G * H * max(0, T - 1) * B) + 4 * Double(G * inSize * rows)
             if l > 0 {
@@ -511,9 +528,11 @@ public final class PoemNetwork {
     /// dhNext holds the recurrent part of dL/dh_t on entry; dcNext holds dL/dc_{t+1}·f_{t+1}
     /// on entry and dL/dc_t·f_t on exit.
     @inline(__always)
-    static func cellBackward(rows: Int, H: Int, act: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
-                             tanhCell: UnsafePointer<Float>, dhOut: UnsafePointer<Float>,
-                             dhNext: UnsafePointer<Float>, dcNext: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>) {
+    static func cellBackward(
+        rows: Int, H: Int, act: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
+        tanhCell: UnsafePointer<Float>, dhOut: UnsafePointer<Float>,
+        dhNext: UnsafePointer<Float>, dcNext: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>
+    ) {
         typealias V = SIMD16<Float>
         let G = 4 * H
         let one = V(repeating: 1)

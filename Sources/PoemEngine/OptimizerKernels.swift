@@ -63,8 +63,10 @@ package enum OptimizerKernels {
     /// Adam on `count` entries, 16 lanes at a time (the same operations as the scalar formula):
     /// g ← s·g, m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − η · m / (√v / √(1−β₂ᵗ) + ε).
     @inline(__always)
-    static func adamChunk(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                          _ v: UnsafeMutablePointer<Float>, _ count: Int, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
+    static func adamChunk(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+        _ v: UnsafeMutablePointer<Float>, _ count: Int, stepSize: Float, bc2Sqrt: Float, gradientScale: Float
+    ) {
         typealias V = SIMD16<Float>
         let b1 = V(repeating: 0.9), c1 = V(repeating: 1 - 0.9 as Float)
         let b2 = V(repeating: 0.999), c2 = V(repeating: 1 - 0.999 as Float)
@@ -89,8 +91,10 @@ package enum OptimizerKernels {
     ///   - stepSize: η = lr / (1 − β₁ᵗ).
     ///   - bc2Sqrt: √(1 − β₂ᵗ).
     ///   - gradientScale: the clipping factor folded into the gradient.
-    package static func adam(parameters: inout [Float], gradient: [Float], firstMoment: inout [Float], secondMoment: inout [Float],
-                             stepSize: Float, bc2Sqrt: Float, gradientScale: Float, pool: WorkerPool) {
+    package static func adam(
+        parameters: inout [Float], gradient: [Float], firstMoment: inout [Float], secondMoment: inout [Float],
+        stepSize: Float, bc2Sqrt: Float, gradientScale: Float, pool: WorkerPool
+    ) {
         let n = parameters.count
         if gradient.count != n || firstMoment.count != n || secondMoment.count != n { fatalError("Adam: arrays of different lengths") }
         let chunk = 4096
@@ -102,8 +106,9 @@ package enum OptimizerKernels {
                         let pp = p.baseAddress!, gp = g.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
                         parallelTasks(chunks, pool: pool) { q, _ in
                             let lo = q * chunk, hi = min(n, lo + chunk)
-                            adamChunk(pp + lo, gp + lo, mp + lo, vp + lo, hi - lo, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
-                                      gradientScale: gradientScale)
+                            adamChunk(
+                                pp + lo, gp + lo, mp + lo, vp + lo, hi - lo, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
+                                gradientScale: gradientScale)
                         }
                     }
                 }

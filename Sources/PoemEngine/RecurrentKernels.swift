@@ -47,7 +47,7 @@ extension Kernels {
         parallelTasks(G / nr, pool: workspace.pool) { panel, _ in
             for pc in (panel * nr)..<((panel + 1) * nr) {
                 let q = pc / (4 * u), col = pc % (4 * u)
-                let source = whh + ((col / u) * H + u * q + col % u) * H   // row of W_hh = column of W_hhᵀ
+                let source = whh + ((col / u) * H + u * q + col % u) * H  // row of W_hh = column of W_hhᵀ
                 let dst = buf + panel * H * nr + pc % nr
                 for p in 0..<H { dst[p * nr] = source[p] }
             }
@@ -60,8 +60,10 @@ extension Kernels {
     /// a panel (KC × NR) stays in L1 while every row block uses it. `out` has `stepRows(n)` rows
     /// (the last row block writes its padding rows). Entries are summed as in the GEMM.
     @inline(__always)
-    static func groupProduct<Tile: MicroTile>(_: Tile.Type, rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                                              b: PackedB, firstPanel: Int, width: Int, out: UnsafeMutablePointer<Float>) {
+    static func groupProduct<Tile: MicroTile>(
+        _: Tile.Type, rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+        b: PackedB, firstPanel: Int, width: Int, out: UnsafeMutablePointer<Float>
+    ) {
         let nr = Tile.nr
         for s in 0..<(width / nr) {
             let panel = b.panel(firstPanel + s)
@@ -70,11 +72,13 @@ extension Kernels {
                 let kLen = min(kc, k - p0)
                 Tile.forEachRowBlock(rows) { r, height, short in
                     if short {
-                        Tile.kernelRows4(kLen: kLen, a: a + r * lda + p0, lda: lda, height: height, b: panel + p0 * nr,
-                                         c: out + r * width + s * nr, ldc: width, add: p0 > 0)
+                        Tile.kernelRows4(
+                            kLen: kLen, a: a + r * lda + p0, lda: lda, height: height, b: panel + p0 * nr,
+                            c: out + r * width + s * nr, ldc: width, add: p0 > 0)
                     } else {
-                        Tile.kernelRows(kLen: kLen, a: a + r * lda + p0, lda: lda, height: height, b: panel + p0 * nr,
-                                        c: out + r * width + s * nr, ldc: width, add: p0 > 0)
+                        Tile.kernelRows(
+                            kLen: kLen, a: a + r * lda + p0, lda: lda, height: height, b: panel + p0 * nr,
+                            c: out + r * width + s * nr, ldc: width, add: p0 > 0)
                     }
                 }
                 p0 += kc
@@ -107,19 +111,29 @@ extension Kernels {
     /// The forward recurrence of one layer over T steps. On entry z (T·B, G) holds
     /// x_t W_ihᵀ + b_ih + b_hh; on exit the activated gates. Writes c, tanh c, h (T·B, H).
     /// The state before t = 0 is zero. `packed` comes from `packRecurrentForward`.
-    package static func lstmForwardSequence(T: Int, B: Int, H: Int, z: UnsafeMutablePointer<Float>,
-                                            cell: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>,
-                                            h: UnsafeMutablePointer<Float>, packed: PackedB, workspace: Workspace) {
+    package static func lstmForwardSequence(
+        T: Int, B: Int, H: Int, z: UnsafeMutablePointer<Float>,
+        cell: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>,
+        h: UnsafeMutablePointer<Float>, packed: PackedB, workspace: Workspace
+    ) {
         switch workspace.kernels {
-        case .tile8x32: lstmForwardSequence(Tile8x32.self, T: T, B: B, H: H, z: z, cell: cell, tanhCell: tanhCell, h: h, packed: packed, workspace: workspace)
-        case .tile6x16: lstmForwardSequence(Tile6x16.self, T: T, B: B, H: H, z: z, cell: cell, tanhCell: tanhCell, h: h, packed: packed, workspace: workspace)
-        case .tile12x8: lstmForwardSequence(Tile12x8.self, T: T, B: B, H: H, z: z, cell: cell, tanhCell: tanhCell, h: h, packed: packed, workspace: workspace)
+        case .tile8x32:
+            lstmForwardSequence(
+                Tile8x32.self, T: T, B: B, H: H, z: z, cell: cell, tanhCell: tanhCell, h: h, packed: packed, workspace: workspace)
+        case .tile6x16:
+            lstmForwardSequence(
+                Tile6x16.self, T: T, B: B, H: H, z: z, cell: cell, tanhCell: tanhCell, h: h, packed: packed, workspace: workspace)
+        case .tile12x8:
+            lstmForwardSequence(
+                Tile12x8.self, T: T, B: B, H: H, z: z, cell: cell, tanhCell: tanhCell, h: h, packed: packed, workspace: workspace)
         }
     }
 
-    static func lstmForwardSequence<Tile: MicroTile>(_: Tile.Type, T: Int, B: Int, H: Int, z: UnsafeMutablePointer<Float>,
-                                                     cell: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>,
-                                                     h: UnsafeMutablePointer<Float>, packed: PackedB, workspace: Workspace) {
+    static func lstmForwardSequence<Tile: MicroTile>(
+        _: Tile.Type, T: Int, B: Int, H: Int, z: UnsafeMutablePointer<Float>,
+        cell: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>,
+        h: UnsafeMutablePointer<Float>, packed: PackedB, workspace: Workspace
+    ) {
         let G = 4 * H
         let parts = rowParts(rows: B, threads: workspace.threads)
         let widest = (0..<parts).map { rowPart($0, of: parts, rows: B).count }.max() ?? 0
@@ -129,11 +143,12 @@ extension Kernels {
             let rows = rowPart(part, of: parts, rows: B)
             let buffer = workspace.stepBuffers[thread]
             for t in 0..<T {
-                let r = t * B + rows.lowerBound   // the part's first row at step t
-                lstmStepForward(Tile.self, rows: rows.count, H: H, z: z + r * G,
-                                hPrev: t > 0 ? UnsafePointer(h + (r - B) * H) : nil,
-                                cPrev: t > 0 ? UnsafePointer(cell + (r - B) * H) : nil,
-                                cell: cell + r * H, tanhCell: tanhCell + r * H, h: h + r * H, packed: packed, buffer: buffer)
+                let r = t * B + rows.lowerBound  // the part's first row at step t
+                lstmStepForward(
+                    Tile.self, rows: rows.count, H: H, z: z + r * G,
+                    hPrev: t > 0 ? UnsafePointer(h + (r - B) * H) : nil,
+                    cPrev: t > 0 ? UnsafePointer(cell + (r - B) * H) : nil,
+                    cell: cell + r * H, tanhCell: tanhCell + r * H, h: h + r * H, packed: packed, buffer: buffer)
             }
         }
     }
@@ -143,18 +158,21 @@ extension Kernels {
     ///   c_t = f ⊙ c_{t−1} + i ⊙ g,  tanh c_t,  h_t = o ⊙ tanh c_t   (n, H)
     /// hPrev/cPrev nil at t = 0 (zero state). `buffer` holds `stepRows(n)` rows of 64.
     @inline(__always)
-    static func lstmStepForward<Tile: MicroTile>(_: Tile.Type, rows n: Int, H: Int, z: UnsafeMutablePointer<Float>,
-                                                 hPrev: UnsafePointer<Float>?, cPrev: UnsafePointer<Float>?,
-                                                 cell: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>,
-                                                 h: UnsafeMutablePointer<Float>, packed: PackedB, buffer: UnsafeMutablePointer<Float>) {
+    static func lstmStepForward<Tile: MicroTile>(
+        _: Tile.Type, rows n: Int, H: Int, z: UnsafeMutablePointer<Float>,
+        hPrev: UnsafePointer<Float>?, cPrev: UnsafePointer<Float>?,
+        cell: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>,
+        h: UnsafeMutablePointer<Float>, packed: PackedB, buffer: UnsafeMutablePointer<Float>
+    ) {
         typealias V = SIMD16<Float>
         let G = 4 * H, u = forwardGroupUnits, width = 4 * u
         for q in 0..<(H / u) {
             let u0 = u * q
             // buffer (n, 64) = h_{t−1} (n, H) · the 64 permuted columns of group q   (gate k of unit u0 + j at 16k + j)
             if let hPrev {
-                groupProduct(Tile.self, rows: n, k: H, a: hPrev, lda: H, b: packed, firstPanel: q * width / Tile.nr,
-                             width: width, out: buffer)
+                groupProduct(
+                    Tile.self, rows: n, k: H, a: hPrev, lda: H, b: packed, firstPanel: q * width / Tile.nr,
+                    width: width, out: buffer)
             } else {
                 buffer.update(repeating: 0, count: n * width)
             }
@@ -188,21 +206,34 @@ extension Kernels {
     /// (T·B, H): dL/dh_t from the layer above (or the output layer). Writes dz (T·B, G) and
     /// leaves dL/dc_0 ⊙ f_0 in dcNext (B, H), which must be zero on entry.
     /// `packedWhh` is W_hh (G, H) packed by `packB`.
-    package static func lstmBackwardSequence(T: Int, B: Int, H: Int, act: UnsafePointer<Float>, cell: UnsafePointer<Float>,
-                                             tanhCell: UnsafePointer<Float>, dhOut: UnsafePointer<Float>,
-                                             dcNext: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>,
-                                             packedWhh: PackedB, workspace: Workspace) {
+    package static func lstmBackwardSequence(
+        T: Int, B: Int, H: Int, act: UnsafePointer<Float>, cell: UnsafePointer<Float>,
+        tanhCell: UnsafePointer<Float>, dhOut: UnsafePointer<Float>,
+        dcNext: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>,
+        packedWhh: PackedB, workspace: Workspace
+    ) {
         switch workspace.kernels {
-        case .tile8x32: lstmBackwardSequence(Tile8x32.self, T: T, B: B, H: H, act: act, cell: cell, tanhCell: tanhCell, dhOut: dhOut, dcNext: dcNext, dz: dz, packedWhh: packedWhh, workspace: workspace)
-        case .tile6x16: lstmBackwardSequence(Tile6x16.self, T: T, B: B, H: H, act: act, cell: cell, tanhCell: tanhCell, dhOut: dhOut, dcNext: dcNext, dz: dz, packedWhh: packedWhh, workspace: workspace)
-        case .tile12x8: lstmBackwardSequence(Tile12x8.self, T: T, B: B, H: H, act: act, cell: cell, tanhCell: tanhCell, dhOut: dhOut, dcNext: dcNext, dz: dz, packedWhh: packedWhh, workspace: workspace)
+        case .tile8x32:
+            lstmBackwardSequence(
+                Tile8x32.self, T: T, B: B, H: H, act: act, cell: cell, tanhCell: tanhCell, dhOut: dhOut, dcNext: dcNext, dz: dz,
+                packedWhh: packedWhh, workspace: workspace)
+        case .tile6x16:
+            lstmBackwardSequence(
+                Tile6x16.self, T: T, B: B, H: H, act: act, cell: cell, tanhCell: tanhCell, dhOut: dhOut, dcNext: dcNext, dz: dz,
+                packedWhh: packedWhh, workspace: workspace)
+        case .tile12x8:
+            lstmBackwardSequence(
+                Tile12x8.self, T: T, B: B, H: H, act: act, cell: cell, tanhCell: tanhCell, dhOut: dhOut, dcNext: dcNext, dz: dz,
+                packedWhh: packedWhh, workspace: workspace)
         }
     }
 
-    static func lstmBackwardSequence<Tile: MicroTile>(_: Tile.Type, T: Int, B: Int, H: Int, act: UnsafePointer<Float>,
-                                                      cell: UnsafePointer<Float>, tanhCell: UnsafePointer<Float>,
-                                                      dhOut: UnsafePointer<Float>, dcNext: UnsafeMutablePointer<Float>,
-                                                      dz: UnsafeMutablePointer<Float>, packedWhh: PackedB, workspace: Workspace) {
+    static func lstmBackwardSequence<Tile: MicroTile>(
+        _: Tile.Type, T: Int, B: Int, H: Int, act: UnsafePointer<Float>,
+        cell: UnsafePointer<Float>, tanhCell: UnsafePointer<Float>,
+        dhOut: UnsafePointer<Float>, dcNext: UnsafeMutablePointer<Float>,
+        dz: UnsafeMutablePointer<Float>, packedWhh: PackedB, workspace: Workspace
+    ) {
         let G = 4 * H
         let parts = rowParts(rows: B, threads: workspace.threads)
         let widest = (0..<parts).map { rowPart($0, of: parts, rows: B).count }.max() ?? 0
@@ -212,11 +243,12 @@ extension Kernels {
             let rows = rowPart(part, of: parts, rows: B)
             let buffer = workspace.stepBuffers[thread]
             for t in stride(from: T - 1, through: 0, by: -1) {
-                let r = t * B + rows.lowerBound   // the part's first row at step t
-                lstmStepBackward(Tile.self, rows: rows.count, H: H, act: act + r * G,
-                                 cPrev: t > 0 ? cell + (r - B) * H : nil, tanhCell: tanhCell + r * H, dhOut: dhOut + r * H,
-                                 dzNext: t < T - 1 ? UnsafePointer(dz + (r + B) * G) : nil,
-                                 dcNext: dcNext + rows.lowerBound * H, dz: dz + r * G, packedWhh: packedWhh, buffer: buffer)
+                let r = t * B + rows.lowerBound  // the part's first row at step t
+                lstmStepBackward(
+                    Tile.self, rows: rows.count, H: H, act: act + r * G,
+                    cPrev: t > 0 ? cell + (r - B) * H : nil, tanhCell: tanhCell + r * H, dhOut: dhOut + r * H,
+                    dzNext: t < T - 1 ? UnsafePointer(dz + (r + B) * G) : nil,
+                    dcNext: dcNext + rows.lowerBound * H, dz: dz + r * G, packedWhh: packedWhh, buffer: buffer)
             }
         }
     }
@@ -229,11 +261,13 @@ extension Kernels {
     ///   dcNext ← dc ⊙ f
     /// dzNext nil at the last step, cPrev nil at the first. `buffer` holds `stepRows(n)` rows of 32.
     @inline(__always)
-    static func lstmStepBackward<Tile: MicroTile>(_: Tile.Type, rows n: Int, H: Int, act: UnsafePointer<Float>,
-                                                  cPrev: UnsafePointer<Float>?, tanhCell: UnsafePointer<Float>,
-                                                  dhOut: UnsafePointer<Float>, dzNext: UnsafePointer<Float>?,
-                                                  dcNext: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>,
-                                                  packedWhh: PackedB, buffer: UnsafeMutablePointer<Float>) {
+    static func lstmStepBackward<Tile: MicroTile>(
+        _: Tile.Type, rows n: Int, H: Int, act: UnsafePointer<Float>,
+        cPrev: UnsafePointer<Float>?, tanhCell: UnsafePointer<Float>,
+        dhOut: UnsafePointer<Float>, dzNext: UnsafePointer<Float>?,
+        dcNext: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>,
+        packedWhh: PackedB, buffer: UnsafeMutablePointer<Float>
+    ) {
         typealias V = SIMD16<Float>
         let G = 4 * H, nr = backwardGroupUnits
         let one = V(repeating: 1)
@@ -241,8 +275,9 @@ extension Kernels {
             let u0 = q * nr
             // buffer (n, 32) = dz_{t+1} (n, G) · W_hh[:, u0 ..< u0 + 32]
             if let dzNext {
-                groupProduct(Tile.self, rows: n, k: G, a: dzNext, lda: G, b: packedWhh, firstPanel: q * nr / Tile.nr,
-                             width: nr, out: buffer)
+                groupProduct(
+                    Tile.self, rows: n, k: G, a: dzNext, lda: G, b: packedWhh, firstPanel: q * nr / Tile.nr,
+                    width: nr, out: buffer)
             } else {
                 buffer.update(repeating: 0, count: n * nr)
             }

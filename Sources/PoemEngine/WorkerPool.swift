@@ -165,7 +165,7 @@ package final class WorkerPool: @unchecked Sendable {
             seen = s.generation.load(ordering: .acquiring)
             if s.shutdown.load(ordering: .sequentiallyConsistent) { return }
             var word = s.membership.load(ordering: .acquiring)
-            guard word >> 32 == seen & 0xFFFF_FFFF else { continue }   // that section is over
+            guard word >> 32 == seen & 0xFFFF_FFFF else { continue }  // that section is over
             if word & everyThreadBit != 0 {
                 runBody(s, thread: index)
                 s.pending.subtract(1, ordering: .acquiringAndReleasing)
@@ -175,8 +175,9 @@ package final class WorkerPool: @unchecked Sendable {
             // Join while the section is open.
             var joined = false
             while word >> 32 == seen & 0xFFFF_FFFF && word & closedBit == 0 {
-                let (exchanged, original) = s.membership.compareExchange(expected: word, desired: word + 1,
-                                                                         ordering: .acquiringAndReleasing)
+                let (exchanged, original) = s.membership.compareExchange(
+                    expected: word, desired: word + 1,
+                    ordering: .acquiringAndReleasing)
                 if exchanged { joined = true; break }
                 word = original
             }

@@ -58,8 +58,10 @@ public struct BenchmarkReport: Sendable, Codable {
 public enum PoemBenchmark {
     /// Trains `batches` steps (0: one epoch) and reports the timings.
     /// - Parameter kernels: the micro-kernel tile; nil: the one measured fastest here.
-    public static func run(poems: [[Int32]], vocabulary: Int, threads: Int, batches: Int, batchSize: Int = 32, seed: UInt64 = 0,
-                           kernels: KernelChoice? = nil) throws -> BenchmarkReport {
+    public static func run(
+        poems: [[Int32]], vocabulary: Int, threads: Int, batches: Int, batchSize: Int = 32, seed: UInt64 = 0,
+        kernels: KernelChoice? = nil
+    ) throws -> BenchmarkReport {
         let selection = KernelChoice.selection
         let workers = min(max(1, threads), max(1, ProcessInfo.processInfo.activeProcessorCount))
         let peak = FMAPeak.measure(threads: workers)
@@ -92,16 +94,17 @@ public enum PoemBenchmark {
         ]
         let flops = t.recurrentFlops + t.projectionFlops + t.outputFlops + t.softmaxFlops
         let perBatch = report.seconds / Double(max(1, report.stepsTaken))
-        return BenchmarkReport(poems: poems.count, vocabulary: vocabulary, batchSize: bounded.effectiveBatchSize, threads: threads,
-                               workers: bounded.network.workers,
-                               batchesTimed: report.stepsTaken, batchesPerEpoch: nb, seconds: report.seconds,
-                               secondsPerBatch: perBatch, projectedEpochSeconds: perBatch * Double(nb),
-                               poemsPerSecond: report.poemsPerSecond,
-                               meanLoss: losses.isEmpty ? .nan : losses.map(Double.init).reduce(0, +) / Double(losses.count),
-                               phases: phases, totalGflopPerSecond: flops / 1e9 / max(report.seconds, 1e-9),
-                               peakMemoryMiB: peakResidentMiB(), kernels: bounded.network.kernels.id, kernelsForced: kernels != nil,
-                               kernelSelection: selection, fmaPeak: peak,
-                               limitEpochSeconds: flops / Double(max(1, report.stepsTaken)) * Double(nb) / 1e9 / peakGflops)
+        return BenchmarkReport(
+            poems: poems.count, vocabulary: vocabulary, batchSize: bounded.effectiveBatchSize, threads: threads,
+            workers: bounded.network.workers,
+            batchesTimed: report.stepsTaken, batchesPerEpoch: nb, seconds: report.seconds,
+            secondsPerBatch: perBatch, projectedEpochSeconds: perBatch * Double(nb),
+            poemsPerSecond: report.poemsPerSecond,
+            meanLoss: losses.isEmpty ? .nan : losses.map(Double.init).reduce(0, +) / Double(losses.count),
+            phases: phases, totalGflopPerSecond: flops / 1e9 / max(report.seconds, 1e-9),
+            peakMemoryMiB: peakResidentMiB(), kernels: bounded.network.kernels.id, kernelsForced: kernels != nil,
+            kernelSelection: selection, fmaPeak: peak,
+            limitEpochSeconds: flops / Double(max(1, report.stepsTaken)) * Double(nb) / 1e9 / peakGflops)
     }
 
     /// VmHWM of this process in MiB, from /proc/self/status.

@@ -141,10 +141,12 @@ public struct TrainingState: Equatable, Sendable {
     /// The encoded corpus the run trains on (checked on resume; nil only in hand-made states).
     public var corpus: CorpusFingerprint?
 
-    public init(step: Int = 0, epoch: Int = 0, batch: Int = 0, firstMoment: [Float] = [], secondMoment: [Float] = [],
-                rngState: [UInt64] = [], order: [Int32] = [], epochLossSum: Double = 0, epochLosses: [Double] = [],
-                validationLosses: [Double] = [], stepLosses: [Float] = [], options: [String: String] = [:],
-                corpus: CorpusFingerprint? = nil) {
+    public init(
+        step: Int = 0, epoch: Int = 0, batch: Int = 0, firstMoment: [Float] = [], secondMoment: [Float] = [],
+        rngState: [UInt64] = [], order: [Int32] = [], epochLossSum: Double = 0, epochLosses: [Double] = [],
+        validationLosses: [Double] = [], stepLosses: [Float] = [], options: [String: String] = [:],
+        corpus: CorpusFingerprint? = nil
+    ) {
         self.step = step
         self.epoch = epoch
         self.batch = batch
@@ -179,12 +181,13 @@ public struct TrainingState: Equatable, Sendable {
         meta["epoch_losses"] = epochLosses.map { String($0.bitPattern) }.joined(separator: ",")
         meta["validation_losses"] = validationLosses.map { String($0.bitPattern) }.joined(separator: ",")
         if let corpus { meta.merge(corpus.metadata) { $1 } }
-        return SafetensorsFile(tensors: [
-            SafeTensor(name: "adam.exp_avg", floats: firstMoment, shape: [firstMoment.count]),
-            SafeTensor(name: "adam.exp_avg_sq", floats: secondMoment, shape: [secondMoment.count]),
-            SafeTensor(name: "order", int32s: order, shape: [order.count]),
-            SafeTensor(name: "step_losses", floats: stepLosses, shape: [stepLosses.count]),
-        ], metadata: meta)
+        return SafetensorsFile(
+            tensors: [
+                SafeTensor(name: "adam.exp_avg", floats: firstMoment, shape: [firstMoment.count]),
+                SafeTensor(name: "adam.exp_avg_sq", floats: secondMoment, shape: [secondMoment.count]),
+                SafeTensor(name: "order", int32s: order, shape: [order.count]),
+                SafeTensor(name: "step_losses", floats: stepLosses, shape: [stepLosses.count]),
+            ], metadata: meta)
     }
 
     /// Writes the state atomically (`AtomicFile`).
@@ -201,7 +204,9 @@ public struct TrainingState: Equatable, Sendable {
         let m = f.metadata
         guard m["format"] == Self.format else {
             if m["format"] == PoemCheckpoint.format + "-state" {
-                throw bad("it was written by an older workbench and lacks the run configuration and the corpus fingerprint that resuming checks; start a new run from its weights with --init-from")
+                throw bad(
+                    "it was written by an older workbench and lacks the run configuration and the corpus fingerprint that resuming checks; start a new run from its weights with --init-from"
+                )
             }
             throw bad("not a training-state file (format '\(m["format"] ?? "none")')")
         }
@@ -221,7 +226,8 @@ public struct TrainingState: Equatable, Sendable {
         guard rng.count == 4, SeededGenerator(state: rng) != nil else { throw bad("metadata rng_state is malformed") }
         guard let sumBits = m["epoch_loss_sum"].flatMap({ UInt64($0) }) else { throw bad("metadata epoch_loss_sum is malformed") }
         guard let m1 = f["adam.exp_avg"], let m2 = f["adam.exp_avg_sq"], let order = f["order"], let losses = f["step_losses"],
-              m1.dtype == .f32, m2.dtype == .f32, order.dtype == .i32, losses.dtype == .f32, m1.count == m2.count else {
+            m1.dtype == .f32, m2.dtype == .f32, order.dtype == .i32, losses.dtype == .f32, m1.count == m2.count
+        else {
             throw bad("tensors adam.exp_avg, adam.exp_avg_sq, order or step_losses are missing or mis-typed")
         }
         var options: [String: String] = [:]
@@ -230,10 +236,11 @@ public struct TrainingState: Equatable, Sendable {
         do { corpus = try CorpusFingerprint(metadata: m) } catch let reason as CorpusFingerprint.Malformed {
             throw bad(reason.description)
         }
-        self.init(step: try int("step"), epoch: try int("epoch"), batch: try int("batch"),
-                  firstMoment: m1.floats, secondMoment: m2.floats, rngState: rng,
-                  order: order.ints.map { Int32($0) }, epochLossSum: Double(bitPattern: sumBits),
-                  epochLosses: try doubles("epoch_losses"), validationLosses: try doubles("validation_losses"),
-                  stepLosses: losses.floats, options: options, corpus: corpus)
+        self.init(
+            step: try int("step"), epoch: try int("epoch"), batch: try int("batch"),
+            firstMoment: m1.floats, secondMoment: m2.floats, rngState: rng,
+            order: order.ints.map { Int32($0) }, epochLossSum: Double(bitPattern: sumBits),
+            epochLosses: try doubles("epoch_losses"), validationLosses: try doubles("validation_losses"),
+            stepLosses: losses.floats, options: options, corpus: corpus)
     }
 }

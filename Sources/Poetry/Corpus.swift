@@ -22,16 +22,17 @@ public enum CorpusError: WorkbenchError, Equatable {
 
     public var description: String {
         switch self {
-        case let .unreadable(path, reason):
+        case .unreadable(let path, let reason):
             return "cannot read corpus '\(path)': \(reason)"
-        case let .notUTF8(path):
+        case .notUTF8(let path):
             return "corpus '\(path)' is not UTF-8 text; convert it (e.g. iconv -f GB18030 -t UTF-8) and try again"
-        case let .empty(path):
+        case .empty(let path):
             return "corpus '\(path)' is empty: it needs one poem per line"
-        case let .noUsablePoem(path, skipped):
+        case .noUsablePoem(let path, let skipped):
             return "corpus '\(path)' has no usable poem (\(skipped) line(s) skipped); it needs one poem per line"
-        case let .noDefaultCorpus(searched):
-            return "no corpus found (looked for \(searched.joined(separator: ", "))); pass --corpus FILE with one poem per line, or install Debian's fortunes-zh (apt-get install fortunes-zh) for tang300"
+        case .noDefaultCorpus(let searched):
+            return
+                "no corpus found (looked for \(searched.joined(separator: ", "))); pass --corpus FILE with one poem per line, or install Debian's fortunes-zh (apt-get install fortunes-zh) for tang300"
         }
     }
 }
@@ -85,7 +86,9 @@ public struct PoemCorpus: Sendable {
             } else if let bad = content.first(where: { forbidden.contains($0) }) {
                 skipped.append(SkippedLine(line: lineNumber, reason: "contains reserved or note character '\(bad)'"))
             } else if !lengthRange.contains(content.count) {
-                skipped.append(SkippedLine(line: lineNumber, reason: "length \(content.count) outside \(lengthRange.lowerBound)...\(lengthRange.upperBound)"))
+                skipped.append(
+                    SkippedLine(
+                        line: lineNumber, reason: "length \(content.count) outside \(lengthRange.lowerBound)...\(lengthRange.upperBound)"))
             } else {
                 poems.append(content)
             }

@@ -70,7 +70,8 @@ public struct CorpusFingerprint: Equatable, Sendable, Codable {
         if self == saved { return nil }
         if poems != saved.poems { return "it has \(poems) poem(s), the run was trained on \(saved.poems)" }
         if unordered == saved.unordered {
-            return "it holds the same \(poems) poems in a different order, so the shuffles would draw other batches and the run would not continue as it started; restore the original order"
+            return
+                "it holds the same \(poems) poems in a different order, so the shuffles would draw other batches and the run would not continue as it started; restore the original order"
         }
         return "it holds other poems than the \(saved.poems) the run was trained on"
     }
@@ -92,8 +93,9 @@ public struct CorpusFingerprint: Equatable, Sendable, Codable {
     init?(metadata m: [String: String]) throws {
         guard let n = m[Self.keys.poems] else { return nil }
         guard let poems = Int(n), poems >= 0,
-              let ordered = m[Self.keys.ordered].flatMap({ UInt64($0, radix: 16) }),
-              let unordered = m[Self.keys.unordered].flatMap({ UInt64($0, radix: 16) }) else {
+            let ordered = m[Self.keys.ordered].flatMap({ UInt64($0, radix: 16) }),
+            let unordered = m[Self.keys.unordered].flatMap({ UInt64($0, radix: 16) })
+        else {
             throw Malformed(description: "metadata corpus.poems, corpus.ordered or corpus.unordered is malformed")
         }
         self.poems = poems

@@ -68,8 +68,10 @@ struct FormConstraint {
         }
     }
 
-    init(form: PoemForm, kinds: [Kind], comma: Int, period: Int, sentenceEnds: Set<Int>,
-         start: [Int], acrostic: [Int], maxLength: Int) {
+    init(
+        form: PoemForm, kinds: [Kind], comma: Int, period: Int, sentenceEnds: Set<Int>,
+        start: [Int], acrostic: [Int], maxLength: Int
+    ) {
         self.form = form
         self.kinds = kinds
         self.comma = comma

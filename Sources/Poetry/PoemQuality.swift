@@ -106,15 +106,19 @@ public enum PoemQuality {
     }
 
     /// Writes `options.count` quatrains per mode and measures them.
-    public static func measure(sampler: PoemSampler, corpus: PoemCorpus? = nil, options: QualityOptions,
-                               modes: [DecodingMode] = DecodingMode.allCases) throws -> PoemQualityReport {
+    public static func measure(
+        sampler: PoemSampler, corpus: PoemCorpus? = nil, options: QualityOptions,
+        modes: [DecodingMode] = DecodingMode.allCases
+    ) throws -> PoemQualityReport {
         if options.count < 1 { throw SamplingError.invalidOption(option: "--count", value: "\(options.count)", expected: "at least 1") }
-        if options.beam < 2 { throw SamplingError.invalidOption(option: "--beam", value: "\(options.beam)", expected: "a width of at least 2") }
+        if options.beam < 2 {
+            throw SamplingError.invalidOption(option: "--beam", value: "\(options.beam)", expected: "a width of at least 2")
+        }
         if options.topK < 1 { throw SamplingError.invalidOption(option: "--top-k", value: "\(options.topK)", expected: "K ≥ 1") }
         if !(options.temperature.isFinite && options.temperature > 0) {
             throw SamplingError.invalidOption(option: "--temperature", value: "\(options.temperature)", expected: "T > 0")
         }
-        _ = try sampler.plan(start: "", acrostic: "", prefix: "", options: samplingOptions(.greedy, options))   // can it write quatrains?
+        _ = try sampler.plan(start: "", acrostic: "", prefix: "", options: samplingOptions(.greedy, options))  // can it write quatrains?
         let firsts = sampler.drawFirstCharacters(count: options.count, seed: options.seed)
         let lines = corpus.map(PoemMetrics.lines(of:))
         var results: [ModeQuality] = []
@@ -129,13 +133,16 @@ public enum PoemQuality {
             let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             results.append(summary(mode, setting: setting(mode, options), poems: poems, corpusLines: lines, milliseconds: ms))
         }
-        return PoemQualityReport(options: options, firstCharacters: String(firsts), corpus: corpus?.source,
-                                 corpusLines: lines?.count, modes: results)
+        return PoemQualityReport(
+            options: options, firstCharacters: String(firsts), corpus: corpus?.source,
+            corpusLines: lines?.count, modes: results)
     }
 
     /// The measures of `poems` (one mode).
-    public static func summary(_ mode: DecodingMode, setting: String, poems: [SampledPoem], corpusLines: Set<String>?,
-                               milliseconds: Double) -> ModeQuality {
+    public static func summary(
+        _ mode: DecodingMode, setting: String, poems: [SampledPoem], corpusLines: Set<String>?,
+        milliseconds: Double
+    ) -> ModeQuality {
         let texts = poems.map(\.text)
         let n = Double(max(1, poems.count))
         let repeats = texts.map(PoemMetrics.repeatedCharacters)

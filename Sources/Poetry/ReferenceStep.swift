@@ -64,8 +64,9 @@ public struct PoemReferenceStep: Sendable {
         func vector(_ name: String) -> [Float] { Array(model.values(name)) }
         embedding = matrix(ParameterLayout.embeddingName)
         layers = (0..<c.layers).map { l in
-            Layer(weightIH: matrix("rnn_lstm.weight_ih_l\(l)"), weightHH: matrix("rnn_lstm.weight_hh_l\(l)"),
-                  biasIH: vector("rnn_lstm.bias_ih_l\(l)"), biasHH: vector("rnn_lstm.bias_hh_l\(l)"))
+            Layer(
+                weightIH: matrix("rnn_lstm.weight_ih_l\(l)"), weightHH: matrix("rnn_lstm.weight_hh_l\(l)"),
+                biasIH: vector("rnn_lstm.bias_ih_l\(l)"), biasHH: vector("rnn_lstm.bias_hh_l\(l)"))
         }
         outputWeight = matrix("fc.weight")
         outputBias = vector("fc.bias")
@@ -81,7 +82,7 @@ public struct PoemReferenceStep: Sendable {
     /// returns the logits of the next character. (R)
     public func callAsFunction(_ token: Int, _ state: inout State) -> [Float] {
         let H = hiddenSize
-        var x = embedding.row(min(max(token, 0), rows - 1))                        // (E)
+        var x = embedding.row(min(max(token, 0), rows - 1))  // (E)
         for (l, layer) in layers.enumerated() {
             // z = W_ih x + b_ih + W_hh h + b_hh                                       (G)
             let fromInput = Self.affine(layer.weightIH, x, layer.biasIH)
@@ -91,12 +92,12 @@ public struct PoemReferenceStep: Sendable {
                 let f = Self.sigmoid(fromInput[H + j] + fromState[H + j])
                 let g = Foundation.tanh(fromInput[2 * H + j] + fromState[2 * H + j])
                 let o = Self.sigmoid(fromInput[3 * H + j] + fromState[3 * H + j])
-                state.c[l][j] = f * state.c[l][j] + i * g                             // c' = f ⊙ c + i ⊙ g
-                state.h[l][j] = o * Foundation.tanh(state.c[l][j])                    // h' = o ⊙ tanh(c')
+                state.c[l][j] = f * state.c[l][j] + i * g  // c' = f ⊙ c + i ⊙ g
+                state.h[l][j] = o * Foundation.tanh(state.c[l][j])  // h' = o ⊙ tanh(c')
             }
             x = state.h[l]
         }
-        return Self.affine(outputWeight, x, outputBias)                                // W_fc h + b_fc   (R)
+        return Self.affine(outputWeight, x, outputBias)  // W_fc h + b_fc   (R)
     }
 
     /// The logits after each token of `tokens`, from the zero state. (T, R)

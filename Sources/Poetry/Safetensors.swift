@@ -20,16 +20,17 @@ public enum CheckpointError: WorkbenchError, Equatable {
 
     public var description: String {
         switch self {
-        case let .unreadable(path, reason): return "cannot read checkpoint '\(path)': \(reason)"
-        case let .corrupt(path, reason): return "checkpoint '\(path)' is corrupt or truncated: \(reason)"
-        case let .mismatch(path, reason): return "checkpoint '\(path)' does not fit: \(reason)"
+        case .unreadable(let path, let reason): return "cannot read checkpoint '\(path)': \(reason)"
+        case .corrupt(let path, let reason): return "checkpoint '\(path)' is corrupt or truncated: \(reason)"
+        case .mismatch(let path, let reason): return "checkpoint '\(path)' does not fit: \(reason)"
         }
     }
 }
 
 /// One tensor of a safetensors file.
 public struct SafeTensor: Equatable, Sendable {
-    public enum DType: String, Sendable { case f32 = "F32", i32 = "I32", i64 = "I64"
+    public enum DType: String, Sendable {
+        case f32 = "F32", i32 = "I32", i64 = "I64"
         var size: Int { self == .i64 ? 8 : 4 }
     }
     public let name: String
@@ -94,7 +95,10 @@ public struct SafeTensor: Equatable, Sendable {
         case .f32: return []
         case .i32:
             return (0..<(bytes.count / 4)).map { i in
-                Int(Int32(bitPattern: UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16 | UInt32(bytes[4 * i + 3]) << 24))
+                Int(
+                    Int32(
+                        bitPattern: UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16 | UInt32(
+                            bytes[4 * i + 3]) << 24))
             }
         case .i64:
             return (0..<(bytes.count / 8)).map { i in
@@ -131,7 +135,9 @@ public struct SafetensorsFile: Sendable {
         }
         for t in tensors {
             let end = offset + t.bytes.count
-            entries.append("\(Self.jsonQuote(t.name)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
+            entries.append(
+                "\(Self.jsonQuote(t.name)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
+            )
             offset = end
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -192,7 +198,8 @@ public struct SafetensorsFile: Sendable {
         }
         let headerEnd = 8 + Int(n)
         guard let json = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
-              let header = json as? [String: Any] else {
+            let header = json as? [String: Any]
+        else {
             throw corrupt("the header is not a JSON object")
         }
         var metadata: [String: String] = [:]
@@ -207,13 +214,15 @@ public struct SafetensorsFile: Sendable {
         var found: [(begin: Int, tensor: SafeTensor)] = []
         for (name, value) in header where name != "__metadata__" {
             guard let entry = value as? [String: Any],
-                  let dtypeName = entry["dtype"] as? String,
-                  let shapeAny = entry["shape"] as? [Any],
-                  let offsetsAny = entry["data_offsets"] as? [Any], offsetsAny.count == 2 else {
+                let dtypeName = entry["dtype"] as? String,
+                let shapeAny = entry["shape"] as? [Any],
+                let offsetsAny = entry["data_offsets"] as? [Any], offsetsAny.count == 2
+            else {
                 throw corrupt("tensor '\(name)' lacks dtype, shape or data_offsets")
             }
             guard let dtype = SafeTensor.DType(rawValue: dtypeName) else {
-                throw CheckpointError.mismatch(path: path, reason: "tensor '\(name)' has dtype \(dtypeName); only F32, I32 and I64 are supported")
+                throw CheckpointError.mismatch(
+                    path: path, reason: "tensor '\(name)' has dtype \(dtypeName); only F32, I32 and I64 are supported")
             }
             let shape = try shapeAny.map { any -> Int in
                 guard let v = (any as? NSNumber)?.intValue, v >= 0, v < 1 << 31 else { throw corrupt("tensor '\(name)' has a bad shape") }

@@ -100,16 +100,19 @@ public final class PoemSampler {
     /// asked. See `SamplingError` for the cases.
     func plan(start: String, acrostic: String, prefix: String, options o: SamplingOptions) throws -> Plan {
         if !(o.temperature.isFinite && o.temperature >= 0) {
-            throw SamplingError.invalidOption(option: "--temperature", value: "\(o.temperature)", expected: "a finite number ≥ 0 (0 = greedy)")
+            throw SamplingError.invalidOption(
+                option: "--temperature", value: "\(o.temperature)", expected: "a finite number ≥ 0 (0 = greedy)")
         }
         if o.topK < 0 { throw SamplingError.invalidOption(option: "--top-k", value: "\(o.topK)", expected: "K ≥ 0 (0 = all)") }
         if o.beam < 0 { throw SamplingError.invalidOption(option: "--beam", value: "\(o.beam)", expected: "a width ≥ 0") }
         if !(o.repetitionPenalty.isFinite && o.repetitionPenalty > 0) {
-            throw SamplingError.invalidOption(option: "--repetition-penalty", value: "\(o.repetitionPenalty)", expected: "a finite number > 0 (1 = off)")
+            throw SamplingError.invalidOption(
+                option: "--repetition-penalty", value: "\(o.repetitionPenalty)", expected: "a finite number > 0 (1 = off)")
         }
         if o.form == .free {
             if o.maxLength < 2 {
-                throw SamplingError.invalidOption(option: "--max-length", value: "\(o.maxLength)", expected: "at least 2 (a character and the closing '。')")
+                throw SamplingError.invalidOption(
+                    option: "--max-length", value: "\(o.maxLength)", expected: "at least 2 (a character and the closing '。')")
             }
             if o.beam > 1 { throw SamplingError.needsQuatrain(option: "--beam") }
             if !acrostic.isEmpty { throw SamplingError.needsQuatrain(option: "--acrostic") }
@@ -138,8 +141,9 @@ public final class PoemSampler {
         if let s = startIds.first, let a = acrosticIds.first, s != a {
             throw SamplingError.startContradictsAcrostic(start: vocabulary.character(s), acrostic: vocabulary.character(a))
         }
-        let constraint = FormConstraint(form: o.form, kinds: kinds, comma: comma, period: period, sentenceEnds: sentenceEnds,
-                                        start: startIds, acrostic: acrosticIds, maxLength: o.maxLength)
+        let constraint = FormConstraint(
+            form: o.form, kinds: kinds, comma: comma, period: period, sentenceEnds: sentenceEnds,
+            start: startIds, acrostic: acrosticIds, maxLength: o.maxLength)
         return Plan(constraint: constraint, prefix: prefixIds, options: o)
     }
 
@@ -166,14 +170,18 @@ public final class PoemSampler {
     ///   - acrostic: the first character of each line (quatrain form: up to four).
     ///   - prefix: text fed to the model after `G` and before the poem (context, not printed;
     ///     punctuation allowed, the markers `G` / `E` not).
-    public func generate(start: String, acrostic: String = "", prefix: String = "", count: Int = 1,
-                         options: SamplingOptions) throws -> [String] {
+    public func generate(
+        start: String, acrostic: String = "", prefix: String = "", count: Int = 1,
+        options: SamplingOptions
+    ) throws -> [String] {
         try sample(start: start, acrostic: acrostic, prefix: prefix, count: count, options: options).map(\.text)
     }
 
     /// Writes `count` poems, with the model's log-likelihood of each character.
-    public func sample(start: String, acrostic: String = "", prefix: String = "", count: Int = 1,
-                       options: SamplingOptions) throws -> [SampledPoem] {
+    public func sample(
+        start: String, acrostic: String = "", prefix: String = "", count: Int = 1,
+        options: SamplingOptions
+    ) throws -> [SampledPoem] {
         let plan = try self.plan(start: start, acrostic: acrostic, prefix: prefix, options: options)
         var rng = SeededGenerator(seed: options.seed)
         var context = step.initialState()
@@ -234,8 +242,10 @@ public final class PoemSampler {
         return a.contains(true) ? a : allowed
     }
 
-    private func sampleOne(_ plan: Plan, context: PoemReferenceStep.State, logits first: [Float],
-                           rng: inout SeededGenerator) throws -> SampledPoem {
+    private func sampleOne(
+        _ plan: Plan, context: PoemReferenceStep.State, logits first: [Float],
+        rng: inout SeededGenerator
+    ) throws -> SampledPoem {
         let options = plan.options
         var state = context
         var logits = first
@@ -248,15 +258,16 @@ public final class PoemSampler {
             let next: Int
             switch rule {
             case .end: break writing
-            case let .given(t): next = t
-            case let .forced(t):
+            case .given(let t): next = t
+            case .forced(let t):
                 next = t
                 agreement.append(Foundation.exp(logp[t]))
-            case let .choose(allowed, mayEnd):
+            case .choose(let allowed, let mayEnd):
                 let a = allowedAfterRepeats(allowed, used: used, options: options)
                 agreement.append(Self.mass(logp, allowed, endToken: mayEnd ? endToken : nil))
-                next = choose(penalised(logits, used: used, options: options), allowed: a,
-                              end: mayEnd ? endToken : nil, options: options, rng: &rng)
+                next = choose(
+                    penalised(logits, used: used, options: options), allowed: a,
+                    end: mayEnd ? endToken : nil, options: options, rng: &rng)
             }
             if next == endToken { break }
             likelihoods.append(logp[next])
@@ -276,8 +287,10 @@ public final class PoemSampler {
     }
 
     /// Greedy, or temperature/top-k, choice among the allowed rows (and `end`, if given).
-    private func choose(_ logits: [Float], allowed: [Bool], end: Int?, options: SamplingOptions,
-                        rng: inout SeededGenerator) -> Int {
+    private func choose(
+        _ logits: [Float], allowed: [Bool], end: Int?, options: SamplingOptions,
+        rng: inout SeededGenerator
+    ) -> Int {
         var candidates = logits.indices.filter { allowed[$0] }
         if let end { candidates.append(end) }
         func better(_ a: Int, _ b: Int) -> Bool { logits[a] > logits[b] || (logits[a] == logits[b] && a < b) }
@@ -325,7 +338,7 @@ public final class PoemSampler {
         while true {
             var children: [(parent: Int, token: Int, score: Double, agreement: Double?)] = []
             var complete = false
-            var raws: [[Double]] = []   // log p under the model, per hypothesis (R)
+            var raws: [[Double]] = []  // log p under the model, per hypothesis (R)
             for (b, h) in beams.enumerated() {
                 let rule = plan.constraint.next(after: h.tokens)
                 if rule == .end { complete = true; break }
@@ -334,9 +347,9 @@ public final class PoemSampler {
                 raws.append(raw)
                 let logp = options.repetitionPenalty == 1 ? raw : Self.logSoftmax(penalised(h.logits, used: h.used, options: options))
                 switch rule {
-                case let .given(t): children.append((b, t, h.score + logp[t], nil))
-                case let .forced(t): children.append((b, t, h.score + logp[t], Foundation.exp(raw[t])))
-                case let .choose(allowed, _):
+                case .given(let t): children.append((b, t, h.score + logp[t], nil))
+                case .forced(let t): children.append((b, t, h.score + logp[t], Foundation.exp(raw[t])))
+                case .choose(let allowed, _):
                     let a = allowedAfterRepeats(allowed, used: h.used, options: options)
                     let m = Self.mass(raw, allowed, endToken: nil)
                     for t in Self.best(options.beam, of: logp.indices.filter { a[$0] }, scores: logp) {
@@ -359,7 +372,8 @@ public final class PoemSampler {
             }
         }
         let best = beams[0]
-        return SampledPoem(text: String(best.tokens.map { vocabulary.character($0) }),
-                           logLikelihoods: best.likelihoods, formAgreement: best.agreement)
+        return SampledPoem(
+            text: String(best.tokens.map { vocabulary.character($0) }),
+            logLikelihoods: best.likelihoods, formAgreement: best.agreement)
     }
 }

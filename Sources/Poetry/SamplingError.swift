@@ -49,35 +49,41 @@ public enum SamplingError: WorkbenchError, Equatable {
     public var description: String {
         func list(_ chars: [Character]) -> String { chars.map { "'\($0)'" }.joined(separator: " ") }
         switch self {
-        case let .unknownCharacters(chars, option):
+        case .unknownCharacters(let chars, let option):
             return "\(option): character(s) not in the model's vocabulary: \(list(chars))"
-        case let .notContent(chars, option):
-            let what = option == "--acrostic" ? "an acrostic names the first character of each line" : "a start word is the poem's first characters"
+        case .notContent(let chars, let option):
+            let what =
+                option == "--acrostic"
+                ? "an acrostic names the first character of each line" : "a start word is the poem's first characters"
             return "\(option): \(Self.reasons(chars)); \(what), so give poem characters only"
-        case let .markerInText(chars, option):
+        case .markerInText(let chars, let option):
             return "\(option): \(Self.reasons(chars)); markers are not text, remove them"
-        case let .startTooLong(length, limit, form):
+        case .startTooLong(let length, let limit, let form):
             switch form {
             case .quatrain:
                 return "--start: a quatrain line has 5 characters, so a start word may have at most \(limit); got \(length)"
             case .free:
-                return "--start has \(length) characters, but a poem of --max-length \(limit + 1) can start with at most \(limit) (the last place is the closing '。'); shorten the start or raise --max-length"
+                return
+                    "--start has \(length) characters, but a poem of --max-length \(limit + 1) can start with at most \(limit) (the last place is the closing '。'); shorten the start or raise --max-length"
             }
-        case let .startContradictsAcrostic(start, acrostic):
-            return "--start begins with '\(start)' but --acrostic makes the first line begin with '\(acrostic)'; start the start word with '\(acrostic)' or drop one of the two"
-        case let .acrosticTooLong(n):
+        case .startContradictsAcrostic(let start, let acrostic):
+            return
+                "--start begins with '\(start)' but --acrostic makes the first line begin with '\(acrostic)'; start the start word with '\(acrostic)' or drop one of the two"
+        case .acrosticTooLong(let n):
             return "--acrostic: a quatrain has four lines, so an acrostic has at most 4 characters; got \(n)"
-        case let .needsQuatrain(option):
+        case .needsQuatrain(let option):
             return "\(option) needs --form quatrain"
-        case let .missingFormCharacters(chars, form):
-            let what = form == .quatrain ? "a quatrain" : "a poem of lines (free form ends every line with punctuation and the poem with '。')"
+        case .missingFormCharacters(let chars, let form):
+            let what =
+                form == .quatrain ? "a quatrain" : "a poem of lines (free form ends every line with punctuation and the poem with '。')"
             return "the model's vocabulary lacks \(list(chars)), so it cannot write \(what); train it on a corpus with punctuation"
         case .noContentCharacters:
             return "the model's vocabulary holds only punctuation and markers; it cannot write a poem"
-        case let .invalidOption(option, value, expected):
+        case .invalidOption(let option, let value, let expected):
             return "\(option) \(value): expected \(expected)"
-        case let .nonFiniteOutput(position):
-            return "the model's outputs are not finite (NaN or infinity) at character \(position + 1); the checkpoint is damaged — retrain or use an earlier one"
+        case .nonFiniteOutput(let position):
+            return
+                "the model's outputs are not finite (NaN or infinity) at character \(position + 1); the checkpoint is damaged — retrain or use an earlier one"
         }
     }
 }

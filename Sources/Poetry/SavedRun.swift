@@ -31,8 +31,10 @@ public struct SavedRun: Sendable {
     /// The checksum of the weights file this save replaces (nil: there was none).
     public var previousWeightsChecksum: UInt64?
 
-    public init(checkpoint: PoemCheckpoint, state: TrainingState, configuration: TrainingRunConfiguration,
-                weightsChecksum: UInt64, previousWeightsChecksum: UInt64?) {
+    public init(
+        checkpoint: PoemCheckpoint, state: TrainingState, configuration: TrainingRunConfiguration,
+        weightsChecksum: UInt64, previousWeightsChecksum: UInt64?
+    ) {
         self.checkpoint = checkpoint
         self.state = state
         self.configuration = configuration
@@ -71,7 +73,9 @@ public struct SavedRun: Sendable {
         let model = SafetensorsFile(tensors: f.tensors.filter { !TrainingState.tensorNames.contains($0.name) }, metadata: modelMetadata)
         checkpoint = try PoemCheckpoint(file: model, path: path)
         guard let options = TrainingOptions(fingerprint: state.options) else {
-            throw bad("the saved options \(state.options.keys.sorted().map { "\($0)=\(state.options[$0]!)" }.joined(separator: ", ")) are incomplete or malformed")
+            throw bad(
+                "the saved options \(state.options.keys.sorted().map { "\($0)=\(state.options[$0]!)" }.joined(separator: ", ")) are incomplete or malformed"
+            )
         }
         configuration = try TrainingRunConfiguration(metadata: f.metadata, options: options, path: path)
         guard state.corpus != nil else { throw bad("it lacks the corpus fingerprint") }

@@ -36,17 +36,19 @@ public enum TorchReferenceError: WorkbenchError, Equatable {
 
     public var description: String {
         switch self {
-        case let .pythonNotFound(p):
+        case .pythonNotFound(let p):
             return "python '\(p)' does not exist or cannot run; pass --python PATH of a Python with torch, or --no-torch"
-        case let .noTorch(p):
-            return "python '\(p)' cannot import torch; pass --python PATH of a Python with torch (e.g. a virtual environment), or --no-torch"
-        case let .scriptNotFound(path):
+        case .noTorch(let p):
+            return
+                "python '\(p)' cannot import torch; pass --python PATH of a Python with torch (e.g. a virtual environment), or --no-torch"
+        case .scriptNotFound(let path):
             return "no PyTorch script at '\(path)'; pass --torch-script FILE (the project's is scripts/torch_poem_bench.py)"
-        case let .noDefaultScript(searched):
-            return "the project's PyTorch script was not found (looked for \(searched.joined(separator: ", "))); run from the project folder, pass --torch-script FILE, or --no-torch"
-        case let .failed(command, status, message):
+        case .noDefaultScript(let searched):
+            return
+                "the project's PyTorch script was not found (looked for \(searched.joined(separator: ", "))); run from the project folder, pass --torch-script FILE, or --no-torch"
+        case .failed(let command, let status, let message):
             return "the PyTorch reference failed (exit \(status)): \(message.isEmpty ? "no message" : message) — command: \(command)"
-        case let .unreadableOutput(command):
+        case .unreadableOutput(let command):
             return "the PyTorch reference printed no figures this workbench can read — command: \(command)"
         }
     }
@@ -87,7 +89,7 @@ public struct TorchReference: Sendable {
     /// Where the project's script may be: under the current directory, then under each folder
     /// above the running executable (a build in `.build/…/release` of the project).
     public static func scriptCandidates() -> [String] {
-        var paths = [scriptPath]   // relative to the current directory
+        var paths = [scriptPath]  // relative to the current directory
         var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<5 {
             paths.append(dir.appendingPathComponent(scriptPath).path)
@@ -117,8 +119,9 @@ public struct TorchReference: Sendable {
         while !errorText.done { usleep(1000) }
         guard process.terminationStatus == 0 else {
             let lines = String(decoding: errorText.data ?? Data(), as: UTF8.self).split(separator: "\n")
-            throw TorchReferenceError.failed(command: command, status: process.terminationStatus,
-                                             message: lines.last.map(String.init) ?? "")
+            throw TorchReferenceError.failed(
+                command: command, status: process.terminationStatus,
+                message: lines.last.map(String.init) ?? "")
         }
         struct Report: Decodable {
             struct Epoch: Decodable {
@@ -134,9 +137,10 @@ public struct TorchReference: Sendable {
         guard let report = try? JSONDecoder().decode(Report.self, from: data), let first = report.epochs.first else {
             throw TorchReferenceError.unreadableOutput(command: command)
         }
-        return TorchFigures(python: python, script: script, version: report.torch, cpuCapability: report.cpu_capability ?? "?",
-                            threads: report.threads, batchesTimed: first.batches,
-                            projectedEpochSeconds: first.projected_epoch_seconds, meanLoss: first.mean_loss)
+        return TorchFigures(
+            python: python, script: script, version: report.torch, cpuCapability: report.cpu_capability ?? "?",
+            threads: report.threads, batchesTimed: first.batches,
+            projectedEpochSeconds: first.projected_epoch_seconds, meanLoss: first.mean_loss)
     }
 
     /// The exit status of `command arguments` (nil when it cannot be started).
@@ -159,7 +163,11 @@ private final class ErrorCollector: @unchecked Sendable {
     private var finished = false
     var data: Data? {
         get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue; finished = true } }
+        set {
+            lock.withLock {
+                stored = newValue; finished = true
+            }
+        }
     }
     var done: Bool { lock.withLock { finished } }
 }

@@ -47,18 +47,21 @@ public struct TrainingOptions: Equatable, Sendable {
     /// The options that must match when a run is resumed (each value prints its exact bits:
     /// Swift's shortest round-trip decimal for Float and Double).
     var fingerprint: [String: String] {
-        ["batch_size": String(batchSize), "lr": String(learningRate), "optimizer": optimizer.rawValue,
-         "clip": String(clip), "seed": String(seed), "shuffle": String(shuffle),
-         "validation": String(validationFraction)]
+        [
+            "batch_size": String(batchSize), "lr": String(learningRate), "optimizer": optimizer.rawValue,
+            "clip": String(clip), "seed": String(seed), "shuffle": String(shuffle),
+            "validation": String(validationFraction),
+        ]
     }
 
     /// The options a fingerprint was made from (`epochs`, `maxSteps` and `threads` keep their
     /// defaults); nil when a value is missing or malformed.
     init?(fingerprint f: [String: String]) {
         guard let batchSize = f["batch_size"].flatMap({ Int($0) }), batchSize > 0,
-              let lr = f["lr"].flatMap({ Float($0) }), let optimizer = f["optimizer"].flatMap(OptimizerKind.init(rawValue:)),
-              let clip = f["clip"].flatMap({ Float($0) }), let seed = f["seed"].flatMap({ UInt64($0) }),
-              let shuffle = f["shuffle"].flatMap({ Bool($0) }), let validation = f["validation"].flatMap({ Double($0) }) else {
+            let lr = f["lr"].flatMap({ Float($0) }), let optimizer = f["optimizer"].flatMap(OptimizerKind.init(rawValue:)),
+            let clip = f["clip"].flatMap({ Float($0) }), let seed = f["seed"].flatMap({ UInt64($0) }),
+            let shuffle = f["shuffle"].flatMap({ Bool($0) }), let validation = f["validation"].flatMap({ Double($0) })
+        else {
             return nil
         }
         self.init()
@@ -133,11 +136,11 @@ public enum TrainingError: WorkbenchError, Equatable {
 
     public var description: String {
         switch self {
-        case let .emptyTrainingSet(n, f):
+        case .emptyTrainingSet(let n, let f):
             return "no poem is left for training (\(n) poem(s), validation fraction \(f)); lower --validation"
-        case let .resumeMismatch(s): return "cannot resume: \(s)"
-        case let .corpusMismatch(s): return "cannot resume on this corpus: \(s)"
-        case let .modelMismatch(s): return "model does not fit the corpus: \(s)"
+        case .resumeMismatch(let s): return "cannot resume: \(s)"
+        case .corpusMismatch(let s): return "cannot resume on this corpus: \(s)"
+        case .modelMismatch(let s): return "model does not fit the corpus: \(s)"
         }
     }
 }
@@ -188,11 +191,13 @@ public final class PoemTrainer {
                 throw TrainingError.corpusMismatch(difference)
             }
             guard s.order.count == trainingPoems.count else {
-                throw TrainingError.resumeMismatch("the saved run had \(s.order.count) training poems, this corpus gives \(trainingPoems.count)")
+                throw TrainingError.resumeMismatch(
+                    "the saved run had \(s.order.count) training poems, this corpus gives \(trainingPoems.count)")
             }
             if options.optimizer == .adam {
                 guard s.firstMoment.count == model.layout.count, s.secondMoment.count == model.layout.count else {
-                    throw TrainingError.resumeMismatch("saved optimizer moments have \(s.firstMoment.count) entries, the model \(model.layout.count)")
+                    throw TrainingError.resumeMismatch(
+                        "saved optimizer moments have \(s.firstMoment.count) entries, the model \(model.layout.count)")
                 }
             }
             s.options = options.fingerprint
@@ -227,7 +232,8 @@ public final class PoemTrainer {
         var summaries: [EpochSummary] = []
         for (e, loss) in state.epochLosses.enumerated() {
             let v = e < state.validationLosses.count ? state.validationLosses[e] : nil
-            summaries.append(EpochSummary(epoch: e, meanLoss: loss, validationLoss: v, validationPerplexity: v.map { Foundation.exp($0) }, seconds: 0))
+            summaries.append(
+                EpochSummary(epoch: e, meanLoss: loss, validationLoss: v, validationPerplexity: v.map { Foundation.exp($0) }, seconds: 0))
         }
         var stop = TrainingStop.finished
         var epochStart = now()
@@ -260,8 +266,9 @@ public final class PoemTrainer {
             if state.batch == nb {
                 let mean = state.epochLossSum / Double(nb)
                 let v = validationPoems.isEmpty ? nil : evaluateLoss(validationPoems)
-                summary = EpochSummary(epoch: state.epoch, meanLoss: mean, validationLoss: v,
-                                       validationPerplexity: v.map { Foundation.exp($0) }, seconds: now() - epochStart)
+                summary = EpochSummary(
+                    epoch: state.epoch, meanLoss: mean, validationLoss: v,
+                    validationPerplexity: v.map { Foundation.exp($0) }, seconds: now() - epochStart)
                 summaries.append(summary!)
                 state.epochLosses.append(mean)
                 if let v { state.validationLosses.append(v) }
@@ -271,20 +278,23 @@ public final class PoemTrainer {
             let elapsed = now() - start
             let done = state.step - firstStep
             let rate = Double(done * bs) / max(elapsed, 1e-9)
-            progress(TrainingProgress(epoch: summary?.epoch ?? state.epoch, epochs: options.epochs,
-                                      batch: summary == nil ? state.batch : nb, batchesPerEpoch: nb,
-                                      step: state.step, loss: loss, poemsPerSecond: rate,
-                                      secondsLeft: Double(totalSteps - state.step) * elapsed / Double(max(done, 1)),
-                                      epochSummary: summary))
+            progress(
+                TrainingProgress(
+                    epoch: summary?.epoch ?? state.epoch, epochs: options.epochs,
+                    batch: summary == nil ? state.batch : nb, batchesPerEpoch: nb,
+                    step: state.step, loss: loss, poemsPerSecond: rate,
+                    secondsLeft: Double(totalSteps - state.step) * elapsed / Double(max(done, 1)),
+                    epochSummary: summary))
         }
         if stop == .finished && state.epoch < options.epochs && state.step >= totalSteps { stop = .stepLimit }
         let elapsed = now() - start
-        return TrainingReport(poems: trainingPoems.count + validationPoems.count, trainingPoems: trainingPoems.count,
-                              validationPoems: validationPoems.count, vocabulary: model.config.rows - 1,
-                              parameters: model.layout.count, batchesPerEpoch: nb, stepsTaken: state.step - firstStep,
-                              totalSteps: state.step, epochs: summaries, stop: stop, seconds: elapsed,
-                              poemsPerSecond: Double((state.step - firstStep) * bs) / max(elapsed, 1e-9),
-                              timings: network.timings)
+        return TrainingReport(
+            poems: trainingPoems.count + validationPoems.count, trainingPoems: trainingPoems.count,
+            validationPoems: validationPoems.count, vocabulary: model.config.rows - 1,
+            parameters: model.layout.count, batchesPerEpoch: nb, stepsTaken: state.step - firstStep,
+            totalSteps: state.step, epochs: summaries, stop: stop, seconds: elapsed,
+            poemsPerSecond: Double((state.step - firstStep) * bs) / max(elapsed, 1e-9),
+            timings: network.timings)
     }
 
     private var lastLoss: Float = .nan
@@ -339,9 +349,10 @@ public final class PoemTrainer {
             swap(&firstMoment, &state.firstMoment)
             swap(&secondMoment, &state.secondMoment)
         }
-        OptimizerKernels.adam(parameters: &model.parameters, gradient: gradient, firstMoment: &firstMoment, secondMoment: &secondMoment,
-                              stepSize: Float(Double(options.learningRate) / bc1), bc2Sqrt: Float(bc2.squareRoot()),
-                              gradientScale: gradientScale, pool: network.workspace.pool)
+        OptimizerKernels.adam(
+            parameters: &model.parameters, gradient: gradient, firstMoment: &firstMoment, secondMoment: &secondMoment,
+            stepSize: Float(Double(options.learningRate) / bc1), bc2Sqrt: Float(bc2.squareRoot()),
+            gradientScale: gradientScale, pool: network.workspace.pool)
     }
 
     /// Mean cross-entropy over every target position of `poems` (batches of B, last one partial).

@@ -68,8 +68,10 @@ public struct TrainingRunRequest: Sendable {
     /// Worker threads (results do not depend on it).
     public var threads: Int
 
-    public init(start: Start, corpus: String? = nil, outFolder: String? = nil, settings: TrainingSettings = TrainingSettings(),
-                threads: Int = TrainingOptions.defaultThreads) {
+    public init(
+        start: Start, corpus: String? = nil, outFolder: String? = nil, settings: TrainingSettings = TrainingSettings(),
+        threads: Int = TrainingOptions.defaultThreads
+    ) {
         self.start = start
         self.corpus = corpus
         self.outFolder = outFolder
@@ -130,36 +132,45 @@ public enum TrainingRunError: WorkbenchError, Equatable {
 
     public var description: String {
         switch self {
-        case let .folderInUse(folder, pid):
+        case .folderInUse(let folder, let pid):
             let owner = pid.map { "process \($0)" } ?? "another process"
-            let stop = pid.map { "; wait for it to finish, or stop it with `kill -INT \($0)` (it saves first)" } ?? "; wait for it to finish"
-            return "folder '\(folder)' is in use by another training run (\(owner), lock file \(RunFolderLock.fileName))\(stop), or choose another --out"
-        case let .lockFailed(folder, reason):
+            let stop =
+                pid.map { "; wait for it to finish, or stop it with `kill -INT \($0)` (it saves first)" } ?? "; wait for it to finish"
+            return
+                "folder '\(folder)' is in use by another training run (\(owner), lock file \(RunFolderLock.fileName))\(stop), or choose another --out"
+        case .lockFailed(let folder, let reason):
             return "cannot lock folder '\(folder)' for training: \(reason)"
-        case let .cannotCreateFolder(folder, reason):
+        case .cannotCreateFolder(let folder, let reason):
             return "cannot create output folder '\(folder)': \(reason)"
-        case let .missingState(checkpoint, state):
-            return "cannot resume from '\(checkpoint)': its training state '\(state)' is missing (a resumable run keeps it next to the weights); start a new run from these weights with --init-from \(checkpoint)"
-        case let .mismatchedPair(weights, weightsStep, state, stateStep):
+        case .missingState(let checkpoint, let state):
+            return
+                "cannot resume from '\(checkpoint)': its training state '\(state)' is missing (a resumable run keeps it next to the weights); start a new run from these weights with --init-from \(checkpoint)"
+        case .mismatchedPair(let weights, let weightsStep, let state, let stateStep):
             let at = weightsStep.map { " (step \($0))" } ?? ""
-            return "'\(weights)'\(at) and '\(state)' (step \(stateStep)) are not a pair: the state was saved with other weights, so resuming would not continue that run; put back the weights file saved with that state, or start a new run from these weights with --init-from \(weights)"
-        case let .outFolderConflict(given, runFolder):
-            return "option --out '\(given)' does not apply with --resume: a resumed run continues in its own folder '\(runFolder)' (copy that folder to branch the run)"
-        case let .conflictingSetting(option, given, saved, state):
+            return
+                "'\(weights)'\(at) and '\(state)' (step \(stateStep)) are not a pair: the state was saved with other weights, so resuming would not continue that run; put back the weights file saved with that state, or start a new run from these weights with --init-from \(weights)"
+        case .outFolderConflict(let given, let runFolder):
+            return
+                "option --out '\(given)' does not apply with --resume: a resumed run continues in its own folder '\(runFolder)' (copy that folder to branch the run)"
+        case .conflictingSetting(let option, let given, let saved, let state):
             let option = given.isEmpty ? option : "\(option) \(given)"
-            return "option \(option) conflicts with the run saved in '\(state)' (\(saved)): a resumed run keeps its settings; leave the option out, or start a new run with --init-from"
-        case let .targetBelowProgress(option, given, done, what, state):
+            return
+                "option \(option) conflicts with the run saved in '\(state)' (\(saved)): a resumed run keeps its settings; leave the option out, or start a new run with --init-from"
+        case .targetBelowProgress(let option, let given, let done, let what, let state):
             return "option \(option) \(given) is below what the run saved in '\(state)' has done (\(done) \(what)); give at least \(done)"
-        case let .corpusMissing(corpus, state):
+        case .corpusMissing(let corpus, let state):
             return "the corpus '\(corpus)' of the run saved in '\(state)' is missing; pass --corpus FILE with the same poems"
-        case let .corpusDiffers(corpus, state, reason):
+        case .corpusDiffers(let corpus, let state, let reason):
             return "cannot resume the run saved in '\(state)' on corpus '\(corpus)': \(reason)"
-        case let .cannotResume(state, reason):
+        case .cannotResume(let state, let reason):
             return "cannot resume the run saved in '\(state)': \(reason)"
-        case let .unknownCharacters(corpus, checkpoint, characters, count):
-            return "corpus '\(corpus)' uses \(count) character(s) missing from the vocabulary of '\(checkpoint)' (e.g. \(characters)); train from scratch or use the same corpus"
-        case let .saveFailed(step, reason, savedStep, folder):
-            let kept = savedStep.map { "the run saved at step \($0) in '\(folder)' is intact; fix this and resume it" } ?? "nothing of this run was saved in '\(folder)'"
+        case .unknownCharacters(let corpus, let checkpoint, let characters, let count):
+            return
+                "corpus '\(corpus)' uses \(count) character(s) missing from the vocabulary of '\(checkpoint)' (e.g. \(characters)); train from scratch or use the same corpus"
+        case .saveFailed(let step, let reason, let savedStep, let folder):
+            let kept =
+                savedStep.map { "the run saved at step \($0) in '\(folder)' is intact; fix this and resume it" }
+                ?? "nothing of this run was saved in '\(folder)'"
             return "could not save step \(step): \(reason); \(kept)"
         }
     }
@@ -187,8 +198,10 @@ public final class TrainingRun {
     /// Writes one file atomically (tests put a failing writer here).
     var writeFile: (Data, String) throws -> Void = { try AtomicFile.write($0, to: $1) }
 
-    private init(configuration: TrainingRunConfiguration, corpus: PoemCorpus, vocabulary: Vocabulary, trainer: PoemTrainer,
-                 checkpointPath: String, lock: RunFolderLock, notes: [String], weightsOnDisk: UInt64?, savedStep: Int?) {
+    private init(
+        configuration: TrainingRunConfiguration, corpus: PoemCorpus, vocabulary: Vocabulary, trainer: PoemTrainer,
+        checkpointPath: String, lock: RunFolderLock, notes: [String], weightsOnDisk: UInt64?, savedStep: Int?
+    ) {
         self.configuration = configuration
         self.corpus = corpus
         self.vocabulary = vocabulary
@@ -211,7 +224,7 @@ public final class TrainingRun {
 
     /// Opens a run as `request` asks: locks its folder, cleans it, loads or builds the model.
     public static func open(_ request: TrainingRunRequest) throws -> TrainingRun {
-        if case let .resume(path) = request.start { return try resume(path, request) }
+        if case .resume(let path) = request.start { return try resume(path, request) }
         let folder = request.outFolder ?? TrainingRunRequest.defaultOutFolder
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
             throw TrainingRunError.cannotCreateFolder(folder: folder, reason: reason(error))
@@ -220,13 +233,15 @@ public final class TrainingRun {
         let (lock, notes) = try lockAndClean(folder)
         var allNotes = notes
         if FileManager.default.fileExists(atPath: TrainingState.path(forCheckpoint: checkpointPath)) {
-            allNotes.append("this new run replaces the run saved in '\(folder)' at its first save (to continue that run instead, resume it from \(checkpointPath))")
+            allNotes.append(
+                "this new run replaces the run saved in '\(folder)' at its first save (to continue that run instead, resume it from \(checkpointPath))"
+            )
         }
         let corpus = try request.corpus.map { try PoemCorpus.load(path: $0) } ?? PoemCorpus.loadDefault()
         let options = request.settings.newRunOptions(threads: request.threads)
         let vocabulary: Vocabulary, model: PoemModel, initFrom: String?, vocabularySource: String
         switch request.start {
-        case let .initFrom(path):
+        case .initFrom(let path):
             let ck = try PoemCheckpoint.read(path: path)
             vocabulary = ck.vocabulary
             model = ck.model
@@ -234,7 +249,7 @@ public final class TrainingRun {
             vocabularySource = path
         case .resume:
             preconditionFailure("a resumed run is opened by resume(_:_:)")
-        case let .new(embeddingDim, hiddenSize, layers):
+        case .new(let embeddingDim, let hiddenSize, let layers):
             vocabulary = Vocabulary(poems: corpus.poems)
             let config = PoemModelConfig(rows: vocabulary.modelRows, embeddingDim: embeddingDim, hiddenSize: hiddenSize, layers: layers)
             model = PoemModel(config: config, seed: options.seed)
@@ -243,12 +258,14 @@ public final class TrainingRun {
         }
         let poems = try encode(corpus, vocabulary, vocabularyOf: vocabularySource)
         let trainer = try PoemTrainer(poems: poems, model: model, options: options)
-        let configuration = TrainingRunConfiguration(corpus: TrainingRunConfiguration.absolute(corpus.source),
-                                                     outFolder: TrainingRunConfiguration.absolute(folder),
-                                                     initFrom: initFrom, options: options)
+        let configuration = TrainingRunConfiguration(
+            corpus: TrainingRunConfiguration.absolute(corpus.source),
+            outFolder: TrainingRunConfiguration.absolute(folder),
+            initFrom: initFrom, options: options)
         let onDisk = FileManager.default.contents(atPath: checkpointPath).map(ContentHash.of)
-        return TrainingRun(configuration: configuration, corpus: corpus, vocabulary: vocabulary, trainer: trainer,
-                           checkpointPath: checkpointPath, lock: lock, notes: allNotes, weightsOnDisk: onDisk, savedStep: nil)
+        return TrainingRun(
+            configuration: configuration, corpus: corpus, vocabulary: vocabulary, trainer: trainer,
+            checkpointPath: checkpointPath, lock: lock, notes: allNotes, weightsOnDisk: onDisk, savedStep: nil)
     }
 
     /// Opens the run saved with the checkpoint `given` (or in the folder `given`).
@@ -285,17 +302,22 @@ public final class TrainingRun {
         if onDisk != saved.weightsChecksum {
             if weightsData == nil || onDisk == saved.previousWeightsChecksum {
                 rewriteWeights = true
-                notes.append(weightsData == nil
-                    ? "'\(checkpointPath)' was missing; it is written again from the copy of the weights in '\(statePath)' (step \(saved.state.step))"
-                    : "the last save was interrupted before '\(checkpointPath)' was replaced; the run continues from the weights in '\(statePath)' (step \(saved.state.step)) and writes that file again")
+                notes.append(
+                    weightsData == nil
+                        ? "'\(checkpointPath)' was missing; it is written again from the copy of the weights in '\(statePath)' (step \(saved.state.step))"
+                        : "the last save was interrupted before '\(checkpointPath)' was replaced; the run continues from the weights in '\(statePath)' (step \(saved.state.step)) and writes that file again"
+                )
             } else {
-                let weightsStep = weightsData.flatMap { try? SafetensorsFile.decode([UInt8]($0), path: checkpointPath) }?.metadata["step"].flatMap { Int($0) }
-                throw TrainingRunError.mismatchedPair(weights: checkpointPath, weightsStep: weightsStep, state: statePath, stateStep: saved.state.step)
+                let weightsStep = weightsData.flatMap { try? SafetensorsFile.decode([UInt8]($0), path: checkpointPath) }?.metadata["step"]
+                    .flatMap { Int($0) }
+                throw TrainingRunError.mismatchedPair(
+                    weights: checkpointPath, weightsStep: weightsStep, state: statePath, stateStep: saved.state.step)
             }
         }
 
-        let options = try request.settings.resumedRunOptions(saved: saved.configuration.options, state: saved.state,
-                                                            statePath: statePath, threads: request.threads)
+        let options = try request.settings.resumedRunOptions(
+            saved: saved.configuration.options, state: saved.state,
+            statePath: statePath, threads: request.threads)
         let corpusPath = request.corpus ?? saved.configuration.corpus
         if request.corpus == nil, !FileManager.default.fileExists(atPath: corpusPath) {
             throw TrainingRunError.corpusMissing(corpus: corpusPath, state: statePath)
@@ -315,12 +337,14 @@ public final class TrainingRun {
         configuration.corpus = TrainingRunConfiguration.absolute(corpusPath)
         configuration.outFolder = TrainingRunConfiguration.absolute(folder)
         // A changed configuration (a new target, a moved folder or corpus) is saved at the end even without a step.
-        let run = TrainingRun(configuration: configuration, corpus: corpus, vocabulary: saved.checkpoint.vocabulary, trainer: trainer,
-                              checkpointPath: checkpointPath, lock: lock, notes: notes, weightsOnDisk: onDisk,
-                              savedStep: configuration == saved.configuration ? saved.state.step : nil)
+        let run = TrainingRun(
+            configuration: configuration, corpus: corpus, vocabulary: saved.checkpoint.vocabulary, trainer: trainer,
+            checkpointPath: checkpointPath, lock: lock, notes: notes, weightsOnDisk: onDisk,
+            savedStep: configuration == saved.configuration ? saved.state.step : nil)
         if rewriteWeights {
             do { try run.save() } catch {
-                throw TrainingRunError.saveFailed(step: saved.state.step, reason: reason(error), savedStep: saved.state.step, folder: folder)
+                throw TrainingRunError.saveFailed(
+                    step: saved.state.step, reason: reason(error), savedStep: saved.state.step, folder: folder)
             }
         }
         return run
@@ -334,7 +358,9 @@ public final class TrainingRun {
         }
         let removed = AtomicFile.removeStale(in: folder)
         if !removed.isEmpty {
-            notes.append("removed \(removed.count) temporary file(s) left in '\(folder)' by an interrupted process (\(removed.sorted().joined(separator: ", ")))")
+            notes.append(
+                "removed \(removed.count) temporary file(s) left in '\(folder)' by an interrupted process (\(removed.sorted().joined(separator: ", ")))"
+            )
         }
         return (lock, notes)
     }
@@ -350,8 +376,9 @@ public final class TrainingRun {
             }
         }
         if !unknown.isEmpty {
-            throw TrainingRunError.unknownCharacters(corpus: corpus.source, vocabularyOf: source,
-                                                     characters: String(unknown.prefix(10)), count: unknown.count)
+            throw TrainingRunError.unknownCharacters(
+                corpus: corpus.source, vocabularyOf: source,
+                characters: String(unknown.prefix(10)), count: unknown.count)
         }
         return corpus.poems.map { vocabulary.encode(poem: $0) }
     }
@@ -371,12 +398,13 @@ public final class TrainingRun {
     public func run(progress: (TrainingProgress) -> Void = { _ in }, stop: StopRequest = StopRequest()) throws -> TrainingRunReport {
         defer { close() }
         var saveError: Error?
-        let report = trainer.run(progress: { p in
-            if p.epochSummary != nil && saveError == nil {
-                do { try self.save() } catch { saveError = error }
-            }
-            progress(p)
-        }, shouldStop: { saveError != nil || stop.isRequested })
+        let report = trainer.run(
+            progress: { p in
+                if p.epochSummary != nil && saveError == nil {
+                    do { try self.save() } catch { saveError = error }
+                }
+                progress(p)
+            }, shouldStop: { saveError != nil || stop.isRequested })
         if let saveError { throw saveFailure(saveError) }
         switch report.stop {
         case .finished, .stepLimit, .interrupted:
@@ -388,8 +416,10 @@ public final class TrainingRun {
         }
         return TrainingRunReport(
             report: report, checkpoint: checkpointPath, state: statePath,
-            lossCurve: lossCurveWritten || (savedStep != nil && !trainer.state.stepLosses.isEmpty
-                                            && FileManager.default.fileExists(atPath: lossCurvePath)) ? lossCurvePath : nil,
+            lossCurve: lossCurveWritten
+                || (savedStep != nil && !trainer.state.stepLosses.isEmpty
+                    && FileManager.default.fileExists(atPath: lossCurvePath))
+                ? lossCurvePath : nil,
             corpus: configuration.corpus, step: trainer.state.step, epochsDone: trainer.state.epoch,
             epochs: configuration.options.epochs, maxSteps: configuration.options.maxSteps, savedStep: savedStep,
             stopSignal: report.stop == .interrupted ? stop.signal : nil, lastBatchLoss: trainer.state.stepLosses.last,
@@ -397,8 +427,9 @@ public final class TrainingRun {
     }
 
     private func saveFailure(_ error: Error) -> TrainingRunError {
-        .saveFailed(step: trainer.state.step, reason: Self.reason(error), savedStep: savedStep,
-                    folder: (checkpointPath as NSString).deletingLastPathComponent)
+        .saveFailed(
+            step: trainer.state.step, reason: Self.reason(error), savedStep: savedStep,
+            folder: (checkpointPath as NSString).deletingLastPathComponent)
     }
 
     /// Saves the run: the state (the commit point), then the weights, then the loss curve.
@@ -409,15 +440,17 @@ public final class TrainingRun {
         let weights = PoemCheckpoint(model: trainer.model, vocabulary: vocabulary, info: info)
         let weightsBytes = Data(weights.file().encoded())
         let checksum = ContentHash.of(weightsBytes)
-        let saved = SavedRun(checkpoint: PoemCheckpoint(model: trainer.model, vocabulary: vocabulary), state: state,
-                             configuration: configuration, weightsChecksum: checksum, previousWeightsChecksum: weightsOnDisk)
+        let saved = SavedRun(
+            checkpoint: PoemCheckpoint(model: trainer.model, vocabulary: vocabulary), state: state,
+            configuration: configuration, weightsChecksum: checksum, previousWeightsChecksum: weightsOnDisk)
         try writeFile(Data(saved.file().encoded()), statePath)
         savedStep = state.step
         try writeFile(weightsBytes, checkpointPath)
         weightsOnDisk = checksum
         if !state.stepLosses.isEmpty {
-            let svg = LossCurve.svg(stepLosses: state.stepLosses, epochLosses: state.epochLosses,
-                                    validationLosses: state.validationLosses, batchesPerEpoch: trainer.batchesPerEpoch)
+            let svg = LossCurve.svg(
+                stepLosses: state.stepLosses, epochLosses: state.epochLosses,
+                validationLosses: state.validationLosses, batchesPerEpoch: trainer.batchesPerEpoch)
             try writeFile(Data(svg.utf8), lossCurvePath)
             lossCurveWritten = true
         }

@@ -45,8 +45,10 @@ public struct TrainingRunConfiguration: Equatable, Sendable {
 
     /// The `run.*` metadata keys (the hyper-parameters are the state's `option.*` keys).
     var metadata: [String: String] {
-        var m = ["run.corpus": corpus, "run.out": outFolder, "run.epochs": String(options.epochs),
-                 "run.steps": options.maxSteps.map(String.init) ?? "none"]
+        var m = [
+            "run.corpus": corpus, "run.out": outFolder, "run.epochs": String(options.epochs),
+            "run.steps": options.maxSteps.map(String.init) ?? "none",
+        ]
         if let initFrom { m["run.init_from"] = initFrom }
         return m
     }
@@ -57,7 +59,9 @@ public struct TrainingRunConfiguration: Equatable, Sendable {
         guard let corpus = m["run.corpus"], let out = m["run.out"] else {
             throw bad("it lacks the run configuration (metadata run.corpus, run.out)")
         }
-        guard let epochs = m["run.epochs"].flatMap({ Int($0) }), epochs > 0 else { throw bad("metadata run.epochs is missing or malformed") }
+        guard let epochs = m["run.epochs"].flatMap({ Int($0) }), epochs > 0 else {
+            throw bad("metadata run.epochs is missing or malformed")
+        }
         var maxSteps: Int?
         switch m["run.steps"] {
         case "none": maxSteps = nil
@@ -85,9 +89,11 @@ public struct TrainingSettings: Equatable, Sendable {
     public var maxSteps: Int?
     public var validationFraction: Double?
 
-    public init(epochs: Int? = nil, batchSize: Int? = nil, learningRate: Float? = nil, optimizer: OptimizerKind? = nil,
-                clip: Float? = nil, seed: UInt64? = nil, shuffle: Bool? = nil, maxSteps: Int? = nil,
-                validationFraction: Double? = nil) {
+    public init(
+        epochs: Int? = nil, batchSize: Int? = nil, learningRate: Float? = nil, optimizer: OptimizerKind? = nil,
+        clip: Float? = nil, seed: UInt64? = nil, shuffle: Bool? = nil, maxSteps: Int? = nil,
+        validationFraction: Double? = nil
+    ) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -121,7 +127,8 @@ public struct TrainingSettings: Equatable, Sendable {
     public func resumedRunOptions(saved: TrainingOptions, state: TrainingState, statePath: String, threads: Int) throws -> TrainingOptions {
         func check<T: Equatable>(_ given: T?, _ saved: T, _ option: String, _ show: (T) -> String) throws {
             if let given, given != saved {
-                throw TrainingRunError.conflictingSetting(option: option, given: show(given), saved: "saved with \(option) \(show(saved))", state: statePath)
+                throw TrainingRunError.conflictingSetting(
+                    option: option, given: show(given), saved: "saved with \(option) \(show(saved))", state: statePath)
             }
         }
         try check(batchSize, saved.batchSize, "--batch-size", String.init)
@@ -130,8 +137,10 @@ public struct TrainingSettings: Equatable, Sendable {
         try check(clip, saved.clip, "--clip", { String($0) })
         try check(seed, saved.seed, "--seed", String.init)
         if let shuffle, shuffle != saved.shuffle {
-            throw TrainingRunError.conflictingSetting(option: shuffle ? "shuffle" : "--no-shuffle", given: "", saved: saved.shuffle ? "it shuffles every epoch" : "it keeps the corpus order",
-                                                      state: statePath)
+            throw TrainingRunError.conflictingSetting(
+                option: shuffle ? "shuffle" : "--no-shuffle", given: "",
+                saved: saved.shuffle ? "it shuffles every epoch" : "it keeps the corpus order",
+                state: statePath)
         }
         try check(validationFraction, saved.validationFraction, "--validation", { String($0) })
         var o = saved
@@ -139,13 +148,15 @@ public struct TrainingSettings: Equatable, Sendable {
         if let epochs {
             let done = state.epoch
             guard epochs >= done else {
-                throw TrainingRunError.targetBelowProgress(option: "--epochs", given: epochs, done: done, what: "epoch(s)", state: statePath)
+                throw TrainingRunError.targetBelowProgress(
+                    option: "--epochs", given: epochs, done: done, what: "epoch(s)", state: statePath)
             }
             o.epochs = epochs
         }
         if let maxSteps {
             guard maxSteps >= state.step else {
-                throw TrainingRunError.targetBelowProgress(option: "--steps", given: maxSteps, done: state.step, what: "step(s)", state: statePath)
+                throw TrainingRunError.targetBelowProgress(
+                    option: "--steps", given: maxSteps, done: state.step, what: "step(s)", state: statePath)
             }
             o.maxSteps = maxSteps
         }

@@ -28,8 +28,9 @@ public struct LSTMState<Scalar: RealScalar>: Codable, Equatable, Sendable {
 
     /// The zero state (PyTorch's default when no (h_0, c_0) is given).
     public static func zeros(layers: Int, batch: Int, hidden: Int) -> Self {
-        Self(hidden: Array(repeating: .zeros(batch, hidden), count: layers),
-             cell: Array(repeating: .zeros(batch, hidden), count: layers))
+        Self(
+            hidden: Array(repeating: .zeros(batch, hidden), count: layers),
+            cell: Array(repeating: .zeros(batch, hidden), count: layers))
     }
 }
 
@@ -104,8 +105,10 @@ public struct LSTM<Scalar: RealScalar>: Codable, Equatable, Sendable {
     ///   - inputs: T matrices (B, D).
     ///   - initial: (h_0, c_0) of every layer; zeros when nil.
     ///   - override: forced gate values, applied in every layer and step (experiments only).
-    public func forward(_ inputs: [Matrix<Scalar>], initial: LSTMState<Scalar>? = nil,
-                        override: LSTMGateOverride = .none) -> LSTMForwardResult<Scalar> {
+    public func forward(
+        _ inputs: [Matrix<Scalar>], initial: LSTMState<Scalar>? = nil,
+        override: LSTMGateOverride = .none
+    ) -> LSTMForwardResult<Scalar> {
         precondition(!inputs.isEmpty, "an LSTM sequence needs at least one step")
         let b = inputs[0].rows
         let state0 = initial ?? .zeros(layers: layers.count, batch: b, hidden: hiddenSize)
@@ -144,18 +147,22 @@ public struct LSTM<Scalar: RealScalar>: Codable, Equatable, Sendable {
     ///   - dFinal: ∂L/∂(h_T, c_T) of every layer, if the loss reads the final state.
     ///   - grads: one accumulator per layer; the parameter gradients are added into it.
     ///   - record: whether to return the total ∂L/∂h_t and ∂L/∂c_t of every layer and step.
-    public func backward(_ result: LSTMForwardResult<Scalar>, dOutputs: [Matrix<Scalar>],
-                         dFinal: LSTMState<Scalar>? = nil, into grads: inout [LSTMLayerParameters<Scalar>],
-                         record: Bool = false) -> LSTMBackwardResult<Scalar> {
+    public func backward(
+        _ result: LSTMForwardResult<Scalar>, dOutputs: [Matrix<Scalar>],
+        dFinal: LSTMState<Scalar>? = nil, into grads: inout [LSTMLayerParameters<Scalar>],
+        record: Bool = false
+    ) -> LSTMBackwardResult<Scalar> {
         backwardPass(result, dOutputs: dOutputs, dFinal: dFinal, into: &grads, record: record, cellPathOnly: false)
     }
 
     /// The BPTT loop. With `cellPathOnly` the gradient goes back in time only through c
     /// ((B7)) and the recurrent term dz W_hh of (B8) is dropped — a deliberately wrong
     /// gradient (the "C-path only" picture of the homework) that the check suite must catch.
-    func backwardPass(_ result: LSTMForwardResult<Scalar>, dOutputs: [Matrix<Scalar>],
-                      dFinal: LSTMState<Scalar>?, into grads: inout [LSTMLayerParameters<Scalar>],
-                      record: Bool, cellPathOnly: Bool) -> LSTMBackwardResult<Scalar> {
+    func backwardPass(
+        _ result: LSTMForwardResult<Scalar>, dOutputs: [Matrix<Scalar>],
+        dFinal: LSTMState<Scalar>?, into grads: inout [LSTMLayerParameters<Scalar>],
+        record: Bool, cellPathOnly: Bool
+    ) -> LSTMBackwardResult<Scalar> {
         let steps = result.outputs.count
         precondition(dOutputs.count == steps, "need ∂L/∂h_t for all \(steps) steps")
         precondition(grads.count == layers.count, "need one gradient accumulator per layer")
@@ -167,7 +174,7 @@ public struct LSTM<Scalar: RealScalar>: Codable, Equatable, Sendable {
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             let p = layers[l]
             var dhNext = dFinal?.hidden[l] ?? .zeros(b, hs)  // ∂L/∂h_t through step t+1
-            var dcNext = dFinal?.cell[l] ?? .zeros(b, hs)    // ∂L/∂c_t through step t+1
+            var dcNext = dFinal?.cell[l] ?? .zeros(b, hs)  // ∂L/∂c_t through step t+1
             var dBelow = [Matrix<Scalar>](repeating: Matrix(rows: 0, cols: 0), count: steps)
             if record {
                 recordedH[l] = Array(repeating: Matrix(rows: 0, cols: 0), count: steps)
@@ -176,8 +183,9 @@ public struct LSTM<Scalar: RealScalar>: Codable, Equatable, Sendable {
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 // ∂L/∂h_t = (from above or the loss) + (from step t+1)
                 let dh = dAbove[t] + dhNext
-                let step = lstmStepBackward(p, cache: result.caches[l][t], dh: dh, dcNext: dcNext,
-                                            grads: &grads[l], override: result.override)
+                let step = lstmStepBackward(
+                    p, cache: result.caches[l][t], dh: dh, dcNext: dcNext,
+                    grads: &grads[l], override: result.override)
                 if record {
                     recordedH[l][t] = dh
                     recordedC[l][t] = step.dc
@@ -190,8 +198,9 @@ public struct LSTM<Scalar: RealScalar>: Codable, Equatable, Sendable {
             dInitial.cell[l] = dcNext
             dAbove = dBelow
         }
-        return LSTMBackwardResult(dInputs: dAbove, dInitial: dInitial,
-                                  dHidden: record ? recordedH : nil, dCell: record ? recordedC : nil)
+        return LSTMBackwardResult(
+            dInputs: dAbove, dInitial: dInitial,
+            dHidden: record ? recordedH : nil, dCell: record ? recordedC : nil)
     }
 
     /// Zero gradient accumulators, one per layer.

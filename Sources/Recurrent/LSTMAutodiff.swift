@@ -42,8 +42,8 @@ extension LSTMProblem {
                 let f = gate(1, override.forget, tanh: false)
                 let g = gate(2, override.candidate, tanh: true)
                 let o = gate(3, override.output, tanh: false)
-                c = f * c + i * g        // (L3)
-                h = o * c.tanh()         // (L4)
+                c = f * c + i * g  // (L3)
+                h = o * c.tanh()  // (L4)
                 outputs.append(h)
             }
             sequence = outputs
@@ -56,7 +56,9 @@ extension LSTMProblem {
             // Rows ordered (t, b); the mean over all B·T rows does not depend on the order.
             loss = Variable.concatRows(logits).softmaxCrossEntropy(targets: targets.flatMap { $0 })
         case .sumOfSquares(let targets):
-            loss = zip(logits, targets).map { $0.squaredError(target: $1.converted(to: Scalar.self)) }.reduce(nil as Variable<Scalar>?) { acc, term in acc.map { $0 + term } ?? term }!
+            loss = zip(logits, targets).map { $0.squaredError(target: $1.converted(to: Scalar.self)) }.reduce(nil as Variable<Scalar>?) {
+                acc, term in acc.map { $0 + term } ?? term
+            }!
         }
         tape.backward(loss)
         var grads: [String: Matrix<Scalar>] = [:]

@@ -45,17 +45,19 @@ public struct LSTMLayerParameters<Scalar: RealScalar>: Codable, Equatable, Senda
 
     /// All-zero parameters (the shape of a gradient accumulator).
     public static func zeros(inputSize: Int, hiddenSize: Int) -> Self {
-        Self(weightIH: .zeros(4 * hiddenSize, inputSize), weightHH: .zeros(4 * hiddenSize, hiddenSize),
-             biasIH: .zeros(1, 4 * hiddenSize), biasHH: .zeros(1, 4 * hiddenSize))
+        Self(
+            weightIH: .zeros(4 * hiddenSize, inputSize), weightHH: .zeros(4 * hiddenSize, hiddenSize),
+            biasIH: .zeros(1, 4 * hiddenSize), biasHH: .zeros(1, 4 * hiddenSize))
     }
 
     /// PyTorch's default initialisation: every entry U(−1/√H, 1/√H).
     public static func random(inputSize: Int, hiddenSize: Int, using rng: inout SeededGenerator) -> Self {
         let k = 1 / Scalar(hiddenSize).squareRoot()
-        return Self(weightIH: .random(4 * hiddenSize, inputSize, in: -k...k, using: &rng),
-                    weightHH: .random(4 * hiddenSize, hiddenSize, in: -k...k, using: &rng),
-                    biasIH: .random(1, 4 * hiddenSize, in: -k...k, using: &rng),
-                    biasHH: .random(1, 4 * hiddenSize, in: -k...k, using: &rng))
+        return Self(
+            weightIH: .random(4 * hiddenSize, inputSize, in: -k...k, using: &rng),
+            weightHH: .random(4 * hiddenSize, hiddenSize, in: -k...k, using: &rng),
+            biasIH: .random(1, 4 * hiddenSize, in: -k...k, using: &rng),
+            biasHH: .random(1, 4 * hiddenSize, in: -k...k, using: &rng))
     }
 
     /// H.
@@ -157,9 +159,10 @@ public func lstmStepForward<Scalar: RealScalar>(
         tanhC.storage[n] = Scalar.tanh(cNew.storage[n])
         hNew.storage[n] = gates[3].storage[n] * tanhC.storage[n]
     }
-    let cache = LSTMStepCache(input: x, previousHidden: h, previousCell: c,
-                              inputGate: gates[0], forgetGate: gates[1], candidate: gates[2], outputGate: gates[3],
-                              tanhCell: tanhC)
+    let cache = LSTMStepCache(
+        input: x, previousHidden: h, previousCell: c,
+        inputGate: gates[0], forgetGate: gates[1], candidate: gates[2], outputGate: gates[3],
+        tanhCell: tanhC)
     return (hNew, cNew, cache)
 }
 

@@ -98,8 +98,10 @@ public struct LSTMCellStateReport: Codable, Sendable {
 ///   - hidden: H, in 1...256.
 ///   - seed: the seed of the weights, inputs and initial state.
 ///   - includeMatrices: also return every ∂C_t/∂C_k matrix (T²H²/2 numbers).
-public func cellStateExperiment(forget: Double?, input: Double?, steps: Int = 6, hidden: Int = 4,
-                                seed: UInt64 = 1, includeMatrices: Bool = false) throws -> LSTMCellStateReport {
+public func cellStateExperiment(
+    forget: Double?, input: Double?, steps: Int = 6, hidden: Int = 4,
+    seed: UInt64 = 1, includeMatrices: Bool = false
+) throws -> LSTMCellStateReport {
     try require("steps", steps, in: 1...200)
     try require("hidden", hidden, in: 1...256)
     for (name, value) in [("forget", forget), ("input", input)] {
@@ -143,8 +145,10 @@ public func cellStateExperiment(forget: Double?, input: Double?, steps: Int = 6,
         let explanation: String
         switch (f, i) {
         case (.some(let fv), .some(0)):
-            explanation = fv == 1 ? "C_t = C_{t-1} exactly: every Jacobian is the identity"
-                                  : "i = 0 cuts every path through g and i, and a forced f has no derivative: ∂C_t/∂C_k = f^(t-k) I exactly"
+            explanation =
+                fv == 1
+                ? "C_t = C_{t-1} exactly: every Jacobian is the identity"
+                : "i = 0 cuts every path through g and i, and a forced f has no derivative: ∂C_t/∂C_k = f^(t-k) I exactly"
         case (.some, .some):
             explanation = "i ≠ 0: C_k also reaches C_t through h_k → g_{k+1} (weighted by i), so the Jacobian is not diagonal"
         case (.some, nil):
@@ -154,14 +158,16 @@ public func cellStateExperiment(forget: Double?, input: Double?, steps: Int = 6,
         default:
             explanation = "ordinary LSTM: Π diag(f) is only the direct path; the others go through h"
         }
-        return LSTMCellStateReport.Case(forget: f, input: i, maxDeviationFromForgetProduct: r.maxF,
-                                        diagonalMeanAtLongestLag: last.diagonalMean,
-                                        forgetProductMeanAtLongestLag: last.forgetProductMean, explanation: explanation)
+        return LSTMCellStateReport.Case(
+            forget: f, input: i, maxDeviationFromForgetProduct: r.maxF,
+            diagonalMeanAtLongestLag: last.diagonalMean,
+            forgetProductMeanAtLongestLag: last.forgetProductMean, explanation: explanation)
     }
-    return LSTMCellStateReport(steps: steps, hidden: hidden, seed: seed, forget: forget, input: input,
-                               rows: requested.rows, maxDeviationFromIdentity: requested.maxI,
-                               maxDeviationFromForgetProduct: requested.maxF, otherCases: others,
-                               jacobians: includeMatrices ? requested.full : nil)
+    return LSTMCellStateReport(
+        steps: steps, hidden: hidden, seed: seed, forget: forget, input: input,
+        rows: requested.rows, maxDeviationFromIdentity: requested.maxI,
+        maxDeviationFromForgetProduct: requested.maxF, otherCases: others,
+        jacobians: includeMatrices ? requested.full : nil)
 }
 
 extension LSTMLayerParameters {
@@ -244,8 +250,9 @@ public func gateRangeExperiment(trials: Int = 200, steps: Int = 20, hidden: Int 
         ("h (hidden state h_t)", "(−1, 1)", false, "h_t = o⊙tanh(C_t): o > 0 but tanh(C_t) has C_t's sign"),
     ]
     let quantities = info.enumerated().map { q, item in
-        LSTMGateRangeReport.Quantity(name: item.0, observedMin: lo[q], observedMax: hi[q], range: item.1,
-                                     alwaysPositive: item.2, observedNegative: lo[q] < 0, reason: item.3)
+        LSTMGateRangeReport.Quantity(
+            name: item.0, observedMin: lo[q], observedMax: hi[q], range: item.1,
+            alwaysPositive: item.2, observedNegative: lo[q] < 0, reason: item.3)
     }
     return LSTMGateRangeReport(
         trials: trials, steps: steps, hidden: hidden, seed: seed,
@@ -295,8 +302,9 @@ public func jacobianExperiment(steps: Int = 20, hidden: Int = 8, forgetBias: Dou
         let product = Matrix<Double>.diagonal(j.forgetProducts[steps][k])
         let diff = (full - product).frobeniusNorm()
         let norm = full.frobeniusNorm()
-        return .init(lag: steps - k, k: k, fullNorm: norm, forgetProductNorm: product.frobeniusNorm(),
-                     differenceNorm: diff, relativeDifference: norm > 0 ? diff / norm : (diff > 0 ? .infinity : 0))
+        return .init(
+            lag: steps - k, k: k, fullNorm: norm, forgetProductNorm: product.frobeniusNorm(),
+            differenceNorm: diff, relativeDifference: norm > 0 ? diff / norm : (diff > 0 ? .infinity : 0))
     }
     return LSTMJacobianReport(steps: steps, hidden: hidden, seed: seed, forgetBias: forgetBias, meanForget: meanF, rows: rows)
 }
@@ -333,11 +341,14 @@ public struct LSTMLagReport: Codable, Sendable {
 /// - Parameters:
 ///   - inputs: T matrices (B, D), PyTorch's batch-first rows.
 ///   - weightIH: (H, D); weightHH: (H, H); bias: (1, H); u: (1, H).
-private func rnnLagNorms(inputs: [Matrix<Double>], weightIH: Matrix<Double>, weightHH: Matrix<Double>, bias: Matrix<Double>,
-                         activation: Activation, u: Matrix<Double>) -> [Double] {
+private func rnnLagNorms(
+    inputs: [Matrix<Double>], weightIH: Matrix<Double>, weightHH: Matrix<Double>, bias: Matrix<Double>,
+    activation: Activation, u: Matrix<Double>
+) -> [Double] {
     let hs = weightHH.rows, steps = inputs.count
-    let rnn = VanillaRNN(recurrentWeight: weightHH, inputWeight: weightIH, bias: bias.transposed, initialState: .zeros(hs, 1),
-                         outputWeight: .zeros(1, hs), outputBias: .zeros(1, 1), activation: activation)
+    let rnn = VanillaRNN(
+        recurrentWeight: weightHH, inputWeight: weightIH, bias: bias.transposed, initialState: .zeros(hs, 1),
+        outputWeight: .zeros(1, hs), outputBias: .zeros(1, 1), activation: activation)
     var squares = [Double](repeating: 0, count: steps + 1)
     for b in 0..<inputs[0].rows {
         let (z, _) = rnn.states(inputs.map { $0.rows(b..<(b + 1)).transposed })
@@ -390,10 +401,13 @@ public func lagExperiment(steps: Int = 50, hidden: Int = 32, batch: Int = 8, see
         var norms = [back.dInitial.cell[0].frobeniusNorm()]
         norms += back.dCell![0].map { $0.frobeniusNorm() }
         let meanF = result.caches[0].map { $0.forgetGate.sum() }.reduce(0, +) / Double(steps * hidden * batch)
-        models.append(.init(name: "LSTM b_f=\(formatScalar(forgetBias, digits: 3))", state: "C_k", norms: norms,
-                            decayRate: decay(norms), meanForget: meanF))
+        models.append(
+            .init(
+                name: "LSTM b_f=\(formatScalar(forgetBias, digits: 3))", state: "C_k", norms: norms,
+                decayRate: decay(norms), meanForget: meanF))
     }
-    return LSTMLagReport(steps: steps, hidden: hidden, batch: batch, seed: seed,
-                         loss: "L_T = Σ_b uᵀ h_T[b], u ~ N(0, I); ∂L_T/∂C_k includes the path through h_k",
-                         models: models)
+    return LSTMLagReport(
+        steps: steps, hidden: hidden, batch: batch, seed: seed,
+        loss: "L_T = Σ_b uᵀ h_T[b], u ~ N(0, I); ∂L_T/∂C_k includes the path through h_k",
+        models: models)
 }

@@ -36,8 +36,10 @@ public struct LSTMProblem<Scalar: RealScalar>: Sendable {
     /// Forced gate values (experiments); `.none` for the ordinary LSTM.
     public var override: LSTMGateOverride = .none
 
-    public init(lstm: LSTM<Scalar>, fcWeight: Matrix<Scalar>, fcBias: Matrix<Scalar>, initial: LSTMState<Scalar>,
-                inputs: [Matrix<Scalar>], loss: LSTMLossKind) {
+    public init(
+        lstm: LSTM<Scalar>, fcWeight: Matrix<Scalar>, fcBias: Matrix<Scalar>, initial: LSTMState<Scalar>,
+        inputs: [Matrix<Scalar>], loss: LSTMLossKind
+    ) {
         self.lstm = lstm
         self.fcWeight = fcWeight
         self.fcBias = fcBias
@@ -48,8 +50,10 @@ public struct LSTMProblem<Scalar: RealScalar>: Sendable {
 
     /// A seeded random problem: PyTorch-style init for the LSTM and head, inputs N(0, 1),
     /// initial states U(−1, 1) when `nonzeroInitial` (zeros otherwise).
-    public static func random(inputSize: Int, hiddenSize: Int, layers: Int, outputs: Int, batch: Int, steps: Int,
-                              nonzeroInitial: Bool, crossEntropy: Bool = true, seed: UInt64) -> Self {
+    public static func random(
+        inputSize: Int, hiddenSize: Int, layers: Int, outputs: Int, batch: Int, steps: Int,
+        nonzeroInitial: Bool, crossEntropy: Bool = true, seed: UInt64
+    ) -> Self {
         var rng = SeededGenerator(seed: seed)
         let lstm = LSTM<Scalar>(inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, using: &rng)
         let k = 1 / Scalar(hiddenSize).squareRoot()
@@ -132,8 +136,9 @@ public struct LSTMProblem<Scalar: RealScalar>: Sendable {
         let result = lstm.forward(inputs, initial: initial, override: override)
         let head = headLoss(result.outputs, wantGradient: true)
         var grads = lstm.zeroGradients()
-        let back = lstm.backwardPass(result, dOutputs: head.dOutputs, dFinal: nil, into: &grads, record: false,
-                                     cellPathOnly: cellPathOnly)
+        let back = lstm.backwardPass(
+            result, dOutputs: head.dOutputs, dFinal: nil, into: &grads, record: false,
+            cellPathOnly: cellPathOnly)
         var out: [String: Matrix<Scalar>] = ["fc.weight": head.dWeight, "fc.bias": head.dBias]
         for (l, g) in grads.enumerated() {
             out["weight_ih_l\(l)"] = g.weightIH
@@ -149,7 +154,8 @@ public struct LSTMProblem<Scalar: RealScalar>: Sendable {
     /// The head y_t = h_t W_fcᵀ + b_fc and the loss; with `wantGradient`, the backward of both:
     /// ∂L/∂h_t (T of (B, H)), ∂L/∂W_fc = Σ_t dy_tᵀ h_t, ∂L/∂b_fc = Σ_t Σ_rows dy_t.
     func headLoss(_ outputs: [Matrix<Scalar>], wantGradient: Bool)
-        -> (loss: Scalar, dOutputs: [Matrix<Scalar>], dWeight: Matrix<Scalar>, dBias: Matrix<Scalar>) {
+        -> (loss: Scalar, dOutputs: [Matrix<Scalar>], dWeight: Matrix<Scalar>, dBias: Matrix<Scalar>)
+    {
         let v = fcWeight.rows
         var total: Scalar = 0
         var dOutputs: [Matrix<Scalar>] = []
@@ -175,9 +181,9 @@ public struct LSTMProblem<Scalar: RealScalar>: Sendable {
                 }
             }
             if wantGradient {
-                dOutputs.append(matmul(dy, .none, fcWeight, .none))           // (B, H)
-                gemm(dy, .transpose, h, .none, into: &dWeight, beta: 1)       // (V, H)
-                dBias += dy.sumRows()                                         // (1, V)
+                dOutputs.append(matmul(dy, .none, fcWeight, .none))  // (B, H)
+                gemm(dy, .transpose, h, .none, into: &dWeight, beta: 1)  // (V, H)
+                dBias += dy.sumRows()  // (1, V)
             }
         }
         if case .crossEntropy = loss { total /= Scalar(positions) }

@@ -29,8 +29,10 @@ public struct LSTMCheckConfiguration: Codable, Sendable, Equatable {
     public var seed: UInt64
     public var nonzeroInitialState: Bool
 
-    public init(layers: Int = 2, steps: Int = 5, hidden: Int = 4, input: Int = 3, classes: Int = 5, batch: Int = 2,
-                loss: Loss = .crossEntropy, seed: UInt64 = 0, nonzeroInitialState: Bool = true) {
+    public init(
+        layers: Int = 2, steps: Int = 5, hidden: Int = 4, input: Int = 3, classes: Int = 5, batch: Int = 2,
+        loss: Loss = .crossEntropy, seed: UInt64 = 0, nonzeroInitialState: Bool = true
+    ) {
         self.layers = layers
         self.steps = steps
         self.hidden = hidden
@@ -44,8 +46,9 @@ public struct LSTMCheckConfiguration: Codable, Sendable, Equatable {
 
     /// The seeded problem this setting describes.
     public func makeProblem() -> LSTMProblem<Double> {
-        .random(inputSize: input, hiddenSize: hidden, layers: layers, outputs: classes, batch: batch, steps: steps,
-                nonzeroInitial: nonzeroInitialState, crossEntropy: loss == .crossEntropy, seed: seed)
+        .random(
+            inputSize: input, hiddenSize: hidden, layers: layers, outputs: classes, batch: batch, steps: steps,
+            nonzeroInitial: nonzeroInitialState, crossEntropy: loss == .crossEntropy, seed: seed)
     }
 }
 
@@ -64,8 +67,9 @@ public struct LSTMCheckReport: Codable, Sendable {
 /// The losses here are up to ~50 while some gradient entries are ~1e-5, so the rounding noise
 /// u·|L|/ε dominates at small ε; the stencil's truncation error (∝ ε⁴) is still far below it at
 /// 1e-3. Measured worst on the test settings: 2.3e-7 (1.2e-6 at ε = 1e-4).
-public let lstmFiniteDifferenceOptions = GradCheckOptions(epsilon: 1e-3, stencil: .fourthOrder,
-                                                          maxRelativeError: GradCheckOptions.finiteDifferenceBound)
+public let lstmFiniteDifferenceOptions = GradCheckOptions(
+    epsilon: 1e-3, stencil: .fourthOrder,
+    maxRelativeError: GradCheckOptions.finiteDifferenceBound)
 
 /// What a long LSTM check is doing: the phase and, for the finite differences, the entries done.
 public typealias LSTMCheckProgress = RNNCheckProgress
@@ -88,16 +92,21 @@ public func lstmFiniteDifferenceEntryLimit(_ c: LSTMCheckConfiguration) -> Int {
 
 /// Compares hand-derived BPTT, autodiff and finite differences on one setting. `progress` is
 /// told each phase, and how many finite-difference entries are done.
-public func checkLSTM(_ config: LSTMCheckConfiguration, options: GradCheckOptions = lstmFiniteDifferenceOptions,
-                      progress: ((LSTMCheckProgress) -> Void)? = nil) -> LSTMCheckReport {
+public func checkLSTM(
+    _ config: LSTMCheckConfiguration, options: GradCheckOptions = lstmFiniteDifferenceOptions,
+    progress: ((LSTMCheckProgress) -> Void)? = nil
+) -> LSTMCheckReport {
     checkLSTMKeepingFiniteDifferences(config, options: options, progress: progress).report
 }
 
 /// `checkLSTM`, also returning the finite-difference probe (in `parameterNames` order) so that
 /// the suite can compare a deliberately wrong gradient with it without probing again.
-func checkLSTMKeepingFiniteDifferences(_ config: LSTMCheckConfiguration, options: GradCheckOptions,
-                                       progress: ((LSTMCheckProgress) -> Void)? = nil)
-    -> (report: LSTMCheckReport, finiteDifferences: FiniteDifferenceProbe) {
+func checkLSTMKeepingFiniteDifferences(
+    _ config: LSTMCheckConfiguration, options: GradCheckOptions,
+    progress: ((LSTMCheckProgress) -> Void)? = nil
+)
+    -> (report: LSTMCheckReport, finiteDifferences: FiniteDifferenceProbe)
+{
     let problem = config.makeProblem()
     let names = problem.parameterNames
     progress?(LSTMCheckProgress(phase: "hand-derived BPTT", done: 0, total: 1))
@@ -106,18 +115,20 @@ func checkLSTMKeepingFiniteDifferences(_ config: LSTMCheckConfiguration, options
     let auto = problem.autodiffGradients()
     let title = "LSTM L = \(config.layers), T = \(config.steps), \(config.loss.rawValue)"
     let handList = names.map { hand.gradients[$0]! }, autoList = names.map { auto.gradients[$0]! }
-    let exact = compareGradients(names: names, candidate: handList, reference: autoList, methods: "hand vs autodiff",
-                                 title: title + ": hand-derived BPTT vs autodiff", options: .exact)
+    let exact = compareGradients(
+        names: names, candidate: handList, reference: autoList, methods: "hand vs autodiff",
+        title: title + ": hand-derived BPTT vs autodiff", options: .exact)
     let lossOf: ([Matrix<Double>]) -> Double = { theta in
         var p = problem
         for (k, name) in names.enumerated() { p.setTensor(named: name, to: theta[k]) }
         return p.lossValue()
     }
     let parameters = names.map { problem.tensor(named: $0)! }
-    var probe = FiniteDifferenceProbe(parameters: parameters, options: options, entryLimit: lstmFiniteDifferenceEntryLimit(config),
-                                      seed: config.seed,
-                                      progress: progress.map { report in { report(LSTMCheckProgress(phase: "finite differences", done: $0, total: $1)) } },
-                                      loss: lossOf)
+    var probe = FiniteDifferenceProbe(
+        parameters: parameters, options: options, entryLimit: lstmFiniteDifferenceEntryLimit(config),
+        seed: config.seed,
+        progress: progress.map { report in { report(LSTMCheckProgress(phase: "finite differences", done: $0, total: $1)) } },
+        loss: lossOf)
     probe.estimateError(for: [handList, autoList], parameters: parameters, loss: lossOf)
     func fdCheck(_ list: [Matrix<Double>], _ method: String, title: String) -> GradientCheckReport {
         let named = names.indices.map { NamedGradient(name: names[$0], parameter: parameters[$0], gradient: list[$0]) }
@@ -125,8 +136,11 @@ func checkLSTMKeepingFiniteDifferences(_ config: LSTMCheckConfiguration, options
     }
     let handFD = fdCheck(handList, "hand", title: title + ": hand-derived BPTT vs finite differences")
     let autoFD = fdCheck(autoList, "autodiff", title: title + ": autodiff vs finite differences")
-    return (LSTMCheckReport(configuration: config, loss: hand.loss, handVsAutodiff: exact,
-                            handVsFiniteDifferences: handFD, autodiffVsFiniteDifferences: autoFD), probe)
+    return (
+        LSTMCheckReport(
+            configuration: config, loss: hand.loss, handVsAutodiff: exact,
+            handVsFiniteDifferences: handFD, autodiffVsFiniteDifferences: autoFD), probe
+    )
 }
 
 /// The lengths the suite checks: 1, 2, 5, 10, 20 up to `maxSteps` (and `maxSteps` itself when
@@ -148,8 +162,9 @@ public func lstmSuiteRows(maxSteps: Int = 20, seed: UInt64 = 0, progress: ((Int,
     let cases = "T ∈ {" + lengths.map(String.init).joined(separator: ", ") + "}, h0/c0 random"
     var rows: [CheckSuiteRow] = []
     func configuration(layers: Int, loss: LSTMCheckConfiguration.Loss, steps t: Int) -> LSTMCheckConfiguration {
-        LSTMCheckConfiguration(layers: layers, steps: t, hidden: 3, input: 2, classes: 4, batch: 2,
-                               loss: loss, seed: seed &+ UInt64(t), nonzeroInitialState: true)
+        LSTMCheckConfiguration(
+            layers: layers, steps: t, hidden: 3, input: 2, classes: 4, batch: 2,
+            loss: loss, seed: seed &+ UInt64(t), nonzeroInitialState: true)
     }
     // Every configuration is independent: run them on all cores, then summarise in order.
     let configurations = [1, 2].flatMap { layers in
@@ -171,9 +186,11 @@ public func lstmSuiteRows(maxSteps: Int = 20, seed: UInt64 = 0, progress: ((Int,
             let methods = ["hand BPTT vs autodiff", "hand BPTT vs finite differences", "autodiff vs finite differences"]
             let judgedBy = [GradCheckOptions.exact, options, options]
             for n in 0..<3 {
-                rows.append(CheckSuiteRow(family: "lstm", quantity: quantity, methods: methods[n], cases: cases,
-                                          maxRelativeError: worst[n], bound: judgedBy[n].maxRelativeError,
-                                          verdict: ok[n] ? .pass : .fail))
+                rows.append(
+                    CheckSuiteRow(
+                        family: "lstm", quantity: quantity, methods: methods[n], cases: cases,
+                        maxRelativeError: worst[n], bound: judgedBy[n].maxRelativeError,
+                        verdict: ok[n] ? .pass : .fail))
             }
         }
     }
@@ -192,21 +209,28 @@ public func lstmSuiteRows(maxSteps: Int = 20, seed: UInt64 = 0, progress: ((Int,
         caughtAll = caughtAll && !report.passed
         smallest = min(smallest, report.maxRelativeError)
     }
-    rows.append(CheckSuiteRow(family: "lstm", quantity: "BPTT through c only (dz W_hh dropped) — a wrong gradient",
-                              methods: "cell-path-only vs finite differences", cases: "\(caughtCases) lengths T ≥ 2",
-                              maxRelativeError: smallest.isFinite ? smallest : 0, bound: nil,
-                              verdict: caughtCases == 0 ? .skipped : caughtAll ? .caught : .missed))
+    rows.append(
+        CheckSuiteRow(
+            family: "lstm", quantity: "BPTT through c only (dz W_hh dropped) — a wrong gradient",
+            methods: "cell-path-only vs finite differences", cases: "\(caughtCases) lengths T ≥ 2",
+            maxRelativeError: smallest.isFinite ? smallest : 0, bound: nil,
+            verdict: caughtCases == 0 ? .skipped : caughtAll ? .caught : .missed))
     // Exercise 3(c): with f = 1 and i = 0 forced, ∂C_t/∂C_k = I through every path.
     let steps = min(maxSteps, 20)
-    let identity = (try? cellStateExperiment(forget: 1, input: 0, steps: steps, hidden: 4, seed: seed))?.maxDeviationFromIdentity ?? .infinity
-    rows.append(CheckSuiteRow(family: "lstm", quantity: "f = 1, i = 0 forced: ∂C_t/∂C_k = I for all k ≤ t (exercise 3c)",
-                              methods: "forward-mode Jacobian vs identity", cases: "T = \(steps), H = 4",
-                              maxRelativeError: identity, judgedBy: .exact))
+    let identity =
+        (try? cellStateExperiment(forget: 1, input: 0, steps: steps, hidden: 4, seed: seed))?.maxDeviationFromIdentity ?? .infinity
+    rows.append(
+        CheckSuiteRow(
+            family: "lstm", quantity: "f = 1, i = 0 forced: ∂C_t/∂C_k = I for all k ≤ t (exercise 3c)",
+            methods: "forward-mode Jacobian vs identity", cases: "T = \(steps), H = 4",
+            maxRelativeError: identity, judgedBy: .exact))
     // ∂C_T/∂C_k by forward mode (J1)–(J4) against the backward pass's ∂L/∂c_k (B1).
     let agreement = cellJacobianAgreement(steps: steps, hidden: 4, seed: seed)
-    rows.append(CheckSuiteRow(family: "lstm", quantity: "∂C_T/∂C_k through all paths, every k",
-                              methods: "forward mode (J1–J4) vs backward (B1)", cases: "T = \(steps), H = 4",
-                              maxRelativeError: agreement, judgedBy: .exact))
+    rows.append(
+        CheckSuiteRow(
+            family: "lstm", quantity: "∂C_T/∂C_k through all paths, every k",
+            methods: "forward mode (J1–J4) vs backward (B1)", cases: "T = \(steps), H = 4",
+            maxRelativeError: agreement, judgedBy: .exact))
     return rows
 }
 
@@ -223,8 +247,9 @@ public func cellJacobianAgreement(steps: Int, hidden: Int, seed: UInt64) -> Doub
     let lstm = LSTM(layers: [layer])
     let result = lstm.forward(inputs, initial: LSTMState(hidden: [h0], cell: [c0]))
     var grads = lstm.zeroGradients()
-    let back = lstm.backward(result, dOutputs: Array(repeating: .zeros(1, hidden), count: steps),
-                             dFinal: LSTMState(hidden: [.zeros(1, hidden)], cell: [u]), into: &grads, record: true)
+    let back = lstm.backward(
+        result, dOutputs: Array(repeating: .zeros(1, hidden), count: steps),
+        dFinal: LSTMState(hidden: [.zeros(1, hidden)], cell: [u]), into: &grads, record: true)
     var worst = 0.0
     for k in 0...steps {
         let reverse = k == 0 ? back.dInitial.cell[0] : back.dCell![0][k - 1]

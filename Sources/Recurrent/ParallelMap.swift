@@ -9,15 +9,17 @@ import Foundation
 
 /// `items.map(transform)`, with the calls spread over the cores; the results keep the order of
 /// `items`. `progress(done, total)` is called (from any thread, one call at a time) after each item.
-func parallelMap<Item, Result>(_ items: [Item], progress: ((Int, Int) -> Void)? = nil,
-                               _ transform: (Item) -> Result) -> [Result] {
+func parallelMap<Item, Result>(
+    _ items: [Item], progress: ((Int, Int) -> Void)? = nil,
+    _ transform: (Item) -> Result
+) -> [Result] {
     var results = [Result?](repeating: nil, count: items.count)
     let lock = NSLock()
     var done = 0
     results.withUnsafeMutableBufferPointer { slots in
         let base = slots.baseAddress!
         DispatchQueue.concurrentPerform(iterations: items.count) { n in
-            (base + n).pointee = transform(items[n])   // each slot is written by exactly one iteration
+            (base + n).pointee = transform(items[n])  // each slot is written by exactly one iteration
             guard let progress else { return }
             lock.lock()
             done += 1

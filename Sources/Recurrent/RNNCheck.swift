@@ -9,8 +9,8 @@
 // plus formula (6.31) against forward recursion, and truncated BPTT (only k = t), which is
 // wrong and must be flagged.
 
-import WorkbenchNumerics
 import GradCheck
+import WorkbenchNumerics
 
 /// What to check.
 public struct RNNCheckConfiguration: Codable, Sendable, Equatable {
@@ -28,8 +28,10 @@ public struct RNNCheckConfiguration: Codable, Sendable, Equatable {
     /// Whether h_0 is random (true) or zero.
     public var nonzeroInitialState: Bool
 
-    public init(activation: Activation = .tanh, loss: RNNLossKind = .squared, steps: Int = 6, hidden: Int = 4,
-                input: Int = 3, classes: Int = 5, seed: UInt64 = 0, nonzeroInitialState: Bool = true) {
+    public init(
+        activation: Activation = .tanh, loss: RNNLossKind = .squared, steps: Int = 6, hidden: Int = 4,
+        input: Int = 3, classes: Int = 5, seed: UInt64 = 0, nonzeroInitialState: Bool = true
+    ) {
         self.activation = activation
         self.loss = loss
         self.steps = steps
@@ -43,8 +45,9 @@ public struct RNNCheckConfiguration: Codable, Sendable, Equatable {
     /// The seeded model and sequence this configuration describes.
     public func makeProblem() -> (VanillaRNN, RNNSequence) {
         var rng = SeededGenerator(seed: seed)
-        let model = VanillaRNN.random(inputSize: input, hiddenSize: hidden, classCount: classes, activation: activation,
-                                      nonzeroInitialState: nonzeroInitialState, using: &rng)
+        let model = VanillaRNN.random(
+            inputSize: input, hiddenSize: hidden, classCount: classes, activation: activation,
+            nonzeroInitialState: nonzeroInitialState, using: &rng)
         return (model, RNNSequence.random(length: steps, for: model, loss: loss, using: &rng))
     }
 }
@@ -104,14 +107,18 @@ public func rnnFiniteDifferenceEntryLimit(_ c: RNNCheckConfiguration) -> Int {
 
 /// Runs every comparison for `configuration`. `progress` is told each phase, and how many
 /// finite-difference entries are done (the part that can take long for a large H or T).
-public func checkRNN(_ configuration: RNNCheckConfiguration, options: GradCheckOptions = .finiteDifferencesStrict,
-                     progress: ((RNNCheckProgress) -> Void)? = nil) -> RNNCheckReport {
+public func checkRNN(
+    _ configuration: RNNCheckConfiguration, options: GradCheckOptions = .finiteDifferencesStrict,
+    progress: ((RNNCheckProgress) -> Void)? = nil
+) -> RNNCheckReport {
     let (model, sequence) = configuration.makeProblem()
     let indices = checkedParameterIndices(configuration.loss)
     let names = indices.map { RNNGradients.names[$0] }
     func pick(_ g: RNNGradients) -> [Matrix<Double>] { indices.map { g.list[$0] } }
 
-    progress?(RNNCheckProgress(phase: "the textbook double sums over \(configuration.steps * (configuration.steps + 1) / 2) error terms", done: 0, total: 1))
+    progress?(
+        RNNCheckProgress(
+            phase: "the textbook double sums over \(configuration.steps * (configuration.steps + 1) / 2) error terms", done: 0, total: 1))
     let textbook = model.textbookGradients(sequence)
     let accumulated = model.backpropagationThroughTime(sequence)
     progress?(RNNCheckProgress(phase: "reverse-mode autodiff", done: 0, total: 1))
@@ -122,10 +129,11 @@ public func checkRNN(_ configuration: RNNCheckConfiguration, options: GradCheckO
         for (slot, value) in zip(indices, theta) { p[slot] = value }
         return model.with(parameters: p).loss(sequence)
     }
-    var probe = FiniteDifferenceProbe(parameters: indices.map { model.parameters[$0] }, options: options,
-                                      entryLimit: rnnFiniteDifferenceEntryLimit(configuration), seed: configuration.seed,
-                                      progress: progress.map { report in { report(RNNCheckProgress(phase: "finite differences", done: $0, total: $1)) } },
-                                      loss: lossOf)
+    var probe = FiniteDifferenceProbe(
+        parameters: indices.map { model.parameters[$0] }, options: options,
+        entryLimit: rnnFiniteDifferenceEntryLimit(configuration), seed: configuration.seed,
+        progress: progress.map { report in { report(RNNCheckProgress(phase: "finite differences", done: $0, total: $1)) } },
+        loss: lossOf)
     // Where the two correct methods disagree with finite differences, measure the differences' own error.
     probe.estimateError(for: [pick(textbook), pick(autodiff)], parameters: indices.map { model.parameters[$0] }, loss: lossOf)
     func fdCheck(_ g: RNNGradients, _ method: String, title: String) -> GradientCheckReport {
@@ -134,7 +142,8 @@ public func checkRNN(_ configuration: RNNCheckConfiguration, options: GradCheckO
     }
     let tag = "\(configuration.activation.rawValue), \(configuration.loss.rawValue) loss, T = \(configuration.steps)"
     let truncatedGradients = model.textbookGradients(sequence, truncated: true)
-    let truncated: GradientCheckReport? = configuration.steps >= 2
+    let truncated: GradientCheckReport? =
+        configuration.steps >= 2
         ? fdCheck(truncatedGradients, "truncated BPTT (k = t only)", title: "truncated BPTT vs finite differences (\(tag))")
         : nil
     // Truncation matters where it moves the gradient by more than the finite-difference check
@@ -145,10 +154,12 @@ public func checkRNN(_ configuration: RNNCheckConfiguration, options: GradCheckO
     return RNNCheckReport(
         configuration: configuration,
         loss: model.loss(sequence),
-        textbookVsAutodiff: compareGradients(names: names, candidate: pick(textbook), reference: pick(autodiff),
-                                             methods: "textbook vs autodiff", title: "textbook double sum vs autodiff (\(tag))"),
-        doubleSumVsAccumulation: compareGradients(names: names, candidate: pick(accumulated), reference: pick(textbook),
-                                                  methods: "O(T) vs double sum", title: "O(T) accumulation vs double sum (\(tag))"),
+        textbookVsAutodiff: compareGradients(
+            names: names, candidate: pick(textbook), reference: pick(autodiff),
+            methods: "textbook vs autodiff", title: "textbook double sum vs autodiff (\(tag))"),
+        doubleSumVsAccumulation: compareGradients(
+            names: names, candidate: pick(accumulated), reference: pick(textbook),
+            methods: "O(T) vs double sum", title: "O(T) accumulation vs double sum (\(tag))"),
         textbookVsFiniteDifferences: fdCheck(textbook, "textbook", title: "textbook vs finite differences (\(tag))"),
         autodiffVsFiniteDifferences: fdCheck(autodiff, "autodiff", title: "autodiff vs finite differences (\(tag))"),
         truncatedVsFiniteDifferences: truncated,
@@ -158,8 +169,10 @@ public func checkRNN(_ configuration: RNNCheckConfiguration, options: GradCheckO
 
 /// The fast check: ⟨∇L, v⟩ against the finite difference of L along random unit directions v
 /// in the space of all parameters (textbook gradient).
-public func directionalRNNCheck(_ model: VanillaRNN, _ sequence: RNNSequence, count: Int, seed: UInt64,
-                                options: GradCheckOptions = .finiteDifferencesStrict) -> DirectionalCheckReport {
+public func directionalRNNCheck(
+    _ model: VanillaRNN, _ sequence: RNNSequence, count: Int, seed: UInt64,
+    options: GradCheckOptions = .finiteDifferencesStrict
+) -> DirectionalCheckReport {
     let indices = checkedParameterIndices(sequence.loss)
     let g = model.textbookGradients(sequence)
     let named = indices.map { NamedGradient(name: RNNGradients.names[$0], parameter: model.parameters[$0], gradient: g.list[$0]) }

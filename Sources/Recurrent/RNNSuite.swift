@@ -1,15 +1,17 @@
 // RNNSuite.swift — the vanilla-RNN rows of `workbench check` and the formula reports.
 
-import WorkbenchNumerics
 import GradCheck
+import WorkbenchNumerics
 
 // MARK: - Suite
 
 /// Runs `checkRNN` for every activation and loss at every length in `steps`, and summarises
 /// each comparison as one row (the worst case over all lengths). `progress(done, total)` counts
 /// the configurations checked.
-public func rnnSuiteRows(steps: ClosedRange<Int> = 1...20, hidden: Int = 4, input: Int = 3, seed: UInt64 = 0,
-                         progress: ((Int, Int) -> Void)? = nil) -> [CheckSuiteRow] {
+public func rnnSuiteRows(
+    steps: ClosedRange<Int> = 1...20, hidden: Int = 4, input: Int = 3, seed: UInt64 = 0,
+    progress: ((Int, Int) -> Void)? = nil
+) -> [CheckSuiteRow] {
     let finiteDifferences = GradCheckOptions.finiteDifferencesStrict
     var rows: [CheckSuiteRow] = []
     let cases = "T = \(steps.lowerBound)…\(steps.upperBound)"
@@ -31,8 +33,10 @@ public func rnnSuiteRows(steps: ClosedRange<Int> = 1...20, hidden: Int = 4, inpu
             var ok = [true, true, true, true]
             for _ in steps {
                 let report = reports.removeFirst()
-                let parts = [report.textbookVsAutodiff, report.doubleSumVsAccumulation,
-                             report.textbookVsFiniteDifferences, report.autodiffVsFiniteDifferences]
+                let parts = [
+                    report.textbookVsAutodiff, report.doubleSumVsAccumulation,
+                    report.textbookVsFiniteDifferences, report.autodiffVsFiniteDifferences,
+                ]
                 for (n, part) in parts.enumerated() {
                     worst[n] = max(worst[n], part.maxRelativeError)
                     ok[n] = ok[n] && part.passed
@@ -51,13 +55,17 @@ public func rnnSuiteRows(steps: ClosedRange<Int> = 1...20, hidden: Int = 4, inpu
                 rtrlFD = max(rtrlFD, report.formula631.maxFiniteDifferenceError)
             }
             let quantity = "\(activation.rawValue), \(loss.rawValue) loss: " + (loss == .softmax ? "∂L/∂{U,W,b,h0,V,c}" : "∂L/∂{U,W,b,h0}")
-            let methods = ["textbook double sum vs autodiff", "O(T) accumulation vs double sum",
-                           "textbook vs finite differences", "autodiff vs finite differences"]
+            let methods = [
+                "textbook double sum vs autodiff", "O(T) accumulation vs double sum",
+                "textbook vs finite differences", "autodiff vs finite differences",
+            ]
             let judgedBy = [GradCheckOptions.exact, .exact, finiteDifferences, finiteDifferences]
             for n in 0..<4 {
-                rows.append(CheckSuiteRow(family: "rnn", quantity: quantity, methods: methods[n], cases: cases,
-                                          maxRelativeError: worst[n], bound: judgedBy[n].maxRelativeError,
-                                          verdict: ok[n] ? .pass : .fail))
+                rows.append(
+                    CheckSuiteRow(
+                        family: "rnn", quantity: quantity, methods: methods[n], cases: cases,
+                        maxRelativeError: worst[n], bound: judgedBy[n].maxRelativeError,
+                        verdict: ok[n] ? .pass : .fail))
             }
         }
     }
@@ -65,20 +73,30 @@ public func rnnSuiteRows(steps: ClosedRange<Int> = 1...20, hidden: Int = 4, inpu
     for (formula, name) in [("(6.39)", "∂L/∂U"), ("(6.40)", "∂L/∂W"), ("(6.41)", "∂L/∂b")] {
         let e = formulaErrors[name] ?? (0, 0)
         let quantity = "formula \(formula) \(name) = Σ_t Σ_k≤t δ_{t,k}…"
-        rows.append(CheckSuiteRow(family: "rnn", quantity: quantity, methods: "double sum vs autodiff",
-                                  cases: all, maxRelativeError: e.exact, judgedBy: .exact))
-        rows.append(CheckSuiteRow(family: "rnn", quantity: quantity, methods: "double sum vs finite differences",
-                                  cases: all, maxRelativeError: e.fd, judgedBy: finiteDifferences))
+        rows.append(
+            CheckSuiteRow(
+                family: "rnn", quantity: quantity, methods: "double sum vs autodiff",
+                cases: all, maxRelativeError: e.exact, judgedBy: .exact))
+        rows.append(
+            CheckSuiteRow(
+                family: "rnn", quantity: quantity, methods: "double sum vs finite differences",
+                cases: all, maxRelativeError: e.fd, judgedBy: finiteDifferences))
     }
     let rtrl = "formula (6.31) ∂L_t/∂u_ij, every t"
-    rows.append(CheckSuiteRow(family: "rnn", quantity: rtrl, methods: "direct partials Σ_k vs forward recursion (RTRL)",
-                              cases: all, maxRelativeError: rtrlWorst, judgedBy: .exact))
-    rows.append(CheckSuiteRow(family: "rnn", quantity: rtrl, methods: "direct partials Σ_k vs finite differences",
-                              cases: all, maxRelativeError: rtrlFD, judgedBy: Formula631Report.finiteDifferenceOptions))
-    rows.append(CheckSuiteRow(family: "rnn", quantity: "truncated BPTT (k = t only) — a wrong gradient", methods: "truncated vs finite differences",
-                              cases: "\(truncatedCases) cases where truncation changes the gradient",
-                              maxRelativeError: truncatedWorst.isFinite ? truncatedWorst : 0, bound: nil,
-                              verdict: truncatedCases == 0 ? .skipped : truncatedCaught ? .caught : .missed))
+    rows.append(
+        CheckSuiteRow(
+            family: "rnn", quantity: rtrl, methods: "direct partials Σ_k vs forward recursion (RTRL)",
+            cases: all, maxRelativeError: rtrlWorst, judgedBy: .exact))
+    rows.append(
+        CheckSuiteRow(
+            family: "rnn", quantity: rtrl, methods: "direct partials Σ_k vs finite differences",
+            cases: all, maxRelativeError: rtrlFD, judgedBy: Formula631Report.finiteDifferenceOptions))
+    rows.append(
+        CheckSuiteRow(
+            family: "rnn", quantity: "truncated BPTT (k = t only) — a wrong gradient", methods: "truncated vs finite differences",
+            cases: "\(truncatedCases) cases where truncation changes the gradient",
+            maxRelativeError: truncatedWorst.isFinite ? truncatedWorst : 0, bound: nil,
+            verdict: truncatedCases == 0 ? .skipped : truncatedCaught ? .caught : .missed))
     return rows
 }
 
@@ -115,8 +133,10 @@ extension VanillaRNN {
     /// (6.40) for `parameter` = W, or (6.41) for `parameter` = b (or (6.39) for U).
     public enum SummedParameter: String, Codable, Sendable { case recurrentWeight = "U", inputWeight = "W", bias = "b" }
 
-    public func formulaSum(_ sequence: RNNSequence, parameter: SummedParameter, configuration: RNNCheckConfiguration,
-                           delta: (t: Int, k: Int)? = nil) -> FormulaSumReport {
+    public func formulaSum(
+        _ sequence: RNNSequence, parameter: SummedParameter, configuration: RNNCheckConfiguration,
+        delta: (t: Int, k: Int)? = nil
+    ) -> FormulaSumReport {
         let fwd = forward(sequence)
         let terms = errorTerms(fwd)
         let T = fwd.length
@@ -146,8 +166,9 @@ extension VanillaRNN {
             formula: formula, statement: statement, configuration: configuration, deltaNorms: norms,
             doubleSum: sum, autodiff: auto, finiteDifferences: fd,
             doubleSumVsAutodiff: compare(name: name, candidate: sum, reference: auto, methods: "double sum vs autodiff"),
-            doubleSumVsFiniteDifferences: compare(name: name, candidate: sum, reference: fd, methods: "double sum vs finite differences",
-                                                  options: options),
+            doubleSumVsFiniteDifferences: compare(
+                name: name, candidate: sum, reference: fd, methods: "double sum vs finite differences",
+                options: options),
             requestedDelta: requested)
     }
 }

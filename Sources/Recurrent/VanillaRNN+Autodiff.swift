@@ -7,8 +7,8 @@
 // from z_k = U h_{k-1} + W x_k + b with tape ops; it must not call `forward(_:)` or `states(_:)`,
 // or the textbook-vs-autodiff comparison would agree with itself.
 
-import WorkbenchNumerics
 import Autodiff
+import WorkbenchNumerics
 
 extension VanillaRNN {
     /// L(θ) recorded on `tape` with θ = [U, W, b, h_0, V, c] as tape variables: the independent
@@ -29,7 +29,7 @@ extension VanillaRNN {
             case .squared:
                 stepLosses.append(h.squaredError(target: sequence.targetVectors[k]))
             case .softmax:
-                let logits = v.matmul(h) + c                                // (C, 1)
+                let logits = v.matmul(h) + c  // (C, 1)
                 stepLosses.append(logits.transposed().softmaxCrossEntropy(targets: [sequence.targetClasses[k]], reduction: .sum))
             }
         }

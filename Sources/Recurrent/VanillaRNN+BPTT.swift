@@ -36,8 +36,9 @@ extension VanillaRNN {
         let T = forward.length
         var deltas: [[Matrix<Double>?]] = [Array(repeating: nil, count: T + 1)]
         for t in stride(from: 1, through: T, by: 1) {
-            deltas.append(errorTerms(z: forward.z, step: t, outputGradient: forward.outputGradients[t])
-                          + Array(repeating: nil, count: T - t))
+            deltas.append(
+                errorTerms(z: forward.z, step: t, outputGradient: forward.outputGradients[t])
+                    + Array(repeating: nil, count: T - t))
         }
         return ErrorTerms(deltas: deltas)
     }
@@ -52,7 +53,7 @@ extension VanillaRNN {
     ///   - outputGradient: ∂L_t/∂h_t, (H, 1).
     public func errorTerms(z: [Matrix<Double>], step t: Int, outputGradient: Matrix<Double>) -> [Matrix<Double>?] {
         var deltas = [Matrix<Double>?](repeating: nil, count: t + 1)
-        var delta = derivative(z[t]).hadamard(outputGradient)   // δ_{t,t}
+        var delta = derivative(z[t]).hadamard(outputGradient)  // δ_{t,t}
         deltas[t] = delta
         for k in stride(from: t - 1, through: 1, by: -1) {
             delta = derivative(z[k]).hadamard(matmul(recurrentWeight, .transpose, delta, .none))
@@ -82,9 +83,9 @@ extension VanillaRNN {
         for t in stride(from: 1, through: fwd.length, by: 1) {
             for k in stride(from: truncated ? t : 1, through: t, by: 1) {
                 let delta = terms[t, k]
-                g.recurrentWeight += delta * fwd.h[k - 1].transposed     // (6.39)
-                g.inputWeight += delta * sequence.inputs[k - 1].transposed // (6.40)
-                g.bias += delta                                           // (6.41)
+                g.recurrentWeight += delta * fwd.h[k - 1].transposed  // (6.39)
+                g.inputWeight += delta * sequence.inputs[k - 1].transposed  // (6.40)
+                g.bias += delta  // (6.41)
             }
             if !truncated || t == 1 {
                 g.initialState += matmul(recurrentWeight, .transpose, terms[t, 1], .none)
@@ -98,7 +99,7 @@ extension VanillaRNN {
     public func backpropagationThroughTime(_ sequence: RNNSequence) -> RNNGradients {
         let fwd = forward(sequence)
         var g = RNNGradients(zerosLike: self)
-        var carried = Matrix<Double>.zeros(hiddenSize, 1)   // Uᵀ δ_{k+1}, i.e. ∂(Σ_{t>k} L_t)/∂h_k
+        var carried = Matrix<Double>.zeros(hiddenSize, 1)  // Uᵀ δ_{k+1}, i.e. ∂(Σ_{t>k} L_t)/∂h_k
         for k in stride(from: fwd.length, through: 1, by: -1) {
             let delta = derivative(fwd.z[k]).hadamard(fwd.outputGradients[k] + carried)
             g.recurrentWeight += delta * fwd.h[k - 1].transposed

@@ -15,8 +15,8 @@
 // The two agree: expanding the recursion gives Σ_k (Π U diag f') ∂⁺z_k/∂u_ij, and
 // multiplying by δ_{t,t}ᵀ turns each product into δ_{t,k}ᵀ. This is the homework's claim.
 
-import WorkbenchNumerics
 import GradCheck
+import WorkbenchNumerics
 
 /// Formula (6.31) against the forward recursion, for one entry u_ij, at every step t.
 public struct Formula631Report: Codable, Sendable {
@@ -84,8 +84,10 @@ public struct Formula631Report: Codable, Sendable {
 
     /// The relative errors of step `s`: direct-partial sum vs forward recursion, and vs finite differences.
     static func errors(_ s: Step, scale: Double) -> (exact: Double, finiteDifference: Double) {
-        (exactOptions.relativeError(s.directPartialSum, s.forwardRecursion, scale: scale),
-         finiteDifferenceOptions.relativeError(s.directPartialSum, s.finiteDifference, scale: scale))
+        (
+            exactOptions.relativeError(s.directPartialSum, s.forwardRecursion, scale: scale),
+            finiteDifferenceOptions.relativeError(s.directPartialSum, s.finiteDifference, scale: scale)
+        )
     }
 
     /// The relative difference of the two exact sides at step `s`, measured as `maxRelativeDifference` is.
@@ -110,8 +112,10 @@ extension VanillaRNN {
 
     /// Checks (6.31) for u_ij (zero-based `i`, `j`) at every step t. The finite differences
     /// of L_t use `Formula631Report.finiteDifferenceOptions`' stencil, at step `epsilon`.
-    public func formula631(_ sequence: RNNSequence, i: Int, j: Int,
-                           epsilon: Double = Formula631Report.finiteDifferenceOptions.epsilon) -> Formula631Report {
+    public func formula631(
+        _ sequence: RNNSequence, i: Int, j: Int,
+        epsilon: Double = Formula631Report.finiteDifferenceOptions.epsilon
+    ) -> Formula631Report {
         precondition((0..<hiddenSize).contains(i) && (0..<hiddenSize).contains(j), "u_ij index out of range")
         let fwd = forward(sequence)
         let terms = errorTerms(fwd)
@@ -130,10 +134,14 @@ extension VanillaRNN {
             steps.append(.init(t: t, directPartialSum: direct, forwardRecursion: recursion, finiteDifference: fds[t]))
         }
         let T = fwd.length
-        let lastTerms = T == 0 ? [] : (1...T).map { k in
-            Formula631Report.Term(k: k, directPartial: fwd.h[k - 1][j, 0], delta: terms[T, k][i, 0],
-                                  product: fwd.h[k - 1][j, 0] * terms[T, k][i, 0])
-        }
+        let lastTerms =
+            T == 0
+            ? []
+            : (1...T).map { k in
+                Formula631Report.Term(
+                    k: k, directPartial: fwd.h[k - 1][j, 0], delta: terms[T, k][i, 0],
+                    product: fwd.h[k - 1][j, 0] * terms[T, k][i, 0])
+            }
         // Relative differences with GradCheckOptions' floor rule (against the largest value over
         // every t), so values at rounding level do not dominate.
         return Formula631Report(i: i + 1, j: j + 1, steps: steps, termsAtLastStep: lastTerms)

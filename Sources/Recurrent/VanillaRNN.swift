@@ -40,12 +40,15 @@ public struct VanillaRNN: Codable, Sendable {
     public var inputSize: Int { inputWeight.cols }
     public var classCount: Int { outputWeight.rows }
 
-    public init(recurrentWeight: Matrix<Double>, inputWeight: Matrix<Double>, bias: Matrix<Double>,
-                initialState: Matrix<Double>, outputWeight: Matrix<Double>, outputBias: Matrix<Double>,
-                activation: Activation) {
+    public init(
+        recurrentWeight: Matrix<Double>, inputWeight: Matrix<Double>, bias: Matrix<Double>,
+        initialState: Matrix<Double>, outputWeight: Matrix<Double>, outputBias: Matrix<Double>,
+        activation: Activation
+    ) {
         let h = recurrentWeight.rows
-        precondition(recurrentWeight.cols == h && inputWeight.rows == h && bias.hasShape(h, 1) && initialState.hasShape(h, 1),
-                     "inconsistent RNN shapes")
+        precondition(
+            recurrentWeight.cols == h && inputWeight.rows == h && bias.hasShape(h, 1) && initialState.hasShape(h, 1),
+            "inconsistent RNN shapes")
         precondition(outputWeight.cols == h && outputBias.hasShape(outputWeight.rows, 1), "inconsistent output layer shapes")
         self.recurrentWeight = recurrentWeight
         self.inputWeight = inputWeight
@@ -58,8 +61,10 @@ public struct VanillaRNN: Codable, Sendable {
 
     /// A random network: U, W, V uniform in ±1/√fan-in, b, c uniform in ±0.1 (so relu units are
     /// not all dead), h_0 uniform in ±0.5 or zero.
-    public static func random(inputSize d: Int, hiddenSize h: Int, classCount c: Int = 5, activation: Activation,
-                              nonzeroInitialState: Bool = true, using rng: inout SeededGenerator) -> VanillaRNN {
+    public static func random(
+        inputSize d: Int, hiddenSize h: Int, classCount c: Int = 5, activation: Activation,
+        nonzeroInitialState: Bool = true, using rng: inout SeededGenerator
+    ) -> VanillaRNN {
         let su = 1 / Double(h).squareRoot(), sw = 1 / Double(max(d, 1)).squareRoot()
         return VanillaRNN(
             recurrentWeight: .random(h, h, in: -su...su, using: &rng),
@@ -83,8 +88,9 @@ public struct VanillaRNN: Codable, Sendable {
 
     /// The same network with parameters replaced (in the order of `parameters`).
     public func with(parameters p: [Matrix<Double>]) -> VanillaRNN {
-        VanillaRNN(recurrentWeight: p[0], inputWeight: p[1], bias: p[2], initialState: p[3],
-                   outputWeight: p[4], outputBias: p[5], activation: activation)
+        VanillaRNN(
+            recurrentWeight: p[0], inputWeight: p[1], bias: p[2], initialState: p[3],
+            outputWeight: p[4], outputBias: p[5], activation: activation)
     }
 }
 
@@ -193,12 +199,12 @@ extension VanillaRNN {
 
 /// Gradients of L with respect to every parameter, in NNDL notation.
 public struct RNNGradients: Codable, Sendable {
-    public var recurrentWeight: Matrix<Double>   // ∂L/∂U (H, H)
-    public var inputWeight: Matrix<Double>       // ∂L/∂W (H, D)
-    public var bias: Matrix<Double>              // ∂L/∂b (H, 1)
-    public var initialState: Matrix<Double>      // ∂L/∂h_0 (H, 1)
-    public var outputWeight: Matrix<Double>      // ∂L/∂V (C, H)
-    public var outputBias: Matrix<Double>        // ∂L/∂c (C, 1)
+    public var recurrentWeight: Matrix<Double>  // ∂L/∂U (H, H)
+    public var inputWeight: Matrix<Double>  // ∂L/∂W (H, D)
+    public var bias: Matrix<Double>  // ∂L/∂b (H, 1)
+    public var initialState: Matrix<Double>  // ∂L/∂h_0 (H, 1)
+    public var outputWeight: Matrix<Double>  // ∂L/∂V (C, H)
+    public var outputBias: Matrix<Double>  // ∂L/∂c (C, 1)
 
     /// Zero gradients shaped like `model`'s parameters.
     public init(zerosLike model: VanillaRNN) {

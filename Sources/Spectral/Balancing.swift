@@ -79,7 +79,7 @@ func balance(_ a: UnsafeMutableBufferPointer<Double>, _ n: Int, scaling: Bool) -
         while j <= l {
             var isolated = true
             for i in k...l where i != j && at(i, j) != 0 { isolated = false; break }
-            if isolated && k < l {                 // a 1×1 block stays the active block
+            if isolated && k < l {  // a 1×1 block stays the active block
                 scale[k] = Double(j)
                 exchange(j, k, rowEnd: l, colStart: k)
                 changed = true

@@ -151,21 +151,29 @@ public struct ComplexMatrix: Codable, Equatable, Sendable {
         precondition(a.cols == b.rows, "complex matmul shape mismatch: (\(a.rows), \(a.cols)) · (\(b.rows), \(b.cols))")
         let m = a.rows, k = a.cols, n = b.cols
         var out = ComplexMatrix(rows: m, cols: n)
-        a.re.withUnsafeBufferPointer { ar in a.im.withUnsafeBufferPointer { ai in
-        b.re.withUnsafeBufferPointer { br in b.im.withUnsafeBufferPointer { bi in
-        out.re.withUnsafeMutableBufferPointer { cr in out.im.withUnsafeMutableBufferPointer { ci in
-            for i in 0..<m {
-                for p in 0..<k {
-                    let xr = ar[i * k + p], xi = ai[i * k + p]
-                    if xr == 0 && xi == 0 { continue }
-                    for j in 0..<n {
-                        let yr = br[p * n + j], yi = bi[p * n + j]
-                        cr[i * n + j] += xr * yr - xi * yi
-                        ci[i * n + j] += xr * yi + xi * yr
+        a.re.withUnsafeBufferPointer { ar in
+            a.im.withUnsafeBufferPointer { ai in
+                b.re.withUnsafeBufferPointer { br in
+                    b.im.withUnsafeBufferPointer { bi in
+                        out.re.withUnsafeMutableBufferPointer { cr in
+                            out.im.withUnsafeMutableBufferPointer { ci in
+                                for i in 0..<m {
+                                    for p in 0..<k {
+                                        let xr = ar[i * k + p], xi = ai[i * k + p]
+                                        if xr == 0 && xi == 0 { continue }
+                                        for j in 0..<n {
+                                            let yr = br[p * n + j], yi = bi[p * n + j]
+                                            cr[i * n + j] += xr * yr - xi * yi
+                                            ci[i * n + j] += xr * yi + xi * yr
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-        }}}}}}
+        }
         return out
     }
 
@@ -174,10 +182,11 @@ public struct ComplexMatrix: Codable, Equatable, Sendable {
         let cells = (0..<rows * cols).map { Complex(re[$0], im[$0]).formatted(digits: digits, fixed: fixed) }
         let width = cells.map(\.count).max() ?? 0
         return (0..<rows).map { i in
-            "[" + (0..<cols).map { j in
-                let c = cells[i * cols + j]
-                return String(repeating: " ", count: width - c.count) + c
-            }.joined(separator: "  ") + "]"
+            "["
+                + (0..<cols).map { j in
+                    let c = cells[i * cols + j]
+                    return String(repeating: " ", count: width - c.count) + c
+                }.joined(separator: "  ") + "]"
         }.joined(separator: "\n")
     }
 }

@@ -104,19 +104,27 @@ public func eigReport(_ w: Matrix<Double>) throws -> EigReport {
         threshold = d.defectiveThreshold
         qInverse = inverse(q)
         if !d.eigenvaluesAreReal {
-            notes.append("W has complex eigenvalues (conjugate pairs): Q and Λ are complex, and Wⁿ rotates vectors in the plane of each pair while scaling them by |λ|ⁿ.")
+            notes.append(
+                "W has complex eigenvalues (conjugate pairs): Q and Λ are complex, and Wⁿ rotates vectors in the plane of each pair while scaling them by |λ|ⁿ."
+            )
         }
     }
     let eigenbasis = EigenbasisCondition(conditionNumber: balancedKappa, threshold: threshold)
     switch eigenbasis {
     case .diagonalizable:
         if kappa > threshold {
-            notes.append("κ₂(Q) = \(formatScalar(kappa, digits: 3)) is large only because W is badly scaled: after balancing (W → D⁻¹WD, D diagonal) the eigenvectors have κ₂ = \(formatScalar(balancedKappa, digits: 3)). W is diagonalizable, but results built on Q⁻¹ (such as Q Λⁿ Q⁻¹) can still lose \(digitsLost(kappa)) digits relative to ‖W‖.")
+            notes.append(
+                "κ₂(Q) = \(formatScalar(kappa, digits: 3)) is large only because W is badly scaled: after balancing (W → D⁻¹WD, D diagonal) the eigenvectors have κ₂ = \(formatScalar(balancedKappa, digits: 3)). W is diagonalizable, but results built on Q⁻¹ (such as Q Λⁿ Q⁻¹) can still lose \(digitsLost(kappa)) digits relative to ‖W‖."
+            )
         }
     case .nearlyDefective:
-        notes.append("Q is nearly singular (κ₂(Q) = \(formatScalar(kappa, digits: 3)) > \(formatScalar(threshold, digits: 1))): W is nearly defective (close to a matrix with a Jordan block), and anything computed through Q⁻¹, such as Q Λⁿ Q⁻¹, can lose \(digitsLost(kappa)) of its 16 digits.")
+        notes.append(
+            "Q is nearly singular (κ₂(Q) = \(formatScalar(kappa, digits: 3)) > \(formatScalar(threshold, digits: 1))): W is nearly defective (close to a matrix with a Jordan block), and anything computed through Q⁻¹, such as Q Λⁿ Q⁻¹, can lose \(digitsLost(kappa)) of its 16 digits."
+        )
     case .defective:
-        notes.append("W is defective: its computed eigenvectors are linearly dependent to working precision (κ₂(Q) = \(formatScalar(kappa, digits: 3)) ≥ 1/ε ≈ 4.5e15), so W has a Jordan block, or is within rounding of a matrix that has one. There is no basis of eigenvectors, so W = Q Λ Q⁻¹ cannot hold: Q⁻¹, where it exists at all, is rounding noise amplified by κ₂(Q), as the reconstruction error shows. The eigenvalues are still computed; rounding moves those of a Jordan block of size m by up to about (ε ‖W‖)^(1/m).")
+        notes.append(
+            "W is defective: its computed eigenvectors are linearly dependent to working precision (κ₂(Q) = \(formatScalar(kappa, digits: 3)) ≥ 1/ε ≈ 4.5e15), so W has a Jordan block, or is within rounding of a matrix that has one. There is no basis of eigenvectors, so W = Q Λ Q⁻¹ cannot hold: Q⁻¹, where it exists at all, is rounding noise amplified by κ₂(Q), as the reconstruction error shows. The eigenvalues are still computed; rounding moves those of a Jordan block of size m by up to about (ε ‖W‖)^(1/m)."
+        )
     }
     // Residuals on the scaled problem: W_s = 2^k W, Λ_s = 2^k Λ.
     let lambda = ComplexMatrix.diagonal(values)
@@ -132,17 +140,20 @@ public func eigReport(_ w: Matrix<Double>) throws -> EigReport {
     if !(relativeResidual <= 1e-8) {
         let magnitudes = w.storage.filter { $0 != 0 }.map { log10(abs($0)) }
         let span = (magnitudes.max() ?? 0) - (magnitudes.min() ?? 0)
-        notes.append("Some eigenvectors are inaccurate: ‖WQ − QΛ‖_F / ‖W‖_F = \(formatScalar(relativeResidual, digits: 3)), far above rounding level (~1e-16). The non-zero entries of W span \(Int(span.rounded())) orders of magnitude; balancing keeps the eigenvalues accurate, but its scaling can magnify rounding in an eigenvector beyond repair (LAPACK's dgeev behaves the same). Do not trust Q or Q⁻¹ here.")
+        notes.append(
+            "Some eigenvectors are inaccurate: ‖WQ − QΛ‖_F / ‖W‖_F = \(formatScalar(relativeResidual, digits: 3)), far above rounding level (~1e-16). The non-zero entries of W span \(Int(span.rounded())) orders of magnitude; balancing keeps the eigenvalues accurate, but its scaling can magnify rounding in an eigenvector beyond repair (LAPACK's dgeev behaves the same). Do not trust Q or Q⁻¹ here."
+        )
     }
     let sigma = singularValues(w)
     if HomeworkClaims.isHomeworkMatrix(w) {
         notes.append(contentsOf: homeworkFactorNotes())
     }
-    return EigReport(matrix: w, method: method, eigenvalues: values, q: q, lambda: lambda, qInverse: qInverse,
-                     residual: relativeResidual * normW, relativeResidual: relativeResidual, reconstructionError: reconstruction,
-                     orthogonalityError: orthogonality, conditionNumber: kappa, balancedConditionNumber: balancedKappa,
-                     isNearlyDefective: !(kappa <= threshold),
-                     eigenbasis: eigenbasis, spectralRadius: values.map(\.modulus).max() ?? 0, singularValues: sigma, notes: notes)
+    return EigReport(
+        matrix: w, method: method, eigenvalues: values, q: q, lambda: lambda, qInverse: qInverse,
+        residual: relativeResidual * normW, relativeResidual: relativeResidual, reconstructionError: reconstruction,
+        orthogonalityError: orthogonality, conditionNumber: kappa, balancedConditionNumber: balancedKappa,
+        isNearlyDefective: !(kappa <= threshold),
+        eigenbasis: eigenbasis, spectralRadius: values.map(\.modulus).max() ?? 0, singularValues: sigma, notes: notes)
 }
 
 /// "about k" digits lost to κ (log₁₀ κ rounded), or "all" from κ ≥ 1e16 (infinite included).

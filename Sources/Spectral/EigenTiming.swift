@@ -59,7 +59,8 @@ public func eigenTiming(order: Int = 150, seed: UInt64 = 1, repeats: Int = 5) th
     let full = try fastest { decomposition = try eigen(a) }
     let d = decomposition!
     let residual = (ComplexMatrix(a) * d.eigenvectors - d.eigenvectors * ComplexMatrix.diagonal(d.eigenvalues)).frobeniusNorm()
-    return EigenTimingReport(order: order, seed: seed, repeats: repeats, schurSeconds: schur, eigenvectorSeconds: vectors,
-                             decompositionSeconds: full, iterations: d.iterations,
-                             relativeResidual: residual / frobeniusNormPropagatingNaN(a), matrix: a)
+    return EigenTimingReport(
+        order: order, seed: seed, repeats: repeats, schurSeconds: schur, eigenvectorSeconds: vectors,
+        decompositionSeconds: full, iterations: d.iterations,
+        relativeResidual: residual / frobeniusNormPropagatingNaN(a), matrix: a)
 }

@@ -120,7 +120,8 @@ public func eigen(_ a: Matrix<Double>, defectiveThreshold: Double = 1e6) throws 
     var col = 0
     for group in sortedGroups {
         let first = group[0]
-        var column = (0..<n).map { r in Complex(factors.vectors[first * n + r], group.count == 2 ? factors.vectors[(first + 1) * n + r] : 0) }
+        var column = (0..<n).map { r in Complex(factors.vectors[first * n + r], group.count == 2 ? factors.vectors[(first + 1) * n + r] : 0)
+        }
         normalizePhase(&column)
         if group.count == 1 {
             values.append(Complex(factors.wr[first], 0))
@@ -138,16 +139,17 @@ public func eigen(_ a: Matrix<Double>, defectiveThreshold: Double = 1e6) throws 
     }
     let kappa = eigenvectorConditionNumber(factors.vectors, pairStarts: factors.pairStarts, n)
     let balancedKappa = factors.balancedVectors.map { eigenvectorConditionNumber($0, pairStarts: factors.pairStarts, n) } ?? kappa
-    return EigenDecomposition(eigenvalues: values, eigenvectors: v, conditionNumber: kappa,
-                              balancedConditionNumber: balancedKappa,
-                              defectiveThreshold: defectiveThreshold, iterations: factors.iterations)
+    return EigenDecomposition(
+        eigenvalues: values, eigenvectors: v, conditionNumber: kappa,
+        balancedConditionNumber: balancedKappa,
+        defectiveThreshold: defectiveThreshold, iterations: factors.iterations)
 }
 
 /// κ₂ of the unit eigenvectors in LAPACK's layout (see `EigenFactors.vectors`). A pair's
 /// [v, v̄] equals [√2 Re v, √2 Im v] U with U unitary, so the real matrix with those columns has
 /// the singular values of the complex V.
 private func eigenvectorConditionNumber(_ vectors: [Double], pairStarts: [Bool], _ n: Int) -> Double {
-    var realForm = Matrix<Double>(rows: n, cols: n)      // (N, N)
+    var realForm = Matrix<Double>(rows: n, cols: n)  // (N, N)
     var k = 0
     while k < n {
         let width = pairStarts[k] ? 2 : 1
@@ -187,7 +189,7 @@ func eigenFactors(_ a: Matrix<Double>) throws -> EigenFactors {
     try validateSquare(a)
     let n = a.rows
     let exponent = rangeExponent(maxAbs: a.maxAbs(), lower: SafeRange.lower, upper: SafeRange.upper)
-    var h = a.storage.map { timesPowerOfTwo($0, exponent) }         // (N, N) becomes T
+    var h = a.storage.map { timesPowerOfTwo($0, exponent) }  // (N, N) becomes T
     let balancing = h.withUnsafeMutableBufferPointer { balance($0, n, scaling: true) }
     let schur = try schurInPlace(&h, n, ilo: balancing.ilo, ihi: balancing.ihi)
     var vectors = h.withUnsafeBufferPointer { t in
@@ -224,8 +226,9 @@ func eigenFactors(_ a: Matrix<Double>) throws -> EigenFactors {
         let largest = zip(schur.wr, schur.wi).map { hypot($0, $1) }.max() ?? 0
         throw SpectralError.outOfRange(quantity: "an eigenvalue of W", log10Magnitude: log10(largest) - Double(exponent) * log10(2.0))
     }
-    return EigenFactors(wr: wr, wi: wi, pairStarts: pairStarts, vectors: vectors, balancedVectors: balancedVectors,
-                        iterations: schur.iterations)
+    return EigenFactors(
+        wr: wr, wi: wi, pairStarts: pairStarts, vectors: vectors, balancedVectors: balancedVectors,
+        iterations: schur.iterations)
 }
 
 // MARK: - Step 5: inverse iteration where balancing hurt an eigenvector
@@ -283,8 +286,9 @@ private func refineEigenvectors(_ a: [Double], _ n: Int, wr: [Double], wi: [Doub
 /// y = (A − λ I)⁻¹ (br + i bi) by Gaussian elimination with partial pivoting in complex
 /// arithmetic; pivots smaller than `pivotFloor` are raised to it. nil if y is not finite.
 private func solveShifted(_ a: [Double], _ n: Int, shift: Complex, _ br: [Double], _ bi: [Double], pivotFloor: Double)
-    -> (re: [Double], im: [Double])? {
-    var mr = a, mi = [Double](repeating: 0, count: n * n)     // (N, N) M = A − λ I
+    -> (re: [Double], im: [Double])?
+{
+    var mr = a, mi = [Double](repeating: 0, count: n * n)  // (N, N) M = A − λ I
     for i in 0..<n { mr[i * n + i] -= shift.re; mi[i * n + i] = -shift.im }
     var yr = br, yi = bi
     for col in 0..<n {
@@ -347,8 +351,9 @@ private func schurEigenvectors(_ t: UnsafeBufferPointer<Double>, _ z: UnsafeBuff
                             let smin = max(ulp * abs(wr), smlnum)
                             xrp[ki] = 1
                             for k in 0..<ki { xrp[k] = -tcp[ki * n + k] }
-                            backSubstitute(t, tcp, n, upTo: ki, wr: wr, wi: 0, smin: smin, bignum: bignum,
-                                           colNorm: colNorm, xr: xrp, xi: nil, length: ki + 1)
+                            backSubstitute(
+                                t, tcp, n, upTo: ki, wr: wr, wi: 0, smin: smin, bignum: bignum,
+                                colNorm: colNorm, xr: xrp, xi: nil, length: ki + 1)
                             // v = Z[:, 0…ki] x[0…ki], scaled to max |v_r| = 1.
                             let v = OUT.baseAddress! + ki * n
                             var emax = 0.0
@@ -377,8 +382,9 @@ private func schurEigenvectors(_ t: UnsafeBufferPointer<Double>, _ z: UnsafeBuff
                                 xrp[k] = -xrp[p] * tcp[p * n + k]
                                 xip[k] = -xip[ki] * tcp[ki * n + k]
                             }
-                            backSubstitute(t, tcp, n, upTo: p, wr: wr, wi: wi, smin: smin, bignum: bignum,
-                                           colNorm: colNorm, xr: xrp, xi: xip, length: ki + 1)
+                            backSubstitute(
+                                t, tcp, n, upTo: p, wr: wr, wi: wi, smin: smin, bignum: bignum,
+                                colNorm: colNorm, xr: xrp, xi: xip, length: ki + 1)
                             let vre = OUT.baseAddress! + p * n, vim = OUT.baseAddress! + ki * n
                             var emax = 0.0
                             for r in 0..<n {
@@ -402,9 +408,11 @@ private func schurEigenvectors(_ t: UnsafeBufferPointer<Double>, _ z: UnsafeBuff
 /// Solves (T[0..<m, 0..<m] − (wr + i wi) I) x = scale · rhs in place for m = `upTo`, where x
 /// holds the right-hand side on entry (x = xr + i xi; `xi` nil for a real shift). Whenever a
 /// division or an update could overflow, the whole vector x[0..<length] is scaled down.
-private func backSubstitute(_ t: UnsafeBufferPointer<Double>, _ tc: UnsafePointer<Double>, _ n: Int, upTo m: Int,
-                            wr: Double, wi: Double, smin: Double, bignum: Double, colNorm: [Double],
-                            xr: UnsafeMutablePointer<Double>, xi: UnsafeMutablePointer<Double>?, length: Int) {
+private func backSubstitute(
+    _ t: UnsafeBufferPointer<Double>, _ tc: UnsafePointer<Double>, _ n: Int, upTo m: Int,
+    wr: Double, wi: Double, smin: Double, bignum: Double, colNorm: [Double],
+    xr: UnsafeMutablePointer<Double>, xi: UnsafeMutablePointer<Double>?, length: Int
+) {
     @inline(__always) func scaleAll(_ s: Double) {
         for r in 0..<length { xr[r] *= s }
         if let xi { for r in 0..<length { xi[r] *= s } }
@@ -415,8 +423,9 @@ private func backSubstitute(_ t: UnsafeBufferPointer<Double>, _ tc: UnsafePointe
             // 2×2 diagonal block (j−1, j).
             let j1 = j - 1
             let b1 = Complex(xr[j1], xi?[j1] ?? 0), b2 = Complex(xr[j], xi?[j] ?? 0)
-            var sol = solve2x2(t[j1 * n + j1], t[j1 * n + j], t[j * n + j1], t[j * n + j], shift: Complex(wr, wi),
-                               b1, b2, smin: smin)
+            var sol = solve2x2(
+                t[j1 * n + j1], t[j1 * n + j], t[j * n + j1], t[j * n + j], shift: Complex(wr, wi),
+                b1, b2, smin: smin)
             if sol.xnorm > 1 {
                 let beta = max(colNorm[j1], colNorm[j])
                 if beta > bignum / sol.xnorm {
@@ -472,8 +481,10 @@ private func solve1x1(_ t: Double, shift: Complex, _ b: Complex, smin: Double) -
 /// The 2×2 system ([[t11, t12], [t21, t22]] − λ I) x = scale · b by complete pivoting
 /// (LAPACK's dlaln2, 2×2): pivots below `smin` are replaced by `smin`, scale < 1 only when the
 /// solution would overflow.
-private func solve2x2(_ t11: Double, _ t12: Double, _ t21: Double, _ t22: Double, shift: Complex,
-                      _ b1: Complex, _ b2: Complex, smin: Double) -> (x1: Complex, x2: Complex, scale: Double, xnorm: Double) {
+private func solve2x2(
+    _ t11: Double, _ t12: Double, _ t21: Double, _ t22: Double, shift: Complex,
+    _ b1: Complex, _ b2: Complex, smin: Double
+) -> (x1: Complex, x2: Complex, scale: Double, xnorm: Double) {
     let smini = max(smin, pivotFloor)
     // c[r][s] = (T − λ I)[r, s].
     let c = [[Complex(t11 - shift.re, -shift.im), Complex(t12)], [Complex(t21), Complex(t22 - shift.re, -shift.im)]]

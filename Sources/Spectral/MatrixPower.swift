@@ -176,7 +176,8 @@ public func powerNorms(_ w: Matrix<Double>, maxN: Int, spectralRadius rho: Doubl
 /// ‖Wⁿ‖₂ at sampled n (0, step, 2·step, … ≤ maxN, successive products by W^step), and
 /// max over those n ≥ 1 of max_ij |(Wⁿ − W)_ij| — how far the powers wander from W.
 func powerTrajectory(_ w: Matrix<Double>, maxN: Int, spectralRadius rho: Double, maxPoints: Int)
-    -> (norms: [NormPoint], maxChangeFromW: Double) {
+    -> (norms: [NormPoint], maxChangeFromW: Double)
+{
     precondition(w.rows == w.cols && maxN >= 0, "powerTrajectory needs a square matrix and maxN ≥ 0")
     let step = max(1, Int((Double(maxN) / Double(max(maxPoints - 1, 1))).rounded(.up)))
     // Powers are kept scaled (M · 2^e), so a norm beyond 1.8e308 is +∞ and never NaN.

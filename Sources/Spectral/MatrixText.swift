@@ -34,7 +34,7 @@ public enum MatrixText {
     /// Parses the inline form "a,b;c,d".
     public static func parseInline(_ text: String, source: String = "--matrix", requireSquare: Bool = true) throws -> Matrix<Double> {
         var pieces = text.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
-        if pieces.count > 1, pieces.last?.allSatisfy(\.isWhitespace) == true { pieces.removeLast() }   // "1,2;3,4;"
+        if pieces.count > 1, pieces.last?.allSatisfy(\.isWhitespace) == true { pieces.removeLast() }  // "1,2;3,4;"
         let rows = pieces.enumerated().map { (line: Optional<Int>.none, rowNumber: $0.offset + 1, text: $0.element) }
         return try build(rows, source: source, requireSquare: requireSquare)
     }
@@ -51,7 +51,9 @@ public enum MatrixText {
         return try build(rows, source: path, requireSquare: requireSquare)
     }
 
-    private static func build(_ rows: [(line: Int?, rowNumber: Int, text: String)], source: String, requireSquare: Bool) throws -> Matrix<Double> {
+    private static func build(_ rows: [(line: Int?, rowNumber: Int, text: String)], source: String, requireSquare: Bool) throws -> Matrix<
+        Double
+    > {
         func fail(_ line: Int?, _ message: String) -> MatrixInputError { MatrixInputError(source: source, line: line, message: message) }
         if rows.isEmpty || (rows.count == 1 && rows[0].text.allSatisfy(\.isWhitespace)) {
             throw fail(nil, "the matrix is empty; give rows such as \"0.58,0.24;0.24,0.72\"")
@@ -62,7 +64,9 @@ public enum MatrixText {
                 fail(row.line, "row \(row.rowNumber)\(col.map { ", entry \($0)" } ?? ""): \(message)")
             }
             if let first = values.first, entries.count != first.count {
-                throw fail(row.line, "row \(row.rowNumber) has \(entries.count) entries but row 1 has \(first.count); every row needs the same number")
+                throw fail(
+                    row.line,
+                    "row \(row.rowNumber) has \(entries.count) entries but row 1 has \(first.count); every row needs the same number")
             }
             values.append(entries)
         }

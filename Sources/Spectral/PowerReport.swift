@@ -124,35 +124,44 @@ public func powerReport(_ w: Matrix<Double>, n: Int) throws -> PowerReport {
     switch magnitude {
     case .overflow:
         let log10Norm = binaryPower(ScaledMatrix(w), n, one: ScaledMatrix(.identity(order)), times: *).power.log10TwoNorm
-        notes.append("Wⁿ overflows Double (largest finite value ≈ 1.8e308): ‖Wⁿ‖₂ ≈ \(log10Norm.isFinite ? "1e\(Int(log10Norm.rounded(.down)))" : "∞"), so the entries beyond the range are shown as ±inf and no difference is computed.")
+        notes.append(
+            "Wⁿ overflows Double (largest finite value ≈ 1.8e308): ‖Wⁿ‖₂ ≈ \(log10Norm.isFinite ? "1e\(Int(log10Norm.rounded(.down)))" : "∞"), so the entries beyond the range are shown as ±inf and no difference is computed."
+        )
     case .zero:
-        notes.append(d.spectralRadius == 0
-            ? "Wⁿ is exactly zero: every eigenvalue of W is 0 (W is nilpotent), so Wᵏ = 0 from some k ≤ N on."
-            : "Wⁿ is exactly zero: its entries fell below the smallest Double (≈4.9e-324) although ρ(W) = \(formatScalar(d.spectralRadius, digits: 3)) > 0 (underflow).")
+        notes.append(
+            d.spectralRadius == 0
+                ? "Wⁿ is exactly zero: every eigenvalue of W is 0 (W is nilpotent), so Wᵏ = 0 from some k ≤ N on."
+                : "Wⁿ is exactly zero: its entries fell below the smallest Double (≈4.9e-324) although ρ(W) = \(formatScalar(d.spectralRadius, digits: 3)) > 0 (underflow)."
+        )
     case .finite:
         break
     }
     if d.isNearlyDefective {
-        notes.append("W is \(d.eigenbasis == .defective ? "defective" : "nearly defective") (κ₂(Q) = \(formatScalar(d.conditionNumber, digits: 3))): Q Λⁿ Q⁻¹ does not represent Wⁿ; trust repeated squaring.")
+        notes.append(
+            "W is \(d.eigenbasis == .defective ? "defective" : "nearly defective") (κ₂(Q) = \(formatScalar(d.conditionNumber, digits: 3))): Q Λⁿ Q⁻¹ does not represent Wⁿ; trust repeated squaring."
+        )
     }
     if let e = eigenDiff {
-        notes.append("Q Λⁿ Q⁻¹ and repeated squaring differ by at most \(formatScalar(e, digits: 3)) (relative \(formatScalar(relative(e), digits: 3))).")
+        notes.append(
+            "Q Λⁿ Q⁻¹ and repeated squaring differ by at most \(formatScalar(e, digits: 3)) (relative \(formatScalar(relative(e), digits: 3)))."
+        )
     }
     var comparison: PrintedPowerComparison?
     if HomeworkClaims.isHomeworkMatrix(w), n == HomeworkClaims.solutionPower {
         comparison = comparePrinted(squaring.power, HomeworkClaims.solutionW30, source: HomeworkClaims.source)
     }
-    return PowerReport(matrix: w, n: n, eigenvalues: d.eigenvalues,
-                       byEigenDecomposition: eigenPower?.power, eigenImaginaryResidue: eigenPower?.maxImaginaryResidue,
-                       byRepeatedSquaring: squaring.power, squaringMultiplications: squaring.multiplications,
-                       bySuccessiveMultiplication: successive,
-                       eigenVersusSquaring: eigenDiff, eigenVersusSquaringRelative: eigenDiff.map(relative),
-                       magnitude: magnitude,
-                       successiveVersusSquaring: finite ? successive.map { maxAbsPropagatingNaN(($0 - squaring.power).storage) } : nil,
-                       conditionNumber: d.conditionNumber, isNearlyDefective: d.isNearlyDefective,
-                       spectralRadius: d.spectralRadius,
-                       norms: powerNorms(w, maxN: n, spectralRadius: d.spectralRadius),
-                       printedComparison: comparison, notes: notes)
+    return PowerReport(
+        matrix: w, n: n, eigenvalues: d.eigenvalues,
+        byEigenDecomposition: eigenPower?.power, eigenImaginaryResidue: eigenPower?.maxImaginaryResidue,
+        byRepeatedSquaring: squaring.power, squaringMultiplications: squaring.multiplications,
+        bySuccessiveMultiplication: successive,
+        eigenVersusSquaring: eigenDiff, eigenVersusSquaringRelative: eigenDiff.map(relative),
+        magnitude: magnitude,
+        successiveVersusSquaring: finite ? successive.map { maxAbsPropagatingNaN(($0 - squaring.power).storage) } : nil,
+        conditionNumber: d.conditionNumber, isNearlyDefective: d.isNearlyDefective,
+        spectralRadius: d.spectralRadius,
+        norms: powerNorms(w, maxN: n, spectralRadius: d.spectralRadius),
+        printedComparison: comparison, notes: notes)
 }
 
 /// Compares `computed` with printed decimal strings entry by entry and explains each
@@ -174,14 +183,19 @@ public func comparePrinted(_ computed: Matrix<Double>, _ printed: [[String]], so
             if agrees {
                 explanation = "\(full) rounds to \(rounded)"
             } else if truncated == claim {
-                explanation = "the true value \(full) rounds to \(rounded); the printed \(claim) is the value cut off (truncated) after \(decimals) decimals instead of rounded"
+                explanation =
+                    "the true value \(full) rounds to \(rounded); the printed \(claim) is the value cut off (truncated) after \(decimals) decimals instead of rounded"
             } else if abs(claimValue - x) <= 1.5 * unit {
-                explanation = "off by one in the last printed digit: \(full) rounds to \(rounded); printed \(claim) (difference \(formatScalar(claimValue - x, digits: 2))), a rounding slip in an intermediate step"
+                explanation =
+                    "off by one in the last printed digit: \(full) rounds to \(rounded); printed \(claim) (difference \(formatScalar(claimValue - x, digits: 2))), a rounding slip in an intermediate step"
             } else {
-                explanation = "wrong: the true value is \(full), printed \(claim) (difference \(formatScalar(claimValue - x, digits: 3))): an arithmetic error in the solution"
+                explanation =
+                    "wrong: the true value is \(full), printed \(claim) (difference \(formatScalar(claimValue - x, digits: 3))): an arithmetic error in the solution"
             }
-            entries.append(PrintedEntryComparison(row: i + 1, col: j + 1, computed: x, computedRounded: rounded,
-                                           claimed: claim, agrees: agrees, explanation: explanation))
+            entries.append(
+                PrintedEntryComparison(
+                    row: i + 1, col: j + 1, computed: x, computedRounded: rounded,
+                    claimed: claim, agrees: agrees, explanation: explanation))
         }
     }
     let differing = entries.filter { !$0.agrees }
@@ -200,7 +214,8 @@ public func comparePrinted(_ computed: Matrix<Double>, _ printed: [[String]], so
         if !truncatedOnes.isEmpty, !roundedUp.isEmpty {
             let a = truncatedOnes.map { "(\($0.row),\($0.col))" }.joined(separator: ", ")
             let b = roundedUp.map { "(\($0.row),\($0.col))" }.joined(separator: ", ")
-            summary += " \(a) was cut off instead of rounded, while \(b) \(roundedUp.count == 1 ? "was" : "were") rounded up: the printed matrix mixes the two, so the differing digit is a rounding slip, not a different method."
+            summary +=
+                " \(a) was cut off instead of rounded, while \(b) \(roundedUp.count == 1 ? "was" : "were") rounded up: the printed matrix mixes the two, so the differing digit is a rounding slip, not a different method."
         }
     }
     return PrintedPowerComparison(source: source, entries: entries, disagreements: differing.count, summary: summary)

@@ -119,7 +119,9 @@ public struct RNNGradientReport: Codable, Sendable {
 ///   - hidden: H (default 8).
 ///   - steps: T (default 40).
 ///   - customW: an extra (H', H') recurrent matrix to measure with tanh (optional).
-public func rnnGradientReport(seed: UInt64 = 1, hidden: Int = 8, steps: Int = 40, customW: Matrix<Double>? = nil) throws -> RNNGradientReport {
+public func rnnGradientReport(seed: UInt64 = 1, hidden: Int = 8, steps: Int = 40, customW: Matrix<Double>? = nil) throws
+    -> RNNGradientReport
+{
     precondition(hidden >= 1 && steps >= 1, "rnnGradientReport needs hidden ≥ 1 and steps ≥ 1")
     var rng = SeededGenerator(seed: seed)
     // One random direction for W, rescaled per case so that only the scale differs.
@@ -129,33 +131,44 @@ public func rnnGradientReport(seed: UInt64 = 1, hidden: Int = 8, steps: Int = 40
     let withRho = { (rho: Double) in base * (rho / baseRho) }
     let withSigma = { (sigma: Double) in base * (sigma / baseSigma) }
     var cases: [RNNGradientCase] = []
-    cases.append(try runCase(name: "tanh, ρ(W) = 1.5, saturated units", activation: .tanh, w: withRho(1.5),
-                             inputScale: 4, bias: 1, steps: steps, seed: seed))
-    cases.append(try runCase(name: "tanh, ρ(W) = 1.5, weak input", activation: .tanh, w: withRho(1.5),
-                             inputScale: 0.01, bias: 0, steps: steps, seed: seed))
+    cases.append(
+        try runCase(
+            name: "tanh, ρ(W) = 1.5, saturated units", activation: .tanh, w: withRho(1.5),
+            inputScale: 4, bias: 1, steps: steps, seed: seed))
+    cases.append(
+        try runCase(
+            name: "tanh, ρ(W) = 1.5, weak input", activation: .tanh, w: withRho(1.5),
+            inputScale: 0.01, bias: 0, steps: steps, seed: seed))
     let sigmoidW = withSigma(3)
     let sigmoidRho = baseRho * 3 / baseSigma
-    cases.append(try runCase(name: "sigmoid, ρ(W) = \(formatScalar(sigmoidRho, digits: 3)), σ_max(W) = 3 < 1/γ = 4", activation: .sigmoid, w: sigmoidW,
-                             inputScale: 1, bias: 0, steps: steps, seed: seed))
-    cases.append(try runCase(name: "tanh, σ_max(W) = 0.9 < 1/γ = 1", activation: .tanh, w: withSigma(0.9),
-                             inputScale: 1, bias: 0, steps: steps, seed: seed))
+    cases.append(
+        try runCase(
+            name: "sigmoid, ρ(W) = \(formatScalar(sigmoidRho, digits: 3)), σ_max(W) = 3 < 1/γ = 4", activation: .sigmoid, w: sigmoidW,
+            inputScale: 1, bias: 0, steps: steps, seed: seed))
+    cases.append(
+        try runCase(
+            name: "tanh, σ_max(W) = 0.9 < 1/γ = 1", activation: .tanh, w: withSigma(0.9),
+            inputScale: 1, bias: 0, steps: steps, seed: seed))
     if let w = customW {
         cases.append(try runCase(name: "tanh, your W", activation: .tanh, w: w, inputScale: 1, bias: 0, steps: steps, seed: seed))
     }
-    let notation = "h_t = f(W h_{t−1} + U x_t + b), h_0 = 0 (homework 5: W recurrent, U input); ∂h_T/∂h_k = Π_{j=k+1..T} diag(f'(z_j)) W, bounded by (γ σ_max(W))^{T−k}, γ = sup f' (tanh 1, sigmoid 1/4)."
+    let notation =
+        "h_t = f(W h_{t−1} + U x_t + b), h_0 = 0 (homework 5: W recurrent, U input); ∂h_T/∂h_k = Π_{j=k+1..T} diag(f'(z_j)) W, bounded by (γ σ_max(W))^{T−k}, γ = sup f' (tanh 1, sigmoid 1/4)."
     return RNNGradientReport(notation: notation, cases: cases)
 }
 
 /// Runs h_t = f(W h_{t−1} + U x_t + b) for T steps with seeded U and x, then accumulates
 /// J_k = ∂h_T/∂h_k from k = T − 1 down to 0 by J_k = J_{k+1} · diag(f'(z_{k+1})) W.
-func runCase(name: String, activation: Activation, w: Matrix<Double>, inputScale: Double, bias: Double,
-             steps: Int, seed: UInt64) throws -> RNNGradientCase {
+func runCase(
+    name: String, activation: Activation, w: Matrix<Double>, inputScale: Double, bias: Double,
+    steps: Int, seed: UInt64
+) throws -> RNNGradientCase {
     let h = w.rows, inputSize = 3
     var rng = SeededGenerator(seed: seed &+ 1000)
-    let u = Matrix<Double>.randomNormal(h, inputSize, std: 1, using: &rng)     // (H, D)
-    let b = Matrix<Double>(rows: h, cols: 1, repeating: bias)                  // (H, 1)
+    let u = Matrix<Double>.randomNormal(h, inputSize, std: 1, using: &rng)  // (H, D)
+    let b = Matrix<Double>(rows: h, cols: 1, repeating: bias)  // (H, 1)
     // Forward: keep f'(z_t) for t = 1 … T (index t − 1), each (H, 1).
-    var state = Matrix<Double>(rows: h, cols: 1)                               // h_0 = 0
+    var state = Matrix<Double>(rows: h, cols: 1)  // h_0 = 0
     var derivatives: [[Double]] = []
     // W h_{t−1} is formed as 2^e ((2^−e W) h_{t−1}) when W has entries beyond 2^500, so that a sum
     // of huge terms of both signs gives ±∞ (a saturated unit), never ∞ − ∞ = NaN.
@@ -173,16 +186,16 @@ func runCase(name: String, activation: Activation, w: Matrix<Double>, inputScale
     let rate = activation.derivativeBound * sigmaMax
     // Backward accumulation of the Jacobian product and of W^{T−k}, both kept as M · 2^e so that
     // neither underflows to a spurious 0 nor overflows to NaN; a norm beyond 1.8e308 reads +∞.
-    var jacobian = ScaledMatrix(.identity(h))                                  // ∂h_T/∂h_T
+    var jacobian = ScaledMatrix(.identity(h))  // ∂h_T/∂h_T
     var wPower = ScaledMatrix(.identity(h))
     let wFactor = ScaledMatrix(w)
     var points: [GradientPoint] = []
     var log10First = 0.0, log10Last = 0.0
     var zeroFrom: Int?, overflowFrom: Int?
-    let every = max(1, steps / 200)                                            // at most ~200 points
+    let every = max(1, steps / 200)  // at most ~200 points
     for distance in 1...steps {
-        let t = steps - distance + 1                                           // factor j = k + 1
-        var factor = w                                                         // diag(f'(z_t)) W
+        let t = steps - distance + 1  // factor j = k + 1
+        var factor = w  // diag(f'(z_t)) W
         for i in 0..<h { for j in 0..<h { factor[i, j] *= derivatives[t - 1][i] } }
         jacobian = jacobian * ScaledMatrix(factor)
         wPower = wPower * wFactor
@@ -191,8 +204,10 @@ func runCase(name: String, activation: Activation, w: Matrix<Double>, inputScale
         if distance == 1 { log10First = jacobian.log10TwoNorm }
         if distance == steps { log10Last = jacobian.log10TwoNorm }
         guard distance % every == 0 || distance == 1 || distance == steps else { continue }
-        points.append(GradientPoint(distance: distance, measured: jacobian.twoNorm,
-                                    bound: pow(rate, Double(distance)), wPowerNorm: wPower.twoNorm))
+        points.append(
+            GradientPoint(
+                distance: distance, measured: jacobian.twoNorm,
+                bound: pow(rate, Double(distance)), wPowerNorm: wPower.twoNorm))
     }
     let allDerivatives = derivatives.flatMap { $0 }
     let meanDerivative = allDerivatives.reduce(0, +) / Double(allDerivatives.count)
@@ -209,7 +224,8 @@ func runCase(name: String, activation: Activation, w: Matrix<Double>, inputScale
     let percent = { (x: Double) in formatScalar(100 * x, digits: 3) + "%" }
     let last = points.last!
     let rateText = measuredRate.map(f) ?? "undefined (the product is exactly 0)"
-    var observation = "ρ(W) = \(f(d.spectralRadius)), σ_max(W) = \(f(sigmaMax)), mean f' = \(f(meanDerivative)), saturated (f' < γ/100): \(percent(saturatedFraction)): ‖∂h_T/∂h_{T−\(steps)}‖₂ = \(f(last.measured)) while ‖W^\(steps)‖₂ = \(f(last.wPowerNorm)); measured rate per step \(rateText)."
+    var observation =
+        "ρ(W) = \(f(d.spectralRadius)), σ_max(W) = \(f(sigmaMax)), mean f' = \(f(meanDerivative)), saturated (f' < γ/100): \(percent(saturatedFraction)): ‖∂h_T/∂h_{T−\(steps)}‖₂ = \(f(last.measured)) while ‖W^\(steps)‖₂ = \(f(last.wPowerNorm)); measured rate per step \(rateText)."
     // Why an exactly-zero product is zero: a step whose every f' is 0, or W's factors themselves.
     var zeroReason = ""
     if let z = zeroFrom {
@@ -218,31 +234,38 @@ func runCase(name: String, activation: Activation, w: Matrix<Double>, inputScale
         if derivatives[t - 1].allSatisfy({ $0 == 0 }) {
             zeroReason = "every unit at step t = \(t) is saturated so hard that f'(z) = 0 in Double"
         } else if zeroDerivatives > 0 {
-            zeroReason = "saturated units cut every path back in time: f'(z) is exactly 0 in Double for \(zeroDerivatives) unit-steps, and every path from h_k to h_T passes through one of them"
+            zeroReason =
+                "saturated units cut every path back in time: f'(z) is exactly 0 in Double for \(zeroDerivatives) unit-steps, and every path from h_k to h_T passes through one of them"
         } else {
-            zeroReason = "the factors diag(f') W multiply to the zero matrix although no f' is 0 (W itself annihilates them, e.g. W = 0 or nilpotent)"
+            zeroReason =
+                "the factors diag(f') W multiply to the zero matrix although no f' is 0 (W itself annihilates them, e.g. W = 0 or nilpotent)"
         }
     }
     if rate < 1 {
-        observation += " σ_max γ = \(f(rate)) < 1, so the gradient must vanish: bound (σ_max γ)^\(steps) = \(f(last.bound)), \(boundHolds ? "respected at every distance" : "VIOLATED")."
+        observation +=
+            " σ_max γ = \(f(rate)) < 1, so the gradient must vanish: bound (σ_max γ)^\(steps) = \(f(last.bound)), \(boundHolds ? "respected at every distance" : "VIOLATED")."
         if let z = zeroFrom { observation += " It is exactly 0 from T − k = \(z) on: \(zeroReason)." }
     } else {
         switch behaviour {
         case .vanishedToZero:
-            observation += " σ_max γ = \(f(rate)) ≥ 1, so the bound guarantees nothing, yet the gradient vanishes completely: it is exactly 0 from T − k = \(zeroFrom!) on, because \(zeroReason)."
+            observation +=
+                " σ_max γ = \(f(rate)) ≥ 1, so the bound guarantees nothing, yet the gradient vanishes completely: it is exactly 0 from T − k = \(zeroFrom!) on, because \(zeroReason)."
         case .vanishing:
-            observation += " σ_max γ = \(f(rate)) ≥ 1, so the bound guarantees nothing, yet the gradient vanishes: the saturated units (small f') shrink every factor."
+            observation +=
+                " σ_max γ = \(f(rate)) ≥ 1, so the bound guarantees nothing, yet the gradient vanishes: the saturated units (small f') shrink every factor."
         case .overflowed:
-            observation += " σ_max γ = \(f(rate)) ≥ 1 and the gradient explodes: ‖∂h_T/∂h_k‖₂ exceeds Double's range (1.8e308) from T − k = \(overflowFrom!) on and is shown as inf."
+            observation +=
+                " σ_max γ = \(f(rate)) ≥ 1 and the gradient explodes: ‖∂h_T/∂h_k‖₂ exceeds Double's range (1.8e308) from T − k = \(overflowFrom!) on and is shown as inf."
         case .notVanishing:
             observation += " σ_max γ = \(f(rate)) ≥ 1 and the measured rate is ≥ 1: the gradient does not vanish."
         }
     }
-    return RNNGradientCase(name: name, activation: activation, gamma: activation.derivativeBound, hidden: h, inputSize: inputSize,
-                           steps: steps, seed: seed, inputScale: inputScale, bias: bias, recurrentWeight: w,
-                           spectralRadius: d.spectralRadius, sigmaMax: sigmaMax, boundRate: rate,
-                           pascanuConditionHolds: rate < 1, meanDerivative: meanDerivative,
-                           saturatedFraction: saturatedFraction, points: points,
-                           boundHolds: boundHolds, measuredRate: measuredRate, behaviour: behaviour,
-                           zeroFromDistance: zeroFrom, overflowFromDistance: overflowFrom, observation: observation)
+    return RNNGradientCase(
+        name: name, activation: activation, gamma: activation.derivativeBound, hidden: h, inputSize: inputSize,
+        steps: steps, seed: seed, inputScale: inputScale, bias: bias, recurrentWeight: w,
+        spectralRadius: d.spectralRadius, sigmaMax: sigmaMax, boundRate: rate,
+        pascanuConditionHolds: rate < 1, meanDerivative: meanDerivative,
+        saturatedFraction: saturatedFraction, points: points,
+        boundHolds: boundHolds, measuredRate: measuredRate, behaviour: behaviour,
+        zeroFromDistance: zeroFrom, overflowFromDistance: overflowFrom, observation: observation)
 }

@@ -46,11 +46,12 @@ public func realSchur(_ a: Matrix<Double>) throws -> RealSchurForm {
     try validateSquare(a)
     let n = a.rows
     let exponent = rangeExponent(maxAbs: a.maxAbs(), lower: SafeRange.lower, upper: SafeRange.upper)
-    var h = a.storage.map { timesPowerOfTwo($0, exponent) }     // (N, N) becomes T
+    var h = a.storage.map { timesPowerOfTwo($0, exponent) }  // (N, N) becomes T
     let schur = try schurInPlace(&h, n, ilo: 0, ihi: n - 1)
     for k in h.indices { h[k] = timesPowerOfTwo(h[k], -exponent) }
-    return RealSchurForm(t: Matrix(rows: n, cols: n, storage: h), z: Matrix(rows: n, cols: n, storage: schur.z),
-                         iterations: schur.iterations)
+    return RealSchurForm(
+        t: Matrix(rows: n, cols: n, storage: h), z: Matrix(rows: n, cols: n, storage: schur.z),
+        iterations: schur.iterations)
 }
 
 /// The result of `schurInPlace`: Z, the eigenvalues w_k = wr_k + i wi_k in diagonal order
@@ -66,7 +67,7 @@ struct SchurVectors {
 /// Reduces the row-major (N, N) matrix `h` to real Schur form in place and returns Z. Rows and
 /// columns outside ilo…ihi must already be upper triangular (as balancing leaves them).
 func schurInPlace(_ h: inout [Double], _ n: Int, ilo: Int, ihi: Int) throws -> SchurVectors {
-    var z = [Double](repeating: 0, count: n * n)        // (N, N)
+    var z = [Double](repeating: 0, count: n * n)  // (N, N)
     for i in 0..<n { z[i * n + i] = 1 }
     var wr = [Double](repeating: 0, count: n), wi = wr
     var iterations = 0
@@ -83,12 +84,14 @@ func schurInPlace(_ h: inout [Double], _ n: Int, ilo: Int, ihi: Int) throws -> S
 // MARK: - Step 1: Hessenberg reduction
 
 /// H ← Pᵀ H P column by column (columns ilo … ihi − 2) so that H is upper Hessenberg; Z ← Z P.
-private func hessenbergReduce(_ H: UnsafeMutableBufferPointer<Double>, _ Z: UnsafeMutableBufferPointer<Double>,
-                              _ n: Int, ilo: Int, ihi: Int) {
+private func hessenbergReduce(
+    _ H: UnsafeMutableBufferPointer<Double>, _ Z: UnsafeMutableBufferPointer<Double>,
+    _ n: Int, ilo: Int, ihi: Int
+) {
     guard ihi - ilo >= 2 else { return }
     let p = H.baseAddress!, zp = Z.baseAddress!
-    var v = [Double](repeating: 0, count: n)             // (N) the reflector, v[k + 1] = 1
-    var w = [Double](repeating: 0, count: n)             // (N) workspace for vᵀ H
+    var v = [Double](repeating: 0, count: n)  // (N) the reflector, v[k + 1] = 1
+    var w = [Double](repeating: 0, count: n)  // (N) workspace for vᵀ H
     v.withUnsafeMutableBufferPointer { V in
         w.withUnsafeMutableBufferPointer { W in
             for k in ilo..<(ihi - 1) {
@@ -122,8 +125,10 @@ private func hessenbergReduce(_ H: UnsafeMutableBufferPointer<Double>, _ Z: Unsa
 
 /// M[r, lo…hi] −= τ (M[r, lo…hi] · v[lo…hi]) v[lo…hi]ᵀ for r in `rows` (row-major, order N).
 @inline(__always)
-private func applyRight(_ m: UnsafeMutablePointer<Double>, _ n: Int, _ v: UnsafeMutableBufferPointer<Double>,
-                        _ tau: Double, _ lo: Int, _ hi: Int, rows: ClosedRange<Int>) {
+private func applyRight(
+    _ m: UnsafeMutablePointer<Double>, _ n: Int, _ v: UnsafeMutableBufferPointer<Double>,
+    _ tau: Double, _ lo: Int, _ hi: Int, rows: ClosedRange<Int>
+) {
     for r in rows {
         let row = m + r * n
         var s = 0.0
@@ -138,8 +143,10 @@ private func applyRight(_ m: UnsafeMutablePointer<Double>, _ n: Int, _ v: Unsafe
 
 /// Reduces the Hessenberg matrix H (active rows/columns ilo … ihi) to real Schur form,
 /// accumulating into rows ilo … ihi of Z. Returns the number of Francis steps.
-private func francisQR(_ H: UnsafeMutableBufferPointer<Double>, _ Z: UnsafeMutableBufferPointer<Double>, _ n: Int,
-                       ilo: Int, ihi: Int, wr: inout [Double], wi: inout [Double]) throws -> Int {
+private func francisQR(
+    _ H: UnsafeMutableBufferPointer<Double>, _ Z: UnsafeMutableBufferPointer<Double>, _ n: Int,
+    ilo: Int, ihi: Int, wr: inout [Double], wi: inout [Double]
+) throws -> Int {
     guard n > 0, ilo <= ihi else { return 0 }
     let p = H.baseAddress!, zp = Z.baseAddress!
     @inline(__always) func h(_ i: Int, _ j: Int) -> Double { p[i * n + j] }
@@ -205,10 +212,10 @@ private func francisQR(_ H: UnsafeMutableBufferPointer<Double>, _ Z: UnsafeMutab
                 let tr = (h11 + h22) / 2
                 let det = (h11 - tr) * (h22 - tr) - h12 * h21
                 let rtdisc = abs(det).squareRoot()
-                if det >= 0 {                                   // complex conjugate shifts
+                if det >= 0 {  // complex conjugate shifts
                     rt1r = tr * s2; rt2r = rt1r
                     rt1i = rtdisc * s2; rt2i = -rt1i
-                } else {                                        // real shifts: use the one nearer h22 twice
+                } else {  // real shifts: use the one nearer h22 twice
                     rt1r = tr + rtdisc; rt2r = tr - rtdisc
                     if abs(rt1r - h22) <= abs(rt2r - h22) { rt1r *= s2; rt2r = rt1r } else { rt2r *= s2; rt1r = rt2r }
                     rt1i = 0; rt2i = 0
@@ -372,7 +379,8 @@ private func smallReflector(alpha: inout Double, _ x: inout (Double, Double)) ->
 /// where either c′ = 0 (real eigenvalues a′, d′) or a′ = d′ and b′c′ < 0 (complex pair
 /// a′ ± i√(|b′||c′|)). The block is overwritten with (a′, b′, c′, d′).
 func standardize2x2(_ a: inout Double, _ b: inout Double, _ c: inout Double, _ d: inout Double)
-    -> (rt1r: Double, rt1i: Double, rt2r: Double, rt2i: Double, cs: Double, sn: Double) {
+    -> (rt1r: Double, rt1i: Double, rt2r: Double, rt2i: Double, cs: Double, sn: Double)
+{
     @inline(__always) func sign(_ x: Double, _ y: Double) -> Double { y >= 0 ? abs(x) : -abs(x) }
     let eps = Double.ulpOfOne
     let multpl = 4.0

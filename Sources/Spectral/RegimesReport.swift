@@ -44,8 +44,9 @@ public struct RegimeInput: Sendable {
             // Q diag(1.2, 1.1) Qᵀ with the same eigenvectors.
             RegimeInput(name: "every |λ| > 1", regime: "all |λ| > 1", matrix: Matrix([[1.136, 0.048], [0.048, 1.164]])),
             RegimeInput(name: "identity", regime: "|λ| = 1: constant", matrix: .identity(2)),
-            RegimeInput(name: "rotation by 0.5 rad", regime: "|λ| = 1: rotating",
-                        matrix: Matrix([[cos(theta), -sin(theta)], [sin(theta), cos(theta)]])),
+            RegimeInput(
+                name: "rotation by 0.5 rad", regime: "|λ| = 1: rotating",
+                matrix: Matrix([[cos(theta), -sin(theta)], [sin(theta), cos(theta)]])),
             RegimeInput(name: "reflection", regime: "|λ| = 1: alternating", matrix: Matrix([[1, 0], [0, -1]])),
             RegimeInput(name: "Jordan block", regime: "all λ = 1, defective: linear growth", matrix: Matrix([[1, 1], [0, 1]])),
         ]
@@ -158,9 +159,11 @@ let modulusTolerance = 1e-9
 ///   - inputs: the cases (the built-in ones by default).
 ///   - power: how Wⁿ is computed for `powerAtN` and the far norm (repeated squaring
 ///     by default; a test may pass a wrong one and watch the verdicts turn).
-public func regimesReport(n: Int = 30, extra: Matrix<Double>? = nil,
-                          cases inputs: [RegimeInput] = RegimeInput.builtIn(),
-                          power: (Matrix<Double>, Int) -> Matrix<Double> = { matrixPowerBySquaring($0, $1).power }) throws -> RegimesReport {
+public func regimesReport(
+    n: Int = 30, extra: Matrix<Double>? = nil,
+    cases inputs: [RegimeInput] = RegimeInput.builtIn(),
+    power: (Matrix<Double>, Int) -> Matrix<Double> = { matrixPowerBySquaring($0, $1).power }
+) throws -> RegimesReport {
     precondition(n >= 1, "regimesReport needs n ≥ 1")
     var all = inputs
     if let w = extra { all.append(RegimeInput(name: "your matrix", regime: "given with --matrix", matrix: w)) }
@@ -184,13 +187,16 @@ private func statement1(_ cases: [RegimeCase], _ n: Int) -> StatementCheck {
     guard let hw = cases.first(where: \.isExerciseMatrix) else {
         return StatementCheck(number: 1, claim: claim, judgement: .untested, evidence: "no exercise matrix among the cases", numbers: [])
     }
-    let normAtN = twoNorm(hw.powerAtN)      // of the computed Wⁿ itself
+    let normAtN = twoNorm(hw.powerAtN)  // of the computed Wⁿ itself
     let ratio = normAtN / hw.normOfW
     let judgement: StatementJudgement = ratio <= 0.1 ? .right : .wrong
-    return StatementCheck(number: 1, claim: claim, judgement: judgement,
-                          evidence: "‖W‖₂ = \(f(hw.normOfW)), ‖W^\(n)‖₂ = \(f(normAtN)) (measured): the ratio is \(f(ratio)).",
-                          numbers: [StatementNumber(name: "‖W‖₂", value: hw.normOfW), StatementNumber(name: "‖W^\(n)‖₂", value: normAtN),
-                                    StatementNumber(name: "‖W^\(n)‖₂ / ‖W‖₂", value: ratio)])
+    return StatementCheck(
+        number: 1, claim: claim, judgement: judgement,
+        evidence: "‖W‖₂ = \(f(hw.normOfW)), ‖W^\(n)‖₂ = \(f(normAtN)) (measured): the ratio is \(f(ratio)).",
+        numbers: [
+            StatementNumber(name: "‖W‖₂", value: hw.normOfW), StatementNumber(name: "‖W^\(n)‖₂", value: normAtN),
+            StatementNumber(name: "‖W^\(n)‖₂ / ‖W‖₂", value: ratio),
+        ])
 }
 
 /// 2. "If every |λ| < 1, Λⁿ decays exponentially and Wⁿ eventually becomes small": judged on
@@ -203,10 +209,12 @@ private func statement2(_ cases: [RegimeCase]) -> StatementCheck {
     }
     let judgement: StatementJudgement = worst.farNorm <= 1e-3 ? .right : .wrong
     var numbers = [StatementNumber(name: "largest ‖W^\(worst.farN)‖₂ over the cases with every |λ| < 1", value: worst.farNorm)]
-    var evidence = "Over the \(subject.count) cases with every |λ| < 1, the largest ‖W^\(worst.farN)‖₂ is \(f(worst.farNorm)) (\(worst.name))."
+    var evidence =
+        "Over the \(subject.count) cases with every |λ| < 1, the largest ‖W^\(worst.farN)‖₂ is \(f(worst.farNorm)) (\(worst.name))."
     var caveat: String?
     if let grows = subject.filter({ $0.peakNormFromW > $0.normOfW * (1 + 1e-12) }).max(by: { $0.peakNormFromW < $1.peakNormFromW }) {
-        caveat = "Not monotonically: a non-normal W can grow first. The case \"\(grows.name)\" reaches ‖Wⁿ‖₂ = \(f(grows.peakNormFromW)) at n = \(grows.peakFromWAt) from ‖W‖₂ = \(f(grows.normOfW)); the decay is bounded by κ₂(Q) ρⁿ, here κ₂(Q) = \(f(grows.conditionNumber))."
+        caveat =
+            "Not monotonically: a non-normal W can grow first. The case \"\(grows.name)\" reaches ‖Wⁿ‖₂ = \(f(grows.peakNormFromW)) at n = \(grows.peakFromWAt) from ‖W‖₂ = \(f(grows.normOfW)); the decay is bounded by κ₂(Q) ρⁿ, here κ₂(Q) = \(f(grows.conditionNumber))."
         numbers.append(StatementNumber(name: "peak ‖Wⁿ‖₂ of \(grows.name)", value: grows.peakNormFromW))
         numbers.append(StatementNumber(name: "n at the peak", value: Double(grows.peakFromWAt)))
         numbers.append(StatementNumber(name: "κ₂(Q) of \(grows.name)", value: grows.conditionNumber))
@@ -228,14 +236,18 @@ private func statement3(_ cases: [RegimeCase], _ n: Int) -> StatementCheck {
     var parts: [String] = []
     let ownHolds = !own.isEmpty && own.allSatisfy { $0.smallestSingularValueAtN > 1 }
     if let weakest = own.min(by: { !($0.smallestSingularValueAtN >= $1.smallestSingularValueAtN) }) {
-        numbers.append(StatementNumber(name: "smallest σ_min(W^\(n)) over the cases with every |λ| > 1", value: weakest.smallestSingularValueAtN))
-        parts.append("With every |λ| > 1 every direction grows: σ_min(W^\(n)) = \(f(weakest.smallestSingularValueAtN)) at least (\(weakest.name)).")
+        numbers.append(
+            StatementNumber(name: "smallest σ_min(W^\(n)) over the cases with every |λ| > 1", value: weakest.smallestSingularValueAtN))
+        parts.append(
+            "With every |λ| > 1 every direction grows: σ_min(W^\(n)) = \(f(weakest.smallestSingularValueAtN)) at least (\(weakest.name)).")
     }
     let shrinking = mixed.filter { $0.smallestSingularValueAtN < 1 }
     if let m = shrinking.min(by: { $0.smallestSingularValueAtN < $1.smallestSingularValueAtN }) {
         numbers.append(StatementNumber(name: "‖W^\(n)‖₂ of \(m.name)", value: m.normAtN))
         numbers.append(StatementNumber(name: "σ_min(W^\(n)) of \(m.name)", value: m.smallestSingularValueAtN))
-        parts.append("But the exercise asks what happens if ANY eigenvalue has |λ| > 1. One is enough for ‖Wⁿ‖₂ ≥ ρⁿ to blow up (\(m.name): ‖W^\(n)‖₂ = \(f(m.normAtN))), yet only along its eigenvector: the directions of the eigenvalues below 1 still shrink, σ_min(W^\(n)) = \(f(m.smallestSingularValueAtN)).")
+        parts.append(
+            "But the exercise asks what happens if ANY eigenvalue has |λ| > 1. One is enough for ‖Wⁿ‖₂ ≥ ρⁿ to blow up (\(m.name): ‖W^\(n)‖₂ = \(f(m.normAtN))), yet only along its eigenvector: the directions of the eigenvalues below 1 still shrink, σ_min(W^\(n)) = \(f(m.smallestSingularValueAtN))."
+        )
     }
     let judgement: StatementJudgement
     if !shrinking.isEmpty {
@@ -245,8 +257,9 @@ private func statement3(_ cases: [RegimeCase], _ n: Int) -> StatementCheck {
     } else {
         judgement = own.isEmpty || ownHolds ? .right : .wrong
     }
-    return StatementCheck(number: 3, claim: claim, judgement: judgement,
-                          evidence: parts.isEmpty ? "no case has an eigenvalue with |λ| > 1" : parts.joined(separator: " "), numbers: numbers)
+    return StatementCheck(
+        number: 3, claim: claim, judgement: judgement,
+        evidence: parts.isEmpty ? "no case has an eigenvalue with |λ| > 1" : parts.joined(separator: " "), numbers: numbers)
 }
 
 /// 4. "If every |λ| = 1, Λⁿ does not change, so Wⁿ stays the same": judged on every case whose
@@ -262,16 +275,19 @@ private func statement4(_ cases: [RegimeCase], _ n: Int) -> StatementCheck {
     var numbers = subject.map { StatementNumber(name: "max |Wᵏ − W| over k ≤ \(n), \($0.name)", value: $0.maxChangeFromW) }
     var evidence: String
     if moving.isEmpty {
-        evidence = "Every case with |λ| = 1 keeps Wⁿ = W: the largest change of an entry is \(f(subject.map(\.maxChangeFromW).max() ?? .nan))."
+        evidence =
+            "Every case with |λ| = 1 keeps Wⁿ = W: the largest change of an entry is \(f(subject.map(\.maxChangeFromW).max() ?? .nan))."
     } else {
-        evidence = "Λⁿ = Λ for every n only when every λ = 1. Among the cases with every |λ| = 1, the entries of Wⁿ move: "
+        evidence =
+            "Λⁿ = Λ for every n only when every λ = 1. Among the cases with every |λ| = 1, the entries of Wⁿ move: "
             + moving.map { "\($0.name) by up to \(f($0.maxChangeFromW))" }.joined(separator: ", ") + "."
     }
     // The question's own case, every eigenvalue equal to 1: a defective W grows.
     let ones = subject.filter(\.everyEigenvalueOne)
     if let growing = ones.filter({ $0.normAtN > $0.normOfW * (1 + 1e-9) }).max(by: { $0.normAtN < $1.normAtN }) {
         numbers.append(StatementNumber(name: "‖W^\(n)‖₂ of \(growing.name) (every λ = 1)", value: growing.normAtN))
-        evidence += " The exercise asks about every eigenvalue equal to 1: the case \"\(growing.name)\" has only λ = 1, is not diagonalisable and grows, ‖W^\(n)‖₂ = \(f(growing.normAtN))."
+        evidence +=
+            " The exercise asks about every eigenvalue equal to 1: the case \"\(growing.name)\" has only λ = 1, is not diagonalisable and grows, ‖W^\(n)‖₂ = \(f(growing.normAtN))."
     }
     return StatementCheck(number: 4, claim: claim, judgement: judgement, evidence: evidence, numbers: numbers)
 }
@@ -298,15 +314,16 @@ private func makeCase(_ input: RegimeInput, _ n: Int, power: (Matrix<Double>, In
     // The far norm is only meaningful (and only finite for sure) when the powers decay.
     let farNorm = below ? twoNorm(power(w, farN)) : .nan
     let sigmaMin = atN.isFinite ? (singularValues(atN).last ?? .nan) : .nan
-    var c = RegimeCase(name: input.name, regime: input.regime, matrix: w, eigenvalues: d.eigenvalues,
-                       spectralRadius: d.spectralRadius, conditionNumber: d.conditionNumber,
-                       isNearlyDefective: d.isNearlyDefective, norms: trajectory.norms,
-                       powerAtN: atN, smallestSingularValueAtN: sigmaMin, farN: farN, farNorm: farNorm,
-                       maxChangeFromW: trajectory.maxChangeFromW, peakNorm: peak.norm, peakAt: peak.n,
-                       peakNormFromW: peakFromW.norm, peakFromWAt: peakFromW.n,
-                       everyModulusBelowOne: below, someModulusAboveOne: someAbove, everyModulusAboveOne: allAbove,
-                       everyModulusOne: allOne, everyEigenvalueOne: allEqualOne, isExerciseMatrix: input.isExerciseMatrix,
-                       observation: "")
+    var c = RegimeCase(
+        name: input.name, regime: input.regime, matrix: w, eigenvalues: d.eigenvalues,
+        spectralRadius: d.spectralRadius, conditionNumber: d.conditionNumber,
+        isNearlyDefective: d.isNearlyDefective, norms: trajectory.norms,
+        powerAtN: atN, smallestSingularValueAtN: sigmaMin, farN: farN, farNorm: farNorm,
+        maxChangeFromW: trajectory.maxChangeFromW, peakNorm: peak.norm, peakAt: peak.n,
+        peakNormFromW: peakFromW.norm, peakFromWAt: peakFromW.n,
+        everyModulusBelowOne: below, someModulusAboveOne: someAbove, everyModulusAboveOne: allAbove,
+        everyModulusOne: allOne, everyEigenvalueOne: allEqualOne, isExerciseMatrix: input.isExerciseMatrix,
+        observation: "")
     c.observation = observe(c, n)
     return c
 }
@@ -316,21 +333,27 @@ private func observe(_ c: RegimeCase, _ n: Int) -> String {
     let rho = "ρ = \(f(c.spectralRadius))"
     let pn = c.powerAtN.formatted(digits: 4, fixed: true).replacingOccurrences(of: "\n", with: " ")
     if c.everyModulusBelowOne {
-        var s = "\(rho) < 1: ‖W^\(n)‖₂ = \(f(c.normAtN)) against ρ^\(n) = \(f(c.norms.last?.spectralRadiusPower ?? .nan)), and ‖W^\(c.farN)‖₂ = \(f(c.farNorm))."
+        var s =
+            "\(rho) < 1: ‖W^\(n)‖₂ = \(f(c.normAtN)) against ρ^\(n) = \(f(c.norms.last?.spectralRadiusPower ?? .nan)), and ‖W^\(c.farN)‖₂ = \(f(c.farNorm))."
         if c.peakNormFromW > c.normOfW * (1 + 1e-12) {
-            s += " The norm first grows from \(f(c.normOfW)) to \(f(c.peakNormFromW)) at n = \(c.peakFromWAt) before it decays (the eigenvectors are far from orthogonal, κ₂(Q) = \(f(c.conditionNumber)))."
+            s +=
+                " The norm first grows from \(f(c.normOfW)) to \(f(c.peakNormFromW)) at n = \(c.peakFromWAt) before it decays (the eigenvectors are far from orthogonal, κ₂(Q) = \(f(c.conditionNumber)))."
         }
         return s
     }
     if c.everyModulusAboveOne {
-        return "\(rho), every |λ| > 1: every direction grows, ‖W^\(n)‖₂ = \(f(c.normAtN)) and σ_min(W^\(n)) = \(f(c.smallestSingularValueAtN))."
+        return
+            "\(rho), every |λ| > 1: every direction grows, ‖W^\(n)‖₂ = \(f(c.normAtN)) and σ_min(W^\(n)) = \(f(c.smallestSingularValueAtN))."
     }
     if c.someModulusAboveOne {
-        return "\(rho), some |λ| < 1: ‖W^\(n)‖₂ = \(f(c.normAtN)) grows with the large eigenvalue, while σ_min(W^\(n)) = \(f(c.smallestSingularValueAtN)): directions of the small eigenvalues shrink."
+        return
+            "\(rho), some |λ| < 1: ‖W^\(n)‖₂ = \(f(c.normAtN)) grows with the large eigenvalue, while σ_min(W^\(n)) = \(f(c.smallestSingularValueAtN)): directions of the small eigenvalues shrink."
     }
     if c.everyModulusOne {
         if c.maxChangeFromW <= 1e-9 { return "Every |λ| = 1 and Wⁿ = W for every n (max change from W: \(f(c.maxChangeFromW)))." }
-        return "Every |λ| = 1, ‖W^\(n)‖₂ = \(f(c.normAtN)), yet the entries move (max |Wᵏ − W| over k ≤ \(n): \(f(c.maxChangeFromW)))\(c.isNearlyDefective ? "; W is nearly defective (κ₂(Q) = \(formatScalar(c.conditionNumber, digits: 3)))" : ""). W^\(n) = \(pn)."
+        return
+            "Every |λ| = 1, ‖W^\(n)‖₂ = \(f(c.normAtN)), yet the entries move (max |Wᵏ − W| over k ≤ \(n): \(f(c.maxChangeFromW)))\(c.isNearlyDefective ? "; W is nearly defective (κ₂(Q) = \(formatScalar(c.conditionNumber, digits: 3)))" : ""). W^\(n) = \(pn)."
     }
-    return "\(rho), ‖W^\(n)‖₂ = \(f(c.normAtN)), largest ‖Wᵏ‖₂ = \(f(c.peakNorm)) at k = \(c.peakAt)\(c.isNearlyDefective ? "; nearly defective (κ₂(Q) = \(formatScalar(c.conditionNumber, digits: 3)))" : "")."
+    return
+        "\(rho), ‖W^\(n)‖₂ = \(f(c.normAtN)), largest ‖Wᵏ‖₂ = \(f(c.peakNorm)) at k = \(c.peakAt)\(c.isNearlyDefective ? "; nearly defective (κ₂(Q) = \(formatScalar(c.conditionNumber, digits: 3)))" : "")."
 }

@@ -83,8 +83,8 @@ public func spectralRadius(_ a: Matrix<Double>) throws -> Double { try eigen(a).
 /// Reduces the column-major (M, N) matrix at `a` (M ≥ N) to upper bidiagonal form:
 /// diagonal `d` (N), superdiagonal `e` (N − 1 used). `a` is overwritten.
 private func bidiagonalize(_ a: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ d: inout [Double], _ e: inout [Double]) {
-    var w = [Double](repeating: 0, count: m)            // (M) workspace for A v
-    var v = [Double](repeating: 0, count: n)            // (N) the right reflector
+    var w = [Double](repeating: 0, count: m)  // (M) workspace for A v
+    var v = [Double](repeating: 0, count: n)  // (N) the right reflector
     for k in 0..<n {
         // Left reflector from column k, rows k..<M.
         let col = a + k * m
@@ -92,7 +92,7 @@ private func bidiagonalize(_ a: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int
         let tau = makeReflector(alpha: &alpha, col + k + 1, count: m - k - 1, stride: 1)
         d[k] = alpha
         if tau != 0 {
-            col[k] = 1                                  // v = (1, u) in place
+            col[k] = 1  // v = (1, u) in place
             for j in (k + 1)..<n {
                 let cj = a + j * m
                 var s = 0.0
@@ -142,7 +142,7 @@ func symmetricTridiagonalEigenvalues(_ d: inout [Double], _ e: inout [Double]) {
     let eps = Double.ulpOfOne
     var tnorm = 0.0
     for i in 0..<n { tnorm = max(tnorm, abs(d[i]) + abs(e[i]) + (i > 0 ? abs(e[i - 1]) : 0)) }
-    let floor = eps * eps * tnorm                        // far below anything that matters
+    let floor = eps * eps * tnorm  // far below anything that matters
     for l in 0..<n {
         var iterations = 0
         while true {
@@ -161,7 +161,7 @@ func symmetricTridiagonalEigenvalues(_ d: inout [Double], _ e: inout [Double]) {
                 break
             }
             iterations += 1
-            if iterations > 60 { e[l] = 0; break }       // give up on this entry (does not happen in practice)
+            if iterations > 60 { e[l] = 0; break }  // give up on this entry (does not happen in practice)
             var g = (d[l + 1] - d[l]) / (2 * e[l])
             var r = hypot(g, 1)
             g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r))

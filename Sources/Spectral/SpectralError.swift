@@ -1,5 +1,7 @@
 // SpectralError.swift — what can go wrong in the spectral routines, in words a student can act on.
 
+import WorkbenchNumerics
+
 /// An error from the eigenvalue, singular value or matrix-power routines.
 public enum SpectralError: WorkbenchError, Equatable {
     /// A matrix the routine cannot take is a malformed request (2); a failed iteration is 1.
@@ -23,18 +25,19 @@ public enum SpectralError: WorkbenchError, Equatable {
 
     public var description: String {
         switch self {
-        case let .notSquare(r, c):
+        case .notSquare(let r, let c):
             return "matrix is \(r)×\(c); eigenvalues and powers need a square matrix"
         case .empty:
             return "matrix is empty; give at least one number"
-        case let .nonFinite(r, c):
+        case .nonFinite(let r, let c):
             return "entry (row \(r + 1), column \(c + 1)) is NaN or infinite; every entry must be finite"
-        case let .notSymmetric(r, c, d):
+        case .notSymmetric(let r, let c, let d):
             return "matrix is not symmetric: entries (\(r + 1), \(c + 1)) and (\(c + 1), \(r + 1)) differ by \(d); use the general routine"
-        case let .noConvergence(name, n):
+        case .noConvergence(let name, let n):
             return "\(name) did not converge in \(n) iterations; the matrix may be badly scaled"
-        case let .outOfRange(what, e):
-            return "\(what) is \(e.isFinite ? "about 1e\(Int(e.rounded()))" : "too large"), beyond the largest Double (1.8e308); divide the matrix by a power of ten and scale the result back"
+        case .outOfRange(let what, let e):
+            return
+                "\(what) is \(e.isFinite ? "about 1e\(Int(e.rounded()))" : "too large"), beyond the largest Double (1.8e308); divide the matrix by a power of ten and scale the result back"
         }
     }
 }
@@ -47,5 +50,3 @@ func validateSquare(_ a: Matrix<Double>) throws {
         throw SpectralError.nonFinite(row: k / a.cols, col: k % a.cols)
     }
 }
-
-import WorkbenchNumerics

@@ -102,7 +102,8 @@ public func symmetricEigen(_ a: Matrix<Double>, symmetryTolerance: Double = 1e-1
     }
     let lambdas = (0..<n).map { timesPowerOfTwo(m[$0 * n + $0], -exponent) }
     if let k = lambdas.firstIndex(where: { !$0.isFinite }) {
-        throw SpectralError.outOfRange(quantity: "an eigenvalue of W", log10Magnitude: log10(abs(m[k * n + k])) - Double(exponent) * log10(2.0))
+        throw SpectralError.outOfRange(
+            quantity: "an eigenvalue of W", log10Magnitude: log10(abs(m[k * n + k])) - Double(exponent) * log10(2.0))
     }
     let order = (0..<n).sorted { i, j in
         abs(lambdas[i]) != abs(lambdas[j]) ? abs(lambdas[i]) > abs(lambdas[j]) : lambdas[i] > lambdas[j]

@@ -8,9 +8,9 @@
 //   workbench check formula 6.40 | 6.41   both sides of (6.40) / (6.41)
 
 import Foundation
-import WorkbenchNumerics
 import GradCheck
 import Recurrent
+import WorkbenchNumerics
 import Worksheet
 
 extension Activation: EnumerableOptionValue {}
@@ -20,7 +20,9 @@ extension Stencil: EnumerableOptionValue {}
 struct CheckCommand: ParsableCommand {
     /// Families that contribute rows to `workbench check`. Each returns its rows.
     /// `progress(done, total)` counts the family's configurations.
-    static var families: [(name: String, rows: (_ maxSteps: Int, _ seed: UInt64, _ progress: @escaping (Int, Int) -> Void) -> [CheckSuiteRow])] {
+    static var families:
+        [(name: String, rows: (_ maxSteps: Int, _ seed: UInt64, _ progress: @escaping (Int, Int) -> Void) -> [CheckSuiteRow])]
+    {
         [
             ("rnn", { maxSteps, seed, progress in rnnSuiteRows(steps: 1...maxSteps, seed: seed, progress: progress) }),
             ("lstm", { maxSteps, seed, progress in lstmSuiteRows(maxSteps: maxSteps, seed: seed, progress: progress) }),
@@ -31,18 +33,18 @@ struct CheckCommand: ParsableCommand {
         name: "check",
         abstract: "Run the gradient checks, or check the claims of a worksheet (FILE.grad).",
         discussion: """
-        Without a subcommand, runs the whole suite and prints one row per quantity: what was
-        checked, the methods compared, the worst relative error over all cases, the bound and a
-        verdict. A deliberately wrong gradient (truncated BPTT) must be 'caught'. The exit status
-        is 0 only if every row succeeds.
+            Without a subcommand, runs the whole suite and prints one row per quantity: what was
+            checked, the methods compared, the worst relative error over all cases, the bound and a
+            verdict. A deliberately wrong gradient (truncated BPTT) must be 'caught'. The exit status
+            is 0 only if every row succeeds.
 
-        With a worksheet (workbench check my.grad), checks every claim dA/dB = expr of the file on
-        seeded random values: the claim against reverse-mode autodiff (cross-checked by finite
-        differences) for every instance of its ranges, and names the mistake of each failed claim
-        (sign, scale, transpose, dropped-dependence, partial-loss, derivative-rule, or
-        unexplained). Exit status 0 when every claim holds, 1 when one fails, 2 for a malformed
-        worksheet (the error names the line and column).
-        """,
+            With a worksheet (workbench check my.grad), checks every claim dA/dB = expr of the file on
+            seeded random values: the claim against reverse-mode autodiff (cross-checked by finite
+            differences) for every instance of its ranges, and names the mistake of each failed claim
+            (sign, scale, transpose, dropped-dependence, partial-loss, derivative-rule, or
+            unexplained). Exit status 0 when every claim holds, 1 when one fails, 2 for a malformed
+            worksheet (the error names the line and column).
+            """,
         subcommands: [RNN.self, LSTMCommand.Check.self, Formula.self])
 
     @Argument(placeholder: "<worksheet>", help: "A worksheet FILE.grad: check its claims instead of running the suite.")
@@ -51,8 +53,9 @@ struct CheckCommand: ParsableCommand {
     var maxSteps = 20
     @Option(help: "Seed of the random models and data (of the worksheet's parameters and inputs).")
     var seed: UInt64 = 0
-    @Option(help: "Only this family (\(families.map(\.name).joined(separator: ", "))), the suite only.",
-            check: { name in families.contains { $0.name == name } ? nil : "must be one of: \(families.map(\.name).joined(separator: ", "))" })
+    @Option(
+        help: "Only this family (\(families.map(\.name).joined(separator: ", "))), the suite only.",
+        check: { name in families.contains { $0.name == name } ? nil : "must be one of: \(families.map(\.name).joined(separator: ", "))" })
     var family: String?
     @Flag(help: "With a worksheet: report every instance of every claim, not only the worst.")
     var allInstances: Bool
@@ -73,7 +76,8 @@ struct CheckCommand: ParsableCommand {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             let subcommands = Self.configuration.subcommands.map { $0.configuration.name }
-            var message = "'\(path)' is neither a subcommand of 'workbench check' (\(subcommands.joined(separator: ", "))) nor an existing file"
+            var message =
+                "'\(path)' is neither a subcommand of 'workbench check' (\(subcommands.joined(separator: ", "))) nor an existing file"
             if let guess = suggestion(for: path, among: subcommands) { message += "; did you mean '\(guess)'?" }
             throw UsageError(message)
         }
@@ -91,9 +95,10 @@ struct CheckCommand: ParsableCommand {
         }
         let selected = Self.families.filter { family == nil || $0.name == family }
         let line = ProgressLine(console: console)
-        let report = CheckSuiteReport(rows: selected.flatMap { family in
-            family.rows(maxSteps, seed) { done, total in line.show("checking \(family.name): \(done) of \(total) configurations") }
-        })
+        let report = CheckSuiteReport(
+            rows: selected.flatMap { family in
+                family.rows(maxSteps, seed) { done, total in line.show("checking \(family.name): \(done) of \(total) configurations") }
+            })
         line.finish()
         console.print(output.json ? try jsonString(report) : report.table())
         return report.verdict == .pass ? 0 : 1
@@ -132,15 +137,17 @@ struct CheckCommand: ParsableCommand {
                 throw UsageError("option --classes applies to the softmax loss only (add --loss softmax)")
             }
             if steps * hidden > Self.maxStepsTimesHidden {
-                throw UsageError("--steps \(steps) with --hidden \(hidden) is too large a check: the textbook double sums "
-                                 + "cost O(T²·H²); choose T·H ≤ \(Self.maxStepsTimesHidden) (e.g. --steps 250 --hidden 256 or "
-                                 + "--steps 1000 --hidden 64)")
+                throw UsageError(
+                    "--steps \(steps) with --hidden \(hidden) is too large a check: the textbook double sums "
+                        + "cost O(T²·H²); choose T·H ≤ \(Self.maxStepsTimesHidden) (e.g. --steps 250 --hidden 256 or "
+                        + "--steps 1000 --hidden 64)")
             }
         }
 
         var configuration: RNNCheckConfiguration {
-            RNNCheckConfiguration(activation: activation, loss: loss, steps: steps, hidden: hidden, input: input,
-                                  classes: classes, seed: seed, nonzeroInitialState: !zeroInitialState)
+            RNNCheckConfiguration(
+                activation: activation, loss: loss, steps: steps, hidden: hidden, input: input,
+                classes: classes, seed: seed, nonzeroInitialState: !zeroInitialState)
         }
     }
 
@@ -180,16 +187,17 @@ struct CheckCommand: ParsableCommand {
             name: "rnn",
             abstract: "Check a vanilla RNN's gradients: textbook BPTT, autodiff, finite differences.",
             discussion: """
-            Computes ∂L/∂U, ∂L/∂W, ∂L/∂b, ∂L/∂h_0 (and ∂L/∂V, ∂L/∂c for the softmax loss) by the
-            textbook double sums over δ_{t,k}, by the O(T) backward accumulation, by reverse-mode
-            autodiff and by finite differences, and shows that truncated BPTT (k = t only) is caught.
-            """)
+                Computes ∂L/∂U, ∂L/∂W, ∂L/∂b, ∂L/∂h_0 (and ∂L/∂V, ∂L/∂c for the softmax loss) by the
+                textbook double sums over δ_{t,k}, by the O(T) backward accumulation, by reverse-mode
+                autodiff and by finite differences, and shows that truncated BPTT (k = t only) is caught.
+                """)
 
         @OptionGroup var model: ModelOptions
         @Option(help: "The finite-difference formula.")
         var stencil = GradCheckOptions.finiteDifferencesStrict.stencil
-        @Option(placeholder: "ε", help: "Finite-difference step.", range: 1e-12...1,
-                defaultText: "1e-4 for the fourth-order stencil, 1e-6 for central")
+        @Option(
+            placeholder: "ε", help: "Finite-difference step.", range: 1e-12...1,
+            defaultText: "1e-4 for the fourth-order stencil, 1e-6 for central")
         var epsilon: Double = GradCheckOptions.finiteDifferencesStrict.epsilon
         @Option(placeholder: "N", help: "Also run the fast directional check along N random unit directions (0 = off).", range: 0...100)
         var directions = 0
@@ -223,29 +231,38 @@ struct CheckCommand: ParsableCommand {
                 requested = model.errorTerms(model.forward(sequence))[d.t, d.k]
             }
             if output.json {
-                struct Output: Encodable { let report: RNNCheckReport; let passed: Bool; let delta: Matrix<Double>?; let directional: DirectionalCheckReport? }
+                struct Output: Encodable {
+                    let report: RNNCheckReport; let passed: Bool; let delta: Matrix<Double>?; let directional: DirectionalCheckReport?
+                }
                 console.print(try jsonString(Output(report: report, passed: passed, delta: requested, directional: directional)))
                 return passed ? 0 : 1
             }
             console.print(describe(config))
             console.print("L = \(formatScalar(report.loss, digits: 12))\n")
-            for part in [report.textbookVsAutodiff, report.doubleSumVsAccumulation,
-                         report.textbookVsFiniteDifferences, report.autodiffVsFiniteDifferences] {
+            for part in [
+                report.textbookVsAutodiff, report.doubleSumVsAccumulation,
+                report.textbookVsFiniteDifferences, report.autodiffVsFiniteDifferences,
+            ] {
                 console.print(part.table() + "\n")
             }
             if let truncated = report.truncatedVsFiniteDifferences, !report.truncationChangesGradient {
                 console.print(truncated.table())
-                console.print("→ here truncation changes nothing (every path back in time is cut, e.g. all relu units off), so there is nothing to catch.\n")
+                console.print(
+                    "→ here truncation changes nothing (every path back in time is cut, e.g. all relu units off), so there is nothing to catch.\n"
+                )
             } else if let truncated = report.truncatedVsFiniteDifferences {
                 console.print(truncated.table())
-                console.print(report.truncatedCaught
-                    ? "→ caught: the checker flags truncated BPTT as a wrong gradient.\n"
-                    : "→ MISSED: the checker did not flag truncated BPTT.\n")
+                console.print(
+                    report.truncatedCaught
+                        ? "→ caught: the checker flags truncated BPTT as a wrong gradient.\n"
+                        : "→ MISSED: the checker did not flag truncated BPTT.\n")
             } else {
                 console.print("truncated BPTT: with T = 1 only the k = t term exists, so truncation changes nothing.\n")
             }
             let f = report.formula631
-            console.print("formula (6.31) at u_\(f.i)\(f.j): direct partials vs forward recursion, max rel diff \(sci(f.maxRelativeDifference)) over t = 1…\(config.steps); vs finite differences \(sci(f.maxFiniteDifferenceError))")
+            console.print(
+                "formula (6.31) at u_\(f.i)\(f.j): direct partials vs forward recursion, max rel diff \(sci(f.maxRelativeDifference)) over t = 1…\(config.steps); vs finite differences \(sci(f.maxFiniteDifferenceError))"
+            )
             if let d = delta, let value = requested {
                 console.print("\nδ_{\(d.t),\(d.k)} = ∂L_\(d.t)/∂z_\(d.k) =\n\(value.transposed.formatted(digits: 8))ᵀ")
             }
@@ -266,11 +283,11 @@ struct CheckCommand: ParsableCommand {
             name: "formula",
             abstract: "Show both sides of a textbook formula: 6.31, 6.39, 6.40 or 6.41.",
             discussion: """
-            6.31: ∂L_t/∂u_ij = Σ_k (∂⁺z_k/∂u_ij)ᵀ δ_{t,k} (direct partials) against the forward recursion
-                  dz_k/du_ij = ∂⁺z_k/∂u_ij + U diag(f'(z_{k-1})) dz_{k-1}/du_ij, for every t.
-            6.39: ∂L/∂U = Σ_t Σ_k δ_{t,k} h_{k-1}ᵀ;  6.40: ∂L/∂W = Σ_t Σ_k δ_{t,k} x_kᵀ;  6.41: ∂L/∂b = Σ_t Σ_k δ_{t,k}
-            (double sums against autodiff and finite differences). Indices i, j are one-based as in u_ij.
-            """)
+                6.31: ∂L_t/∂u_ij = Σ_k (∂⁺z_k/∂u_ij)ᵀ δ_{t,k} (direct partials) against the forward recursion
+                      dz_k/du_ij = ∂⁺z_k/∂u_ij + U diag(f'(z_{k-1})) dz_{k-1}/du_ij, for every t.
+                6.39: ∂L/∂U = Σ_t Σ_k δ_{t,k} h_{k-1}ᵀ;  6.40: ∂L/∂W = Σ_t Σ_k δ_{t,k} x_kᵀ;  6.41: ∂L/∂b = Σ_t Σ_k δ_{t,k}
+                (double sums against autodiff and finite differences). Indices i, j are one-based as in u_ij.
+                """)
 
         @Argument(placeholder: "<formula>", help: "6.31, 6.39, 6.40 or 6.41.")
         var formula: FormulaNumber?
@@ -338,18 +355,24 @@ struct CheckCommand: ParsableCommand {
         lines.append("dz_k/du_ij = ∂⁺z_k/∂u_ij + U diag(f'(z_{k-1})) dz_{k-1}/du_ij,  ∂L_t/∂u_ij = δ_{t,t}ᵀ dz_t/du_ij\n")
         var rows = [["t", "Σ_k direct partials · δ", "forward recursion", "finite differences", "rel diff"]]
         for s in r.steps {
-            rows.append(["\(s.t)", formatScalar(s.directPartialSum, digits: 12), formatScalar(s.forwardRecursion, digits: 12),
-                         formatScalar(s.finiteDifference, digits: 12), sci(r.relativeDifference(s))])
+            rows.append([
+                "\(s.t)", formatScalar(s.directPartialSum, digits: 12), formatScalar(s.forwardRecursion, digits: 12),
+                formatScalar(s.finiteDifference, digits: 12), sci(r.relativeDifference(s)),
+            ])
         }
         lines.append(renderTable(rows))
         lines.append("\nterms of the sum at t = T = \(c.steps):")
         var terms = [["k", "∂⁺z_k/∂u_ij (entry i) = h_{k-1,j}", "δ_{T,k}[i]", "product"]]
         for t in r.termsAtLastStep {
-            terms.append(["\(t.k)", formatScalar(t.directPartial, digits: 10), formatScalar(t.delta, digits: 10), formatScalar(t.product, digits: 10)])
+            terms.append([
+                "\(t.k)", formatScalar(t.directPartial, digits: 10), formatScalar(t.delta, digits: 10), formatScalar(t.product, digits: 10),
+            ])
         }
         lines.append(renderTable(terms))
         lines.append("\nmax rel diff, direct partials vs recursion: \(sci(r.maxRelativeDifference)) (bound \(sci(r.exactBound, 0)))")
-        lines.append("max rel diff, direct partials vs finite differences: \(sci(r.maxFiniteDifferenceError)) (bound \(sci(r.finiteDifferenceBound, 0)))")
+        lines.append(
+            "max rel diff, direct partials vs finite differences: \(sci(r.maxFiniteDifferenceError)) (bound \(sci(r.finiteDifferenceBound, 0)))"
+        )
         lines.append("verdict: \(r.passed ? "pass" : "fail")")
         return lines.joined(separator: "\n")
     }

@@ -4,9 +4,9 @@
 // shipped worksheet (an exercise's, the GRU example or the blank template) so that a student can
 // save it, change it and check it with `workbench check FILE.grad`.
 
+import Exercises
 import Foundation
 import GradCheck
-import Exercises
 
 struct ExerciseCommand: CommandGroup {
     static let configuration = CommandConfiguration(
@@ -25,17 +25,26 @@ struct ExerciseCommand: CommandGroup {
             let worksheets = Set(ExerciseCatalog.worksheetExercises.map(\.id))
             if output.json {
                 struct Row: Encodable { let id, title, source, notation, verdict: String; let worksheet: Bool }
-                console.print(try jsonString(reports.map {
-                    Row(id: $0.id, title: $0.title, source: $0.source.description, notation: $0.notation.rawValue, verdict: $0.verdict.rawValue,
-                        worksheet: worksheets.contains($0.id))
-                }))
+                console.print(
+                    try jsonString(
+                        reports.map {
+                            Row(
+                                id: $0.id, title: $0.title, source: $0.source.description, notation: $0.notation.rawValue,
+                                verdict: $0.verdict.rawValue,
+                                worksheet: worksheets.contains($0.id))
+                        }))
             } else {
                 var rows = [["id", "form", "title", "source", "verdict"]]
                 for r in reports {
-                    rows.append([r.id, worksheets.contains(r.id) ? "worksheet" : "program", r.title, r.source.description, ExerciseCommand.verdictText(r)])
+                    rows.append([
+                        r.id, worksheets.contains(r.id) ? "worksheet" : "program", r.title, r.source.description,
+                        ExerciseCommand.verdictText(r),
+                    ])
                 }
                 console.print(renderTable(rows))
-                console.print("\nA worksheet exercise is a file of claims: see it with 'workbench exercise show ID'. Also shipped: \(ExerciseCatalog.otherWorksheets.joined(separator: ", ")).")
+                console.print(
+                    "\nA worksheet exercise is a file of claims: see it with 'workbench exercise show ID'. Also shipped: \(ExerciseCatalog.otherWorksheets.joined(separator: ", "))."
+                )
             }
             return reports.contains { $0.verdict == .failed } ? 1 : 0
         }
@@ -44,7 +53,9 @@ struct ExerciseCommand: CommandGroup {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             name: "run", abstract: "Run one exercise (by id) or all of them.",
-            discussion: "Exit status 1 if a check of an exercise fails, 0 otherwise (checks that cannot run here, e.g. without the corpus, are reported as skipped). Indices in the reports count from 1, as in the textbook. Ids: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")).")
+            discussion:
+                "Exit status 1 if a check of an exercise fails, 0 otherwise (checks that cannot run here, e.g. without the corpus, are reported as skipped). Indices in the reports count from 1, as in the textbook. Ids: \(ExerciseCatalog.all.map(\.id).joined(separator: ", "))."
+        )
 
         @Argument(placeholder: "<id>", help: "An exercise id, or 'all'.")
         var id: String?
@@ -80,11 +91,11 @@ struct ExerciseCommand: CommandGroup {
         static let configuration = CommandConfiguration(
             name: "show", abstract: "Print a shipped gradient worksheet: an exercise's, the GRU example or the blank template.",
             discussion: """
-            Prints the worksheet as it is shipped (Exercises/Worksheets/NAME.grad). Save it and check it:
-              workbench exercise show hw5-1b > hw5-1b.grad
-              workbench check hw5-1b.grad
-            Claims tagged '# @seed … expect KIND' are the seed's own steps and fail on purpose. Names: \(ExerciseCatalog.worksheetNames.joined(separator: ", ")).
-            """)
+                Prints the worksheet as it is shipped (Exercises/Worksheets/NAME.grad). Save it and check it:
+                  workbench exercise show hw5-1b > hw5-1b.grad
+                  workbench check hw5-1b.grad
+                Claims tagged '# @seed … expect KIND' are the seed's own steps and fail on purpose. Names: \(ExerciseCatalog.worksheetNames.joined(separator: ", ")).
+                """)
 
         @Argument(placeholder: "<name>", help: "A worksheet exercise id, gru or template.")
         var name: String?
@@ -140,8 +151,10 @@ struct ExerciseCommand: CommandGroup {
     }
 
     static func text(_ r: ExerciseReport) -> String {
-        var lines = ["\(r.id) — \(r.title)", "source: \(r.source.description)", "notation: \(r.notation.summary)",
-                     "", r.summary]
+        var lines = [
+            "\(r.id) — \(r.title)", "source: \(r.source.description)", "notation: \(r.notation.summary)",
+            "", r.summary,
+        ]
         if !r.quantities.isEmpty {
             lines.append("")
             for q in r.quantities { lines.append("\(q.name): \(q.value.formatted)") }
@@ -150,8 +163,10 @@ struct ExerciseCommand: CommandGroup {
         var rows = [["check", "measured", "bound", "status"]]
         for c in r.checks {
             let bound = c.bound.map { "\(c.comparison.rawValue) " + compact($0) } ?? "-"
-            rows.append([c.name + (c.detail.isEmpty || c.status == .pass ? "" : " (\(c.detail))"),
-                         c.measured.map { $0 == $0.rounded() && abs($0) < 1e6 ? String(Int($0)) : sci($0) } ?? "-", bound, c.status.rawValue])
+            rows.append([
+                c.name + (c.detail.isEmpty || c.status == .pass ? "" : " (\(c.detail))"),
+                c.measured.map { $0 == $0.rounded() && abs($0) < 1e6 ? String(Int($0)) : sci($0) } ?? "-", bound, c.status.rawValue,
+            ])
         }
         lines.append(renderTable(rows))
         for (n, f) in r.findings.enumerated() {

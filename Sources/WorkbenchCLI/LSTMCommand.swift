@@ -8,9 +8,9 @@
 
 import Foundation
 import GradCheck
-import WorkbenchNumerics
 import Plotting
 import Recurrent
+import WorkbenchNumerics
 
 extension LSTMCheckConfiguration.Loss: EnumerableOptionValue {}
 
@@ -18,9 +18,9 @@ struct LSTMCommand: CommandGroup {
     static let configuration = CommandConfiguration(
         name: "lstm", abstract: "LSTM cell-state experiments: gate ranges, ∂C_t/∂C_k, gradient decay with lag.",
         discussion: """
-        Random, seeded LSTMs in PyTorch's notation (gates i, f, g = C̃, o; c' = f⊙c + i⊙g;
-        h' = o⊙tanh(c')). Jacobians go through every path, including through h.
-        """,
+            Random, seeded LSTMs in PyTorch's notation (gates i, f, g = C̃, o; c' = f⊙c + i⊙g;
+            h' = o⊙tanh(c')). Jacobians go through every path, including through h.
+            """,
         subcommands: [CellState.self, Gates.self, Jacobian.self, Lag.self])
 
     init() {}
@@ -39,11 +39,11 @@ struct LSTMCommand: CommandGroup {
             name: "lstm",
             abstract: "Check an LSTM's gradients: hand-derived BPTT, autodiff, finite differences.",
             discussion: """
-            Builds a seeded PyTorch-style LSTM (batch-first, gates i, f, g, o) with a linear head and
-            compares every gradient — all layers' weight_ih, weight_hh, bias_ih, bias_hh, fc.weight,
-            fc.bias and the initial states h0, c0 — three ways. (The PyTorch fixtures are compared by
-            the test suite.)
-            """)
+                Builds a seeded PyTorch-style LSTM (batch-first, gates i, f, g, o) with a linear head and
+                compares every gradient — all layers' weight_ih, weight_hh, bias_ih, bias_hh, fc.weight,
+                fc.bias and the initial states h0, c0 — three ways. (The PyTorch fixtures are compared by
+                the test suite.)
+                """)
         static let defaults = LSTMCheckConfiguration()
 
         @Option(placeholder: "L", help: "Stacked layers.", range: 1...4)
@@ -71,8 +71,9 @@ struct LSTMCommand: CommandGroup {
         init() {}
 
         func run(_ console: Console) throws -> Int32 {
-            let config = LSTMCheckConfiguration(layers: layers, steps: steps, hidden: hidden, input: input, classes: classes,
-                                                batch: batch, loss: loss, seed: seed, nonzeroInitialState: !zeroInitialState)
+            let config = LSTMCheckConfiguration(
+                layers: layers, steps: steps, hidden: hidden, input: input, classes: classes,
+                batch: batch, loss: loss, seed: seed, nonzeroInitialState: !zeroInitialState)
             var options = lstmFiniteDifferenceOptions
             options.epsilon = epsilon
             let line = ProgressLine(console: console)
@@ -86,7 +87,9 @@ struct LSTMCommand: CommandGroup {
                 return report.passed ? 0 : 1
             }
             let c = config
-            console.print("LSTM (PyTorch notation), L = \(c.layers), T = \(c.steps), H = \(c.hidden), D = \(c.input), V = \(c.classes), B = \(c.batch), \(c.loss.rawValue) loss, seed \(c.seed), h0/c0 \(c.nonzeroInitialState ? "random" : "zero")")
+            console.print(
+                "LSTM (PyTorch notation), L = \(c.layers), T = \(c.steps), H = \(c.hidden), D = \(c.input), V = \(c.classes), B = \(c.batch), \(c.loss.rawValue) loss, seed \(c.seed), h0/c0 \(c.nonzeroInitialState ? "random" : "zero")"
+            )
             console.print("L = \(formatScalar(report.loss, digits: 12))\n")
             for part in [report.handVsAutodiff, report.handVsFiniteDifferences, report.autodiffVsFiniteDifferences] {
                 console.print(part.table() + "\n")
@@ -116,10 +119,10 @@ struct LSTMCommand: CommandGroup {
         static let configuration = CommandConfiguration(
             name: "cell-state", abstract: "Force f and i and print ∂C_t/∂C_k for all k ≤ t (f = 1, i = 0 gives I).",
             discussion: """
-            Forces the forget gate f and/or the input gate i to constants in every step, then
-            propagates tangents forward through all paths (also through h and the other gates)
-            to get ∂C_t/∂C_k, and compares it with the identity and with Π_{j=k+1}^t diag(f_j).
-            """)
+                Forces the forget gate f and/or the input gate i to constants in every step, then
+                propagates tangents forward through all paths (also through h and the other gates)
+                to get ∂C_t/∂C_k, and compares it with the identity and with Π_{j=k+1}^t diag(f_j).
+                """)
 
         @Option(help: "Forced forget gate in [0, 1], or 'free' to compute it.")
         var forget = GateSetting.forced(1)
@@ -137,8 +140,9 @@ struct LSTMCommand: CommandGroup {
         init() {}
 
         func run(_ console: Console) throws -> Int32 {
-            let report = try cellStateExperiment(forget: forget.value, input: input.value, steps: steps, hidden: hidden,
-                                                 seed: seed.seed, includeMatrices: matrices)
+            let report = try cellStateExperiment(
+                forget: forget.value, input: input.value, steps: steps, hidden: hidden,
+                seed: seed.seed, includeMatrices: matrices)
             console.print(output.json ? try jsonString(report) : formatCellState(report))
             return 0
         }
@@ -147,11 +151,15 @@ struct LSTMCommand: CommandGroup {
     static func describe(_ v: Double?) -> String { v.map { formatScalar($0, digits: 4) } ?? "free" }
 
     static func formatCellState(_ r: LSTMCellStateReport) -> String {
-        var lines = ["∂C_t/∂C_k through all paths, f = \(describe(r.forget)), i = \(describe(r.input)), T = \(r.steps), H = \(r.hidden), seed \(r.seed)"]
+        var lines = [
+            "∂C_t/∂C_k through all paths, f = \(describe(r.forget)), i = \(describe(r.input)), T = \(r.steps), H = \(r.hidden), seed \(r.seed)"
+        ]
         var rows = [["t", "k", "diag mean", "max |off-diag|", "mean Π f", "max |J − Π diag f|", "max |J − I|"]]
         for row in r.rows {
-            rows.append(["\(row.t)", "\(row.k)", formatScalar(row.diagonalMean, digits: 6), sci(row.offDiagonalMaxAbs),
-                         formatScalar(row.forgetProductMean, digits: 6), sci(row.deviationFromForgetProduct), sci(row.deviationFromIdentity)])
+            rows.append([
+                "\(row.t)", "\(row.k)", formatScalar(row.diagonalMean, digits: 6), sci(row.offDiagonalMaxAbs),
+                formatScalar(row.forgetProductMean, digits: 6), sci(row.deviationFromForgetProduct), sci(row.deviationFromIdentity),
+            ])
         }
         lines.append(renderTable(rows))
         lines.append("max deviation from the identity:      \(sci(r.maxDeviationFromIdentity))")
@@ -160,9 +168,11 @@ struct LSTMCommand: CommandGroup {
         lines.append("other forced settings (T = \(r.steps)):")
         var other = [["f", "i", "max |J − Π diag f|", "diag mean ∂C_T/∂C_0", "mean Π f", "why"]]
         for c in r.otherCases {
-            other.append([describe(c.forget), describe(c.input), sci(c.maxDeviationFromForgetProduct),
-                          formatScalar(c.diagonalMeanAtLongestLag, digits: 6), formatScalar(c.forgetProductMeanAtLongestLag, digits: 6),
-                          c.explanation])
+            other.append([
+                describe(c.forget), describe(c.input), sci(c.maxDeviationFromForgetProduct),
+                formatScalar(c.diagonalMeanAtLongestLag, digits: 6), formatScalar(c.forgetProductMeanAtLongestLag, digits: 6),
+                c.explanation,
+            ])
         }
         lines.append(renderTable(other))
         if let matrices = r.jacobians {
@@ -199,8 +209,10 @@ struct LSTMCommand: CommandGroup {
             if output.json { console.print(try jsonString(r)); return 0 }
             var rows = [["quantity", "observed min", "observed max", "allowed range", "always > 0", "why"]]
             for q in r.quantities {
-                rows.append([q.name, formatScalar(q.observedMin, digits: 6), formatScalar(q.observedMax, digits: 6), q.range,
-                             q.alwaysPositive ? "yes" : "no", q.reason])
+                rows.append([
+                    q.name, formatScalar(q.observedMin, digits: 6), formatScalar(q.observedMax, digits: 6), q.range,
+                    q.alwaysPositive ? "yes" : "no", q.reason,
+                ])
             }
             console.print("\(r.trials) random LSTMs × \(r.steps) steps, H = \(r.hidden), seed \(r.seed) (\(r.sampling))")
             console.print(renderTable(rows))
@@ -230,10 +242,14 @@ struct LSTMCommand: CommandGroup {
             if output.json { console.print(try jsonString(r)); return 0 }
             var rows = [["lag T−k", "k", "‖∂C_T/∂C_k‖_F", "‖Π diag f‖_F", "‖difference‖_F", "relative"]]
             for row in r.rows {
-                rows.append(["\(row.lag)", "\(row.k)", sci(row.fullNorm, 4), sci(row.forgetProductNorm, 4), sci(row.differenceNorm, 4),
-                             sci(row.relativeDifference, 3)])
+                rows.append([
+                    "\(row.lag)", "\(row.k)", sci(row.fullNorm, 4), sci(row.forgetProductNorm, 4), sci(row.differenceNorm, 4),
+                    sci(row.relativeDifference, 3),
+                ])
             }
-            console.print("random LSTM, T = \(r.steps), H = \(r.hidden), b_f = \(formatScalar(r.forgetBias, digits: 4)), seed \(r.seed); mean f = \(formatScalar(r.meanForget, digits: 4))")
+            console.print(
+                "random LSTM, T = \(r.steps), H = \(r.hidden), b_f = \(formatScalar(r.forgetBias, digits: 4)), seed \(r.seed); mean f = \(formatScalar(r.meanForget, digits: 4))"
+            )
             console.print(renderTable(rows))
             return 0
         }
@@ -245,11 +261,11 @@ struct LSTMCommand: CommandGroup {
         static let configuration = CommandConfiguration(
             name: "lag", abstract: "Gradient norm against time lag: vanilla tanh/sigmoid RNN vs LSTM with b_f = 0, 1, 3.",
             discussion: """
-            For a loss at the last step, L_T = Σ_b uᵀ h_T[b], prints ‖∂L_T/∂h_k‖ of a tanh and a
-            sigmoid RNN and ‖∂L_T/∂C_k‖ of LSTMs with forget-gate bias 0, 1 and 3, for k = T … 0,
-            with each model's per-step decay rate (‖g_0‖/‖g_T‖)^(1/T) and, for the LSTMs, the mean
-            forget gate.
-            """)
+                For a loss at the last step, L_T = Σ_b uᵀ h_T[b], prints ‖∂L_T/∂h_k‖ of a tanh and a
+                sigmoid RNN and ‖∂L_T/∂C_k‖ of LSTMs with forget-gate bias 0, 1 and 3, for k = T … 0,
+                with each model's per-step decay rate (‖g_0‖/‖g_T‖)^(1/T) and, for the LSTMs, the mean
+                forget gate.
+                """)
 
         @Option(placeholder: "T", help: "Time steps.", range: 1...2000)
         var steps = 50
@@ -303,8 +319,9 @@ struct LSTMCommand: CommandGroup {
         let series = r.models.map { m in
             LineChart.Series(name: "\(m.name) ‖∂L_T/∂\(m.state)‖", points: (0...r.steps).map { k in (Double(r.steps - k), m.norms[k]) })
         }
-        let chart = LineChart(title: "Gradient norm against time lag (T = \(r.steps), H = \(r.hidden))", xLabel: "lag T − k",
-                              yLabel: "norm", logY: true, series: series)
+        let chart = LineChart(
+            title: "Gradient norm against time lag (T = \(r.steps), H = \(r.hidden))", xLabel: "lag T − k",
+            yLabel: "norm", logY: true, series: series)
         try writePlot(chart, to: path)
     }
 }

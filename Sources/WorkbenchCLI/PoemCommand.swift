@@ -15,18 +15,19 @@ struct PoemCommand: CommandGroup {
         name: "poem",
         abstract: "Train the homework's poem LSTM, sample poems, evaluate and benchmark it.",
         discussion: """
-        The model is the homework's: embedding 100 → 2-layer LSTM (hidden 128) → linear, trained
-        with Adam (lr 3e-3), gradient clipping at 1, batches of 32, 30 epochs. Checkpoints are
-        safetensors files with PyTorch's parameter names.
-        """,
+            The model is the homework's: embedding 100 → 2-layer LSTM (hidden 128) → linear, trained
+            with Adam (lr 3e-3), gradient clipping at 1, batches of 32, 30 epochs. Checkpoints are
+            safetensors files with PyTorch's parameter names.
+            """,
         subcommands: [PoemTrainCommand.self, PoemSampleCommand.self, PoemQualityCommand.self, PoemEvalCommand.self, PoemBenchCommand.self])
 
     init() {}
 
     /// `--corpus FILE`: the poems, one per line.
     struct CorpusOption: ParsableArguments {
-        @Option(placeholder: "FILE", help: "Poems, one per line (or title:poem).",
-                defaultText: "\(PoemCorpus.defaultPaths.joined(separator: ", then "))")
+        @Option(
+            placeholder: "FILE", help: "Poems, one per line (or title:poem).",
+            defaultText: "\(PoemCorpus.defaultPaths.joined(separator: ", then "))")
         var corpus: String?
         init() {}
 
@@ -38,8 +39,9 @@ struct PoemCommand: CommandGroup {
 
     /// `--threads T`.
     struct ThreadsOption: ParsableArguments {
-        @Option(placeholder: "T", help: "Worker threads (results do not depend on it).", range: 1...256,
-                defaultText: "the number of cores, \(TrainingOptions.defaultThreads) here")
+        @Option(
+            placeholder: "T", help: "Worker threads (results do not depend on it).", range: 1...256,
+            defaultText: "the number of cores, \(TrainingOptions.defaultThreads) here")
         var threads = TrainingOptions.defaultThreads
         init() {}
     }
@@ -51,7 +53,9 @@ struct PoemCommand: CommandGroup {
             for ch in poem where vocabulary.id(of: ch) == nil && !unknown.contains(ch) { unknown.append(ch) }
         }
         if !unknown.isEmpty {
-            throw RuntimeError("corpus '\(corpus.source)' uses \(unknown.count) character(s) missing from the vocabulary of '\(checkpoint)' (e.g. \(String(unknown.prefix(10)))); train from scratch or use the same corpus")
+            throw RuntimeError(
+                "corpus '\(corpus.source)' uses \(unknown.count) character(s) missing from the vocabulary of '\(checkpoint)' (e.g. \(String(unknown.prefix(10)))); train from scratch or use the same corpus"
+            )
         }
         return corpus.poems.map { vocabulary.encode(poem: $0) }
     }

@@ -24,13 +24,15 @@ struct PoemEvalCommand: ParsableCommand {
         let ck = try PoemCheckpoint.read(path: path)
         let corpus = try self.corpus.load()
         let poems = try PoemCommand.encode(corpus, ck.vocabulary, checkpoint: path)
-        let report = PoemTrainer.evaluate(poems: poems, model: ck.model,
-                                          network: PoemNetwork(layout: ck.model.layout, threads: threads.threads), batchSize: 32)
+        let report = PoemTrainer.evaluate(
+            poems: poems, model: ck.model,
+            network: PoemNetwork(layout: ck.model.layout, threads: threads.threads), batchSize: 32)
         if output.json {
             console.print(try jsonString(report))
         } else {
             console.print("poems \(report.poems), positions \(report.positions)")
-            console.print("mean cross-entropy \(PoemCommand.fmt(report.meanCrossEntropy))  perplexity \(PoemCommand.fmt(report.perplexity, 3))")
+            console.print(
+                "mean cross-entropy \(PoemCommand.fmt(report.meanCrossEntropy))  perplexity \(PoemCommand.fmt(report.perplexity, 3))")
         }
         return 0
     }

@@ -10,12 +10,12 @@ struct PoemQualityCommand: ParsableCommand {
         name: "quality",
         abstract: "Write quatrains with each decoding mode (greedy, temperature, top-k, beam) and measure them.",
         discussion: """
-        The same N first characters, drawn from the model's own distribution after the start token,
-        start one quatrain per mode. Per mode: the share of well-formed quatrains, the model's own
-        probability of what the form allowed, repeated characters within a poem, distinct-1 and
-        distinct-2 over all poems, the share of lines copied verbatim from --corpus, and the mean
-        log-likelihood per character of the poems under the model (nats; higher is more probable).
-        """)
+            The same N first characters, drawn from the model's own distribution after the start token,
+            start one quatrain per mode. Per mode: the share of well-formed quatrains, the model's own
+            probability of what the form allowed, repeated characters within a poem, distinct-1 and
+            distinct-2 over all poems, the share of lines copied verbatim from --corpus, and the mean
+            log-likelihood per character of the poems under the model (nats; higher is more probable).
+            """)
     static let defaults = QualityOptions()
 
     @Option(placeholder: "FILE", help: "A checkpoint written by 'poem train' (required).")
@@ -61,24 +61,32 @@ struct PoemQualityCommand: ParsableCommand {
     /// The report as a table, one row per mode, then an example poem of each mode.
     static func table(_ r: PoemQualityReport) -> [String] {
         func pct(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
-        let header = ["mode", "setting", "valid form", "model agrees", "repeats/poem", "with repeats",
-                      "distinct-1", "distinct-2", "copied lines", "log-lik/char", "ms/poem"]
+        let header = [
+            "mode", "setting", "valid form", "model agrees", "repeats/poem", "with repeats",
+            "distinct-1", "distinct-2", "copied lines", "log-lik/char", "ms/poem",
+        ]
         var rows = [header]
         for m in r.modes {
-            rows.append([m.mode.rawValue, m.setting, pct(m.validForm), pct(m.formAgreement),
-                         String(format: "%.2f", m.repeatsPerPoem), pct(m.poemsWithRepeats),
-                         String(format: "%.3f", m.distinct1), String(format: "%.3f", m.distinct2),
-                         m.copiedLines.map(pct) ?? "-", String(format: "%.3f", m.meanLogLikelihood),
-                         String(format: "%.2f", m.millisecondsPerPoem)])
+            rows.append([
+                m.mode.rawValue, m.setting, pct(m.validForm), pct(m.formAgreement),
+                String(format: "%.2f", m.repeatsPerPoem), pct(m.poemsWithRepeats),
+                String(format: "%.3f", m.distinct1), String(format: "%.3f", m.distinct2),
+                m.copiedLines.map(pct) ?? "-", String(format: "%.3f", m.meanLogLikelihood),
+                String(format: "%.2f", m.millisecondsPerPoem),
+            ])
         }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max()! }
-        var lines = ["\(r.options.count) quatrain(s) per mode, first characters drawn from the model after G (seed \(r.options.seed))"
-                     + (r.corpus.map { "; copied lines looked up in \($0) (\(r.corpusLines ?? 0) distinct lines)" } ?? "")]
+        var lines = [
+            "\(r.options.count) quatrain(s) per mode, first characters drawn from the model after G (seed \(r.options.seed))"
+                + (r.corpus.map { "; copied lines looked up in \($0) (\(r.corpusLines ?? 0) distinct lines)" } ?? "")
+        ]
         for row in rows {
-            lines.append(row.enumerated().map { c, cell in
-                c < 2 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                      : String(repeating: " ", count: widths[c] - cell.count) + cell
-            }.joined(separator: "  "))
+            lines.append(
+                row.enumerated().map { c, cell in
+                    c < 2
+                        ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                        : String(repeating: " ", count: widths[c] - cell.count) + cell
+                }.joined(separator: "  "))
         }
         for m in r.modes { lines.append("\(m.mode.rawValue): \(m.examples.first ?? "")") }
         return lines

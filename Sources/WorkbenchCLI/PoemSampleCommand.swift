@@ -12,13 +12,13 @@ struct PoemSampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "sample", abstract: "Write poems with a trained checkpoint (greedy by default, as the homework).",
         discussion: """
-        The form is kept in every decoding mode. quatrain: four lines of five characters, '，' after the
-        first and third, '。' after the second and fourth. free: lines of any length, each closed by
-        punctuation (，。？！；), ending after a sentence end (。？！) when the model writes its end
-        token, or at --max-length with '。'. --start and --acrostic take poem characters only (no
-        punctuation, no G or E: those are the model's start and end markers); --prefix is context and
-        may hold punctuation. 'poem quality' compares the decoding modes on a trained model.
-        """)
+            The form is kept in every decoding mode. quatrain: four lines of five characters, '，' after the
+            first and third, '。' after the second and fourth. free: lines of any length, each closed by
+            punctuation (，。？！；), ending after a sentence end (。？！) when the model writes its end
+            token, or at --max-length with '。'. --start and --acrostic take poem characters only (no
+            punctuation, no G or E: those are the model's start and end markers); --prefix is context and
+            may hold punctuation. 'poem quality' compares the decoding modes on a trained model.
+            """)
     static let defaults = SamplingOptions()
 
     @Option(placeholder: "FILE", help: "A checkpoint written by 'poem train' (required).")
@@ -39,7 +39,8 @@ struct PoemSampleCommand: ParsableCommand {
     var topK = defaults.topK
     @Option(help: "Seed of the sampling; needs --temperature.")
     var seed = defaults.seed
-    @Option(placeholder: "N", help: "Number of poems; needs --temperature (greedy and beam write the same poem each time).", range: 1...10_000)
+    @Option(
+        placeholder: "N", help: "Number of poems; needs --temperature (greedy and beam write the same poem each time).", range: 1...10_000)
     var count = 1
     @Option(placeholder: "N", help: "Beam search of width N (quatrain form).", range: 0...256)
     var beam = defaults.beam
@@ -59,7 +60,10 @@ struct PoemSampleCommand: ParsableCommand {
             }
         }
         if form != .quatrain {
-            if $acrostic.isSet { throw UsageError("option --acrostic needs --form quatrain (an acrostic fixes the first character of each of the four lines)") }
+            if $acrostic.isSet {
+                throw UsageError(
+                    "option --acrostic needs --form quatrain (an acrostic fixes the first character of each of the four lines)")
+            }
             if beam > 1 { throw UsageError("option --beam needs --form quatrain") }
         } else if $maxLength.isSet {
             throw UsageError("option --max-length applies to --form free only (a quatrain has 24 characters)")

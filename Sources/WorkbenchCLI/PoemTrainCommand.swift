@@ -50,11 +50,11 @@ struct PoemTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "train", abstract: "Train the poem model (defaults: the homework's hyper-parameters).",
         discussion: """
-        Saves after every epoch and at the end. Ctrl-C (SIGINT) or SIGTERM: the step in progress
-        finishes, the run saves and exits with status 130 or 143, printing the command that
-        continues it (`--resume FILE` alone: the corpus, folder and settings are in the state).
-        One trainer at a time per --out folder.
-        """)
+            Saves after every epoch and at the end. Ctrl-C (SIGINT) or SIGTERM: the step in progress
+            finishes, the run saves and exits with status 130 or 143, printing the command that
+            continues it (`--resume FILE` alone: the corpus, folder and settings are in the state).
+            One trainer at a time per --out folder.
+            """)
     static let defaults = TrainingOptions()
     static let defaultModel = PoemModelConfig.homework(vocabularyCount: 0)
 
@@ -76,14 +76,21 @@ struct PoemTrainCommand: ParsableCommand {
     @Option(placeholder: "N", help: "Stop after N optimizer steps in total (0: just write the initial model).", range: 0...Int(Int32.max))
     var steps: Int?
     @OptionGroup var threads: PoemCommand.ThreadsOption
-    @Option(placeholder: "FRACTION", help: "Hold out this fraction of poems; report its loss and perplexity per epoch (0 = the homework exactly).", range: 0...0.9)
+    @Option(
+        placeholder: "FRACTION",
+        help: "Hold out this fraction of poems; report its loss and perplexity per epoch (0 = the homework exactly).", range: 0...0.9)
     var validation = defaults.validationFraction
     @Option(placeholder: "FILE", help: "Start from the weights (and vocabulary) of this checkpoint.")
     var initFrom: String?
-    @Option(placeholder: "FILE", help: "Continue the run saved with this checkpoint (or in this folder): its corpus, folder and settings are stored in its .state file; --epochs or --steps given here extend it.")
+    @Option(
+        placeholder: "FILE",
+        help:
+            "Continue the run saved with this checkpoint (or in this folder): its corpus, folder and settings are stored in its .state file; --epochs or --steps given here extend it."
+    )
     var resume: String?
-    @Option(placeholder: "DIR", help: "Where poem.safetensors, its .state file and loss.svg go.",
-            defaultText: "\(TrainingRunRequest.defaultOutFolder); with --resume, the run's own folder")
+    @Option(
+        placeholder: "DIR", help: "Where poem.safetensors, its .state file and loss.svg go.",
+        defaultText: "\(TrainingRunRequest.defaultOutFolder); with --resume, the run's own folder")
     var out: String?
     @Flag(help: "Print only the final report.")
     var quiet: Bool
@@ -119,7 +126,11 @@ struct PoemTrainCommand: ParsableCommand {
 
     var request: TrainingRunRequest {
         let start: TrainingRunRequest.Start
-        if let resume { start = .resume(resume) } else if let initFrom { start = .initFrom(initFrom) } else {
+        if let resume {
+            start = .resume(resume)
+        } else if let initFrom {
+            start = .initFrom(initFrom)
+        } else {
             start = .new(embeddingDim: embeddingDim, hiddenSize: hiddenSize, layers: layers)
         }
         return TrainingRunRequest(start: start, corpus: corpus.corpus, outFolder: out, settings: settings, threads: threads.threads)
@@ -137,37 +148,44 @@ struct PoemTrainCommand: ParsableCommand {
             for note in training.notes { console.printError("note: \(note)") }
         }
         if !quiet {
-            console.printError("corpus \(corpus.source): \(corpus.poems.count) poems, \(corpus.skipped.count) skipped, vocabulary \(training.vocabulary.count); training on \(trainer.trainingPoems.count), validation \(trainer.validationPoems.count); \(trainer.batchesPerEpoch) batches/epoch, \(trainer.options.threads) thread(s)")
+            console.printError(
+                "corpus \(corpus.source): \(corpus.poems.count) poems, \(corpus.skipped.count) skipped, vocabulary \(training.vocabulary.count); training on \(trainer.trainingPoems.count), validation \(trainer.validationPoems.count); \(trainer.batchesPerEpoch) batches/epoch, \(trainer.options.threads) thread(s)"
+            )
             for s in corpus.skipped.prefix(5) { console.printError("  skipped line \(s.line): \(s.reason)") }
             if corpus.skipped.count > 5 { console.printError("  … and \(corpus.skipped.count - 5) more skipped lines") }
             if trainer.state.step > 0 {
-                console.printError("resuming at step \(trainer.state.step), epoch \(trainer.state.epoch + 1)/\(trainer.options.epochs), into \((training.checkpointPath as NSString).deletingLastPathComponent)")
+                console.printError(
+                    "resuming at step \(trainer.state.step), epoch \(trainer.state.epoch + 1)/\(trainer.options.epochs), into \((training.checkpointPath as NSString).deletingLastPathComponent)"
+                )
             }
         }
 
         var lastDraw: UInt64 = 0
         let fmt = PoemCommand.fmt
-        let result = try training.run(progress: { p in
-            if let summary = p.epochSummary {
-                guard !quiet else { return }
-                if console.isTerminal { console.writeError("\r\u{1B}[K") }
-                var line = "epoch \(summary.epoch + 1)/\(p.epochs)  loss \(fmt(summary.meanLoss, 4))"
-                if let v = summary.validationLoss, let ppl = summary.validationPerplexity {
-                    line += "  validation loss \(fmt(v, 4))  perplexity \(fmt(ppl, 2))"
+        let result = try training.run(
+            progress: { p in
+                if let summary = p.epochSummary {
+                    guard !quiet else { return }
+                    if console.isTerminal { console.writeError("\r\u{1B}[K") }
+                    var line = "epoch \(summary.epoch + 1)/\(p.epochs)  loss \(fmt(summary.meanLoss, 4))"
+                    if let v = summary.validationLoss, let ppl = summary.validationPerplexity {
+                        line += "  validation loss \(fmt(v, 4))  perplexity \(fmt(ppl, 2))"
+                    }
+                    line += "  \(fmt(summary.seconds, 1)) s  \(Int(p.poemsPerSecond)) poems/s"
+                    console.printError(line)
+                } else if !quiet && console.isTerminal {
+                    // At most ten redraws a second.
+                    let tick = DispatchTime.now().uptimeNanoseconds
+                    if tick - lastDraw < 100_000_000 && p.batch != 1 { return }
+                    lastDraw = tick
+                    let width = 24
+                    let filled = width * p.batch / max(1, p.batchesPerEpoch)
+                    let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+                    console.writeError(
+                        "\r\u{1B}[Kepoch \(p.epoch + 1)/\(p.epochs) [\(bar)] \(p.batch)/\(p.batchesPerEpoch)  loss \(fmt(Double(p.loss), 4))  \(Int(p.poemsPerSecond)) poems/s  ETA \(PoemCommand.duration(p.secondsLeft))"
+                    )
                 }
-                line += "  \(fmt(summary.seconds, 1)) s  \(Int(p.poemsPerSecond)) poems/s"
-                console.printError(line)
-            } else if !quiet && console.isTerminal {
-                // At most ten redraws a second.
-                let tick = DispatchTime.now().uptimeNanoseconds
-                if tick - lastDraw < 100_000_000 && p.batch != 1 { return }
-                lastDraw = tick
-                let width = 24
-                let filled = width * p.batch / max(1, p.batchesPerEpoch)
-                let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-                console.writeError("\r\u{1B}[Kepoch \(p.epoch + 1)/\(p.epochs) [\(bar)] \(p.batch)/\(p.batchesPerEpoch)  loss \(fmt(Double(p.loss), 4))  \(Int(p.poemsPerSecond)) poems/s  ETA \(PoemCommand.duration(p.secondsLeft))")
-            }
-        }, stop: stop)
+            }, stop: stop)
         if !quiet && console.isTerminal { console.writeError("\r\u{1B}[K") }
 
         var exit: Int32 = 0
@@ -177,22 +195,31 @@ struct PoemTrainCommand: ParsableCommand {
             break
         case .interrupted:
             let signal = result.stopSignal ?? SIGINT
-            console.printError("stopped by \(StopSignals.name(signal)) at step \(result.step) and saved; continue the run with: workbench poem train --resume \(Self.shellQuoted(result.checkpoint))")
+            console.printError(
+                "stopped by \(StopSignals.name(signal)) at step \(result.step) and saved; continue the run with: workbench poem train --resume \(Self.shellQuoted(result.checkpoint))"
+            )
             exit = 128 + signal
-        case let .diverged(step, loss):
-            let kept = result.savedStep.map { "the checkpoint of step \($0) is kept at \(result.checkpoint)" } ?? "no checkpoint was written"
-            console.printError("error: the loss became \(loss) at step \(step); stopped without applying that step (\(kept)). Try a smaller --lr or --clip 1.")
+        case .diverged(let step, let loss):
+            let kept =
+                result.savedStep.map { "the checkpoint of step \($0) is kept at \(result.checkpoint)" } ?? "no checkpoint was written"
+            console.printError(
+                "error: the loss became \(loss) at step \(step); stopped without applying that step (\(kept)). Try a smaller --lr or --clip 1."
+            )
             exit = 1
         }
         if output.json {
             console.print(try jsonString(result))
         } else {
-            console.print("steps \(result.step) (this run \(report.stepsTaken)), epochs done \(result.epochsDone), \(fmt(report.seconds, 1)) s, \(Int(report.poemsPerSecond)) poems/s")
+            console.print(
+                "steps \(result.step) (this run \(report.stepsTaken)), epochs done \(result.epochsDone), \(fmt(report.seconds, 1)) s, \(Int(report.poemsPerSecond)) poems/s"
+            )
             if report.stop == .stepLimit, let limit = result.maxSteps, result.epochsDone < result.epochs {
                 console.print("stopped at the step limit \(limit) (--steps); give --steps N or --epochs N with --resume to go on")
             }
             if let last = report.epochs.last {
-                console.print("final epoch mean loss \(fmt(last.meanLoss, 4))" + (last.validationLoss.map { "  validation \(fmt($0, 4))  perplexity \(fmt(Foundation.exp($0), 2))" } ?? ""))
+                console.print(
+                    "final epoch mean loss \(fmt(last.meanLoss, 4))"
+                        + (last.validationLoss.map { "  validation \(fmt($0, 4))  perplexity \(fmt(Foundation.exp($0), 2))" } ?? ""))
             } else if let l = result.lastBatchLoss {
                 console.print("last batch loss \(fmt(Double(l), 4))")
             }

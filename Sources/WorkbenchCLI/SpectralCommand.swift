@@ -6,20 +6,20 @@
 // as text or JSON; `--plot` draws ‖Wⁿ‖₂ (or ‖∂h_T/∂h_k‖₂) against n with the Plotting module.
 
 import Foundation
-import WorkbenchNumerics
 import Plotting
 import Spectral
+import WorkbenchNumerics
 
 struct SpectralCommand: CommandGroup {
     static let configuration = CommandConfiguration(
         name: "spectral",
         abstract: "Eigenvalues, matrix powers and why RNN gradients vanish or explode.",
         discussion: """
-        Matrices are given inline, rows separated by ';' and entries by ',' (quote them):
-          --matrix "0.58,0.24;0.24,0.72"
-        or in a file with one row per line (spaces or commas; blank lines and # comments
-        ignored): --matrix-file W.txt. Without either, the homework's W is used.
-        """,
+            Matrices are given inline, rows separated by ';' and entries by ',' (quote them):
+              --matrix "0.58,0.24;0.24,0.72"
+            or in a file with one row per line (spaces or commas; blank lines and # comments
+            ignored): --matrix-file W.txt. Without either, the homework's W is used.
+            """,
         subcommands: [Eig.self, Power.self, Regimes.self, RNN.self])
 
     init() {}
@@ -30,7 +30,9 @@ struct SpectralCommand: CommandGroup {
     struct MatrixInput: ParsableArguments {
         @Option(placeholder: "ROWS", help: "The matrix inline: rows separated by ';', entries by ',' (e.g. \"0.58,0.24;0.24,0.72\").")
         var matrix: String?
-        @Option(placeholder: "PATH", help: "Read the matrix from a file: one row per line, entries separated by spaces or commas, '#' comments.")
+        @Option(
+            placeholder: "PATH", help: "Read the matrix from a file: one row per line, entries separated by spaces or commas, '#' comments."
+        )
         var matrixFile: String?
 
         init() {}
@@ -60,7 +62,9 @@ struct SpectralCommand: CommandGroup {
         static let configuration = CommandConfiguration(
             name: "eig",
             abstract: "Decompose W = Q Λ Q⁻¹ and report the residual ‖WQ − QΛ‖.",
-            discussion: "Symmetric W: cyclic Jacobi. Any other square W: Hessenberg reduction + Francis double-shift QR, complex eigenvalues and eigenvectors, and the condition number κ₂(Q) (a Jordan block is reported as nearly defective).")
+            discussion:
+                "Symmetric W: cyclic Jacobi. Any other square W: Hessenberg reduction + Francis double-shift QR, complex eigenvalues and eigenvectors, and the condition number κ₂(Q) (a Jordan block is reported as nearly defective)."
+        )
 
         @OptionGroup var input: MatrixInput
         @Option(placeholder: "N", help: "Largest power in the ‖Wⁿ‖₂ chart and sparkline.", range: 0...100_000)
@@ -86,7 +90,8 @@ struct SpectralCommand: CommandGroup {
         static let configuration = CommandConfiguration(
             name: "power",
             abstract: "Compute Wⁿ by Q Λⁿ Q⁻¹ and by multiplication, and compare (homework 2(c)).",
-            discussion: "For the homework's W and n = 30 the result is also compared, entry by entry, with the W³⁰ printed in the worked solution.")
+            discussion:
+                "For the homework's W and n = 30 the result is also compared, entry by entry, with the W³⁰ printed in the worked solution.")
 
         @OptionGroup var input: MatrixInput
         @Option(placeholder: "N", help: "The power n.", range: 0...1_000_000)
@@ -111,7 +116,9 @@ struct SpectralCommand: CommandGroup {
         static let configuration = CommandConfiguration(
             name: "regimes",
             abstract: "Wⁿ when all |λ| < 1, some |λ| > 1, |λ| = 1 — with counterexamples and verdicts.",
-            discussion: "Built-in cases: the homework's W, a non-normal contraction, one eigenvalue above 1, the identity, a rotation, a reflection and the Jordan block [[1,1],[0,1]]. --matrix adds your own.")
+            discussion:
+                "Built-in cases: the homework's W, a non-normal contraction, one eigenvalue above 1, the identity, a rotation, a reflection and the Jordan block [[1,1],[0,1]]. --matrix adds your own."
+        )
 
         @OptionGroup var input: MatrixInput
         @Option(placeholder: "N", help: "Largest power examined.", range: 1...100_000)
@@ -126,8 +133,9 @@ struct SpectralCommand: CommandGroup {
         func run(_ console: Console) throws -> Int32 {
             let report = try regimesReport(n: n, extra: try input.load())
             if let path = plot {
-                let chart = LineChart(title: "‖Wⁿ‖₂ against n in each regime", xLabel: "n", yLabel: "‖Wⁿ‖₂", logY: true,
-                                      series: report.cases.map { c in .init(name: c.name, points: c.norms.map { (Double($0.n), $0.norm) }) })
+                let chart = LineChart(
+                    title: "‖Wⁿ‖₂ against n in each regime", xLabel: "n", yLabel: "‖Wⁿ‖₂", logY: true,
+                    series: report.cases.map { c in .init(name: c.name, points: c.norms.map { (Double($0.n), $0.norm) }) })
                 try writePlot(chart, to: path, height: 480 + 16 * max(0, chart.series.count - 2))
             }
             console.print(output.json ? try jsonString(report) : formatRegimes(report))
@@ -139,7 +147,9 @@ struct SpectralCommand: CommandGroup {
         static let configuration = CommandConfiguration(
             name: "rnn",
             abstract: "Measure ‖∂h_T/∂h_k‖ in seeded RNN runs against the bound (σ_max γ)^(T−k).",
-            discussion: "The backpropagated product is Π diag(f'(z_j)) W, not Wⁿ. The cases show a W with spectral radius > 1 whose gradient still vanishes, and the sufficient condition σ_max(W) < 1/γ (Pascanu, Mikolov & Bengio 2013). --matrix adds a tanh run with your own W (at most 32×32).")
+            discussion:
+                "The backpropagated product is Π diag(f'(z_j)) W, not Wⁿ. The cases show a W with spectral radius > 1 whose gradient still vanishes, and the sufficient condition σ_max(W) < 1/γ (Pascanu, Mikolov & Bengio 2013). --matrix adds a tanh run with your own W (at most 32×32)."
+        )
 
         @OptionGroup var input: MatrixInput
         @Option(placeholder: "T", help: "Time steps T.", range: 1...1_000)
@@ -168,7 +178,9 @@ struct SpectralCommand: CommandGroup {
                 for c in report.cases where c.pascanuConditionHolds {
                     series.append(.init(name: "\(c.name): bound (σ_max γ)^(T−k)", points: c.points.map { (Double($0.distance), $0.bound) }))
                 }
-                try writePlot(LineChart(title: "‖∂h_T/∂h_k‖₂ against T − k", xLabel: "T − k", yLabel: "‖∂h_T/∂h_k‖₂", logY: true, series: series), to: path)
+                try writePlot(
+                    LineChart(title: "‖∂h_T/∂h_k‖₂ against T − k", xLabel: "T − k", yLabel: "‖∂h_T/∂h_k‖₂", logY: true, series: series),
+                    to: path)
             }
             console.print(output.json ? try jsonString(report) : formatRNN(report))
             return 0
@@ -176,10 +188,12 @@ struct SpectralCommand: CommandGroup {
     }
 
     static func normsChart(title: String, norms: [NormPoint]) -> LineChart {
-        LineChart(title: title, xLabel: "n", yLabel: "norm", logY: true, series: [
-            .init(name: "‖Wⁿ‖₂", points: norms.map { (Double($0.n), $0.norm) }, markers: norms.count <= 60),
-            .init(name: "ρ(W)ⁿ", points: norms.map { (Double($0.n), $0.spectralRadiusPower) }),
-        ])
+        LineChart(
+            title: title, xLabel: "n", yLabel: "norm", logY: true,
+            series: [
+                .init(name: "‖Wⁿ‖₂", points: norms.map { (Double($0.n), $0.norm) }, markers: norms.count <= 60),
+                .init(name: "ρ(W)ⁿ", points: norms.map { (Double($0.n), $0.spectralRadiusPower) }),
+            ])
     }
 
     // MARK: - Text formatting
@@ -188,7 +202,8 @@ struct SpectralCommand: CommandGroup {
     static func g3(_ x: Double) -> String { formatScalar(x, digits: 3) }
 
     static func indent(_ text: String, _ spaces: Int = 2) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { String(repeating: " ", count: spaces) + $0 }.joined(separator: "\n")
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { String(repeating: " ", count: spaces) + $0 }.joined(
+            separator: "\n")
     }
 
     static func complexBlock(_ m: ComplexMatrix) -> String {
@@ -232,8 +247,11 @@ struct SpectralCommand: CommandGroup {
         lines.append("residual ‖WQ − QΛ‖_F = \(g3(r.residual))  (relative to ‖W‖_F: \(g3(r.relativeResidual)))")
         if let e = r.reconstructionError { lines.append("reconstruction ‖W − QΛQ⁻¹‖_F / ‖W‖_F = \(g3(e))") }
         if let o = r.orthogonalityError { lines.append("orthogonality ‖QᵀQ − I‖_F = \(g3(o))") }
-        lines.append("κ₂(Q) = \(g3(r.conditionNumber)) (after balancing \(g3(r.balancedConditionNumber))): eigenbasis \(r.eigenbasis == .diagonalizable ? "diagonalizable" : r.eigenbasis.rawValue.uppercased()); spectral radius ρ = \(g(r.spectralRadius)); ‖W‖₂ = σ_max = \(g(r.singularValues.first ?? 0))")
-        lines.append("singular values: " + r.singularValues.prefix(12).map(g).joined(separator: ", ") + (r.singularValues.count > 12 ? ", …" : ""))
+        lines.append(
+            "κ₂(Q) = \(g3(r.conditionNumber)) (after balancing \(g3(r.balancedConditionNumber))): eigenbasis \(r.eigenbasis == .diagonalizable ? "diagonalizable" : r.eigenbasis.rawValue.uppercased()); spectral radius ρ = \(g(r.spectralRadius)); ‖W‖₂ = σ_max = \(g(r.singularValues.first ?? 0))"
+        )
+        lines.append(
+            "singular values: " + r.singularValues.prefix(12).map(g).joined(separator: ", ") + (r.singularValues.count > 12 ? ", …" : ""))
         lines.append(contentsOf: normLines(norms))
         if !r.notes.isEmpty {
             lines.append("notes:")
@@ -245,7 +263,9 @@ struct SpectralCommand: CommandGroup {
     static func formatPower(_ r: PowerReport) -> String {
         var lines: [String] = []
         let fixed = { (m: Matrix<Double>) in indent(m.formatted(digits: 6, fixed: true)) }
-        lines.append("W (\(r.matrix.rows)×\(r.matrix.cols)), eigenvalues " + r.eigenvalues.map { $0.formatted(digits: 6) }.joined(separator: ", ") + ", n = \(r.n)")
+        lines.append(
+            "W (\(r.matrix.rows)×\(r.matrix.cols)), eigenvalues " + r.eigenvalues.map { $0.formatted(digits: 6) }.joined(separator: ", ")
+                + ", n = \(r.n)")
         if let e = r.byEigenDecomposition {
             lines.append("W^\(r.n) by Q Λ^\(r.n) Q⁻¹ (max |imaginary residue| \(g3(r.eigenImaginaryResidue ?? 0))):")
             lines.append(fixed(e))
@@ -255,7 +275,9 @@ struct SpectralCommand: CommandGroup {
         lines.append("W^\(r.n) by repeated squaring (\(r.squaringMultiplications) products):")
         lines.append(fixed(r.byRepeatedSquaring))
         if let s = r.bySuccessiveMultiplication {
-            lines.append("W^\(r.n) by successive multiplication W·W·…·W: max |difference| from squaring \(r.successiveVersusSquaring.map(g3) ?? "— (overflow)")")
+            lines.append(
+                "W^\(r.n) by successive multiplication W·W·…·W: max |difference| from squaring \(r.successiveVersusSquaring.map(g3) ?? "— (overflow)")"
+            )
             if r.matrix.rows <= 6 { lines.append(fixed(s)) }
         }
         switch r.magnitude {
@@ -275,7 +297,9 @@ struct SpectralCommand: CommandGroup {
             lines.append("  entry   computed        rounded   printed   verdict")
             for e in c.entries {
                 let computed = formatScalar(e.computed, digits: 10, fixed: true)
-                lines.append("  (\(e.row),\(e.col))   \(computed)   \(e.computedRounded)  \(e.claimed)  \(e.agrees ? "ok" : "DIFFERS"): \(e.explanation)")
+                lines.append(
+                    "  (\(e.row),\(e.col))   \(computed)   \(e.computedRounded)  \(e.claimed)  \(e.agrees ? "ok" : "DIFFERS"): \(e.explanation)"
+                )
             }
             lines.append("  " + c.summary)
         }
@@ -292,10 +316,13 @@ struct SpectralCommand: CommandGroup {
         var lines: [String] = ["Powers Wⁿ for n = 0…\(r.n)", ""]
         for c in r.cases {
             lines.append("\(c.name) [\(c.regime)]: W = \(c.matrix.formatted(digits: 4).replacingOccurrences(of: "\n", with: " "))")
-            lines.append("  eigenvalues " + c.eigenvalues.map { $0.formatted(digits: 4) }.joined(separator: ", ")
-                         + ", ρ = \(g3(c.spectralRadius)), κ₂(Q) = \(g3(c.conditionNumber))\(c.isNearlyDefective ? " (nearly defective)" : "")")
-            lines.append("  ‖Wⁿ‖₂: " + logSparkline(c.norms.map(\.norm))
-                         + "  n=1: \(g3(c.norms.count > 1 ? c.norms[1].norm : .nan)), peak \(g3(c.peakNorm)) at n=\(c.peakAt), n=\(r.n): \(g3(c.norms.last!.norm))")
+            lines.append(
+                "  eigenvalues " + c.eigenvalues.map { $0.formatted(digits: 4) }.joined(separator: ", ")
+                    + ", ρ = \(g3(c.spectralRadius)), κ₂(Q) = \(g3(c.conditionNumber))\(c.isNearlyDefective ? " (nearly defective)" : "")")
+            lines.append(
+                "  ‖Wⁿ‖₂: " + logSparkline(c.norms.map(\.norm))
+                    + "  n=1: \(g3(c.norms.count > 1 ? c.norms[1].norm : .nan)), peak \(g3(c.peakNorm)) at n=\(c.peakAt), n=\(r.n): \(g3(c.norms.last!.norm))"
+            )
             lines.append("  " + c.observation)
             lines.append("")
         }
@@ -310,13 +337,20 @@ struct SpectralCommand: CommandGroup {
     static func formatRNN(_ r: RNNGradientReport) -> String {
         var lines: [String] = [r.notation, ""]
         for c in r.cases {
-            lines.append("\(c.name)  (\(c.activation.rawValue), H = \(c.hidden), T = \(c.steps), seed \(c.seed), inputs \(g3(c.inputScale))·N(0,1), bias \(g3(c.bias)))")
-            lines.append("  ρ(W) = \(g3(c.spectralRadius)), σ_max(W) = \(g3(c.sigmaMax)), γ = \(g3(c.gamma)), σ_max γ = \(g3(c.boundRate)) → Pascanu condition σ_max < 1/γ \(c.pascanuConditionHolds ? "holds" : "does not hold"); mean f' = \(g3(c.meanDerivative))")
+            lines.append(
+                "\(c.name)  (\(c.activation.rawValue), H = \(c.hidden), T = \(c.steps), seed \(c.seed), inputs \(g3(c.inputScale))·N(0,1), bias \(g3(c.bias)))"
+            )
+            lines.append(
+                "  ρ(W) = \(g3(c.spectralRadius)), σ_max(W) = \(g3(c.sigmaMax)), γ = \(g3(c.gamma)), σ_max γ = \(g3(c.boundRate)) → Pascanu condition σ_max < 1/γ \(c.pascanuConditionHolds ? "holds" : "does not hold"); mean f' = \(g3(c.meanDerivative))"
+            )
             lines.append("  T−k     ‖∂h_T/∂h_k‖₂   (σ_max γ)^(T−k)   ‖W^(T−k)‖₂")
             let marks = Set([1, 2, 5, 10, 20, 30, 40, c.steps])
             for p in c.points where marks.contains(p.distance) {
-                lines.append("  " + [String(p.distance), g3(p.measured), g3(p.bound), g3(p.wPowerNorm)]
-                    .enumerated().map { $0.element.padding(toLength: [8, 15, 18, 12][$0.offset], withPad: " ", startingAt: 0) }.joined())
+                lines.append(
+                    "  "
+                        + [String(p.distance), g3(p.measured), g3(p.bound), g3(p.wPowerNorm)]
+                        .enumerated().map { $0.element.padding(toLength: [8, 15, 18, 12][$0.offset], withPad: " ", startingAt: 0) }.joined()
+                )
             }
             lines.append("  measured: " + logSparkline(c.points.map(\.measured)) + "  (log scale, T−k = 1…\(c.steps); a gap is an exact 0)")
             var verdict = "  behaviour: \(c.behaviour.rawValue.uppercased())"

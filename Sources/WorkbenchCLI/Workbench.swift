@@ -16,11 +16,11 @@ public struct Workbench: CommandGroup {
         name: "workbench",
         abstract: "Check the gradients of recurrent networks, reproduce the homework, train the poem LSTM.",
         discussion: """
-        Every gradient is computed several independent ways (textbook formulas, reverse-mode
-        autodiff, finite differences, forward recursion) and the tool reports how well they agree.
-        Exit status: 0 when every check passes, 1 when a check fails or a file cannot be used,
-        2 for a malformed command line or input file.
-        """,
+            Every gradient is computed several independent ways (textbook formulas, reverse-mode
+            autodiff, finite differences, forward recursion) and the tool reports how well they agree.
+            Exit status: 0 when every check passes, 1 when a check fails or a file cannot be used,
+            2 for a malformed command line or input file.
+            """,
         subcommands: [CheckCommand.self, ExerciseCommand.self, LSTMCommand.self, SpectralCommand.self, PoemCommand.self])
 
     public init() {}

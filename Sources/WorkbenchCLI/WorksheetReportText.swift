@@ -18,7 +18,8 @@ private func shortened(_ text: String, _ width: Int) -> String {
 private func entriesText(_ entries: [EntryDifference], vector: Bool) -> String {
     entries.map { e in
         let place = "(\(e.row), \(e.column))"
-        return "\(place) claim \(formatScalar(e.claim, digits: 8)) vs true \(formatScalar(e.truth, digits: 8)) (rel \(sci(e.relativeError)))"
+        return
+            "\(place) claim \(formatScalar(e.claim, digits: 8)) vs true \(formatScalar(e.truth, digits: 8)) (rel \(sci(e.relativeError)))"
     }.joined(separator: "; ")
 }
 
@@ -26,7 +27,8 @@ private func instanceLine(_ r: InstanceResult) -> String {
     let label = r.label.isEmpty ? "the claim" : r.label
     var line = "\(label): max rel err \(sci(r.maxRelativeError)), \(r.verdict.rawValue)"
     if r.verdict == .fail, let worst = r.worstEntries.first {
-        line += "; worst (\(worst.row), \(worst.column)): claim \(formatScalar(worst.claim, digits: 8)) vs true \(formatScalar(worst.truth, digits: 8))"
+        line +=
+            "; worst (\(worst.row), \(worst.column)): claim \(formatScalar(worst.claim, digits: 8)) vs true \(formatScalar(worst.truth, digits: 8))"
     }
     return line
 }
@@ -35,7 +37,9 @@ private func instanceLine(_ r: InstanceResult) -> String {
 func worksheetReportText(_ report: WorksheetReport) -> String {
     var lines: [String] = []
     let count = report.claims.count
-    lines.append("worksheet \(report.file), seed \(report.seed): \(count) claim\(count == 1 ? "" : "s"), each against reverse-mode autodiff for every instance; autodiff cross-checked by finite differences")
+    lines.append(
+        "worksheet \(report.file), seed \(report.seed): \(count) claim\(count == 1 ? "" : "s"), each against reverse-mode autodiff for every instance; autodiff cross-checked by finite differences"
+    )
     guard count > 0 else {
         lines.append("\nthe worksheet makes no claims yet, so nothing was checked: add one, e.g. claim dL/dW = …")
         return lines.joined(separator: "\n")
@@ -46,8 +50,10 @@ func worksheetReportText(_ report: WorksheetReport) -> String {
         var verdict = c.verdict.rawValue
         if let d = c.diagnosis { verdict += " (\(d.kind.rawValue))" }
         if c.toolFault != nil { verdict += " (tool fault)" }
-        rows.append(["\(c.line)", shortened(c.text, 64), "\(c.instances)", sci(c.maxRelativeError), "≤ " + sci(c.bound, 1),
-                     "\(sci(c.finiteDifferences.maxRelativeError)) \(c.finiteDifferences.verdict.rawValue)", verdict])
+        rows.append([
+            "\(c.line)", shortened(c.text, 64), "\(c.instances)", sci(c.maxRelativeError), "≤ " + sci(c.bound, 1),
+            "\(sci(c.finiteDifferences.maxRelativeError)) \(c.finiteDifferences.verdict.rawValue)", verdict,
+        ])
     }
     lines.append(renderTable(rows))
 
@@ -70,7 +76,9 @@ func worksheetReportText(_ report: WorksheetReport) -> String {
             }
         }
         let fd = c.finiteDifferences
-        lines.append("  autodiff vs finite differences on \(fd.instances) instance\(fd.instances == 1 ? "" : "s"): max rel err \(sci(fd.maxRelativeError)) (bound \(sci(fd.bound, 1))) — \(fd.verdict.rawValue)")
+        lines.append(
+            "  autodiff vs finite differences on \(fd.instances) instance\(fd.instances == 1 ? "" : "s"): max rel err \(sci(fd.maxRelativeError)) (bound \(sci(fd.bound, 1))) — \(fd.verdict.rawValue)"
+        )
         if let all = c.allInstances {
             lines.append("  every instance:")
             for r in all { lines.append("    " + instanceLine(r)) }

@@ -54,8 +54,9 @@ public func gemm<T: RealScalar>(
     a.storage.withUnsafeBufferPointer { pa in
         b.storage.withUnsafeBufferPointer { pb in
             c.storage.withUnsafeMutableBufferPointer { pc in
-                gemmKernel(pa.baseAddress, lda, opA == .transpose, pb.baseAddress, ldb, opB == .transpose,
-                           pc.baseAddress, m: m, n: n, k: k, alpha: alpha, beta: beta)
+                gemmKernel(
+                    pa.baseAddress, lda, opA == .transpose, pb.baseAddress, ldb, opB == .transpose,
+                    pc.baseAddress, m: m, n: n, k: k, alpha: alpha, beta: beta)
             }
         }
     }

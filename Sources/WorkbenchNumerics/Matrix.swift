@@ -4,6 +4,8 @@
 // the textbook's formulas use column vectors (z_k = U h_{k-1} + W x_k + b) and PyTorch's
 // batch-first layers use rows, and both are plain matrices here.
 
+import Foundation
+
 /// A dense matrix stored row-major: entry (i, j) is `storage[i * cols + j]`.
 public struct Matrix<Scalar: RealScalar>: Equatable, Sendable {
     /// Number of rows.
@@ -195,7 +197,8 @@ extension Matrix: Codable {
         let cols = try c.decode(Int.self, forKey: .cols)
         let data = try c.decode([Scalar].self, forKey: .data)
         guard rows >= 0, cols >= 0, data.count == rows * cols else {
-            throw DecodingError.dataCorruptedError(forKey: .data, in: c, debugDescription: "expected \(rows)×\(cols) entries, found \(data.count)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .data, in: c, debugDescription: "expected \(rows)×\(cols) entries, found \(data.count)")
         }
         self.init(rows: rows, cols: cols, storage: data)
     }
@@ -221,5 +224,3 @@ public func formatScalar(_ x: Double, digits: Int = 6, fixed: Bool = false) -> S
     }
     return String(format: "%.\(digits)g", x)
 }
-
-import Foundation

@@ -86,16 +86,20 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
 
 extension Matrix {
     /// Entries drawn uniformly from [low, high).
-    public static func random(_ rows: Int, _ cols: Int, in range: ClosedRange<Scalar> = -1...1,
-                              using rng: inout SeededGenerator) -> Matrix {
+    public static func random(
+        _ rows: Int, _ cols: Int, in range: ClosedRange<Scalar> = -1...1,
+        using rng: inout SeededGenerator
+    ) -> Matrix {
         var m = Matrix(rows: rows, cols: cols)
         for i in 0..<m.count { m.storage[i] = rng.uniform(range.lowerBound, range.upperBound) }
         return m
     }
 
     /// Entries drawn from N(0, std²).
-    public static func randomNormal(_ rows: Int, _ cols: Int, std: Scalar = 1,
-                                    using rng: inout SeededGenerator) -> Matrix {
+    public static func randomNormal(
+        _ rows: Int, _ cols: Int, std: Scalar = 1,
+        using rng: inout SeededGenerator
+    ) -> Matrix {
         var m = Matrix(rows: rows, cols: cols)
         for i in 0..<m.count { m.storage[i] = std * Scalar(rng.normal()) }
         return m

@@ -93,8 +93,10 @@ final class CheckedWorksheet {
         try enumerate(statement, 0, &bindings, charging, body)
     }
 
-    private func enumerate(_ s: Statement, _ level: Int, _ bindings: inout [Int], _ charging: Bool,
-                           _ body: (inout [Int]) throws -> Void) throws {
+    private func enumerate(
+        _ s: Statement, _ level: Int, _ bindings: inout [Int], _ charging: Bool,
+        _ body: (inout [Int]) throws -> Void
+    ) throws {
         if level == s.ranges.count {
             if charging { try charge(1, at: s.range) }
             try body(&bindings)
@@ -109,8 +111,10 @@ final class CheckedWorksheet {
         }
         if lower > upper { return }
         if (span(lower, upper) ?? .max) > max(limits.elements, limits.claimInstances) {
-            throw WorksheetError(.tooLarge, "the range \(s.slotNames[r.slot]) = \(lower)..\(upper) has more instances than a worksheet can check; make it smaller",
-                                 at: r.range, in: source)
+            throw WorksheetError(
+                .tooLarge,
+                "the range \(s.slotNames[r.slot]) = \(lower)..\(upper) has more instances than a worksheet can check; make it smaller",
+                at: r.range, in: source)
         }
         var v = lower
         while true {
@@ -131,8 +135,9 @@ final class CheckedWorksheet {
         let (total, overflowed) = work.addingReportingOverflow(amount)
         work = overflowed ? .max : total
         if work > limits.work {
-            throw WorksheetError(.tooLarge, "checking this worksheet needs more than \(limits.work) steps; make the sizes or ranges smaller",
-                                 at: range, in: source)
+            throw WorksheetError(
+                .tooLarge, "checking this worksheet needs more than \(limits.work) steps; make the sizes or ranges smaller",
+                at: range, in: source)
         }
     }
 
@@ -220,7 +225,8 @@ final class CheckedWorksheet {
                 var shape = Shape.scalar
                 switch info.role {
                 case .label:
-                    guard let bounds = info.labelBounds, let lo = evaluateStatic(bounds.lower, b), let hi = evaluateStatic(bounds.upper, b) else {
+                    guard let bounds = info.labelBounds, let lo = evaluateStatic(bounds.lower, b), let hi = evaluateStatic(bounds.upper, b)
+                    else {
                         throw overflow(s.targetRange)
                     }
                     guard lo <= hi else {
@@ -234,17 +240,20 @@ final class CheckedWorksheet {
                         return v
                     }
                     if let bad = dims.first(where: { $0 < 1 }) {
-                        throw WorksheetError(.indexRange, "a dimension must be at least 1, got \(bad)\(at(b, s))",
-                                             at: info.dimensionsRange ?? s.targetRange, in: source)
+                        throw WorksheetError(
+                            .indexRange, "a dimension must be at least 1, got \(bad)\(at(b, s))",
+                            at: info.dimensionsRange ?? s.targetRange, in: source)
                     }
                     if let bad = dims.first(where: { $0 > limits.dimension }) {
-                        throw WorksheetError(.tooLarge, "a dimension of \(bad) is more than a worksheet can hold (\(limits.dimension))\(at(b, s))",
-                                             at: info.dimensionsRange ?? s.targetRange, in: source)
+                        throw WorksheetError(
+                            .tooLarge, "a dimension of \(bad) is more than a worksheet can hold (\(limits.dimension))\(at(b, s))",
+                            at: info.dimensionsRange ?? s.targetRange, in: source)
                     }
                     if dims.count == 1 { shape = Shape(rows: dims[0], cols: 1) }
                     if dims.count == 2 { shape = Shape(rows: dims[0], cols: dims[1]) }
                     if shape.count > limits.entries {
-                        throw WorksheetError(.tooLarge, "\(shape) is too large for a worksheet", at: info.dimensionsRange ?? s.targetRange, in: source)
+                        throw WorksheetError(
+                            .tooLarge, "\(shape) is too large for a worksheet", at: info.dimensionsRange ?? s.targetRange, in: source)
                     }
                 }
                 leaves.append(try addElement(family: family, indices: indices, role: role, statement: s, bindings: b, shape: shape))
@@ -272,8 +281,9 @@ final class CheckedWorksheet {
                     guard let v = evaluateStatic(expr, b) else { throw overflow(s.targetRange) }
                     return v
                 }
-                _ = try addElement(family: family, indices: indices, role: s.kind == .helper ? .helper : .definition,
-                                   statement: s, bindings: Array(b.prefix(s.ranges.count)), shape: .scalar)
+                _ = try addElement(
+                    family: family, indices: indices, role: s.kind == .helper ? .helper : .definition,
+                    statement: s, bindings: Array(b.prefix(s.ranges.count)), shape: .scalar)
             }
         }
         buildTables()
@@ -281,12 +291,15 @@ final class CheckedWorksheet {
             try readGivenValues(s, family: s.family!)
         }
         if elements.count > limits.elements {
-            throw WorksheetError(.tooLarge, "the worksheet has \(elements.count) elements, more than \(limits.elements)", at: 0..<1, in: source)
+            throw WorksheetError(
+                .tooLarge, "the worksheet has \(elements.count) elements, more than \(limits.elements)", at: 0..<1, in: source)
         }
     }
 
-    private func addElement(family: Int, indices: [Int], role: ElementRole, statement s: Statement, bindings: [Int],
-                            shape: Shape) throws -> Int {
+    private func addElement(
+        family: Int, indices: [Int], role: ElementRole, statement s: Statement, bindings: [Int],
+        shape: Shape
+    ) throws -> Int {
         if let existing = families[family].elements[indices] {
             let other = elements[existing]
             let what: String
@@ -299,12 +312,14 @@ final class CheckedWorksheet {
             }
             let name = elementName(existing)
             let again = other.statement == s.index ? "; the ranges of this statement reach it twice" : ""
-            throw WorksheetError(.definedTwice, "\(name) is already \(what) on line \(statements[other.statement].line)\(again)\(at(bindings, s))",
-                                 at: s.targetRange, in: source)
+            throw WorksheetError(
+                .definedTwice, "\(name) is already \(what) on line \(statements[other.statement].line)\(again)\(at(bindings, s))",
+                at: s.targetRange, in: source)
         }
         if elements.count >= limits.elements {
-            throw WorksheetError(.tooLarge, "the worksheet has more than \(limits.elements) elements; make the sizes or ranges smaller",
-                                 at: s.targetRange, in: source)
+            throw WorksheetError(
+                .tooLarge, "the worksheet has more than \(limits.elements) elements; make the sizes or ranges smaller",
+                at: s.targetRange, in: source)
         }
         let id = elements.count
         elements.append(Element(family: family, indices: indices, role: role, statement: s.index, bindings: bindings, shape: shape))
@@ -341,25 +356,31 @@ final class CheckedWorksheet {
         try forEachInstance(of: s) { b in
             let indices = s.target.map { evaluateStatic($0, b) ?? .min }
             guard let e = element(family, indices) else {
-                throw WorksheetError(.undefined, "\(families[family].name)\(indices.isEmpty ? "" : "[\(indices.map(String.init).joined(separator: ","))]") is given a value but never declared; declare it with param or input\(at(b, s))",
-                                     at: s.targetRange, in: source)
+                throw WorksheetError(
+                    .undefined,
+                    "\(families[family].name)\(indices.isEmpty ? "" : "[\(indices.map(String.init).joined(separator: ","))]") is given a value but never declared; declare it with param or input\(at(b, s))",
+                    at: s.targetRange, in: source)
             }
             let element = elements[e]
             if case .label(let lo, let hi) = element.role {
                 var bindings = b
                 let shape = try shapeOf(body, &bindings, s, lenient: false)
                 guard shape.isScalar, case .number(let v) = expressions.nodes[body].kind, v == v.rounded(),
-                      Int(exactly: v).map({ (lo...hi).contains($0) }) == true else {
-                    throw WorksheetError(.indexRange, "\(elementName(e)) is a class label in \(lo)..\(hi): give it one whole number in that range",
-                                         at: expressions.nodes[body].range, in: source)
+                    Int(exactly: v).map({ (lo...hi).contains($0) }) == true
+                else {
+                    throw WorksheetError(
+                        .indexRange, "\(elementName(e)) is a class label in \(lo)..\(hi): give it one whole number in that range",
+                        at: expressions.nodes[body].range, in: source)
                 }
                 if givenLabels[e] != nil { throw givenTwice(e, s) }
                 givenLabels[e] = Int(v)
                 return
             }
             guard element.role.isLeaf else {
-                throw WorksheetError(.definedTwice, "\(elementName(e)) is defined on line \(statements[element.statement].line) and cannot also be given a value",
-                                     at: s.targetRange, in: source)
+                throw WorksheetError(
+                    .definedTwice,
+                    "\(elementName(e)) is defined on line \(statements[element.statement].line) and cannot also be given a value",
+                    at: s.targetRange, in: source)
             }
             var bindings = b
             let shape = try shapeOf(body, &bindings, s, lenient: false)
@@ -368,12 +389,14 @@ final class CheckedWorksheet {
                 if shape.transposed == element.shape && element.shape.isVector {
                     value = value.transposed
                 } else {
-                    throw WorksheetError(.shape, "\(elementName(e)) is declared \(element.shape) but given a \(shape) value",
-                                         at: expressions.nodes[body].range, in: source)
+                    throw WorksheetError(
+                        .shape, "\(elementName(e)) is declared \(element.shape) but given a \(shape) value",
+                        at: expressions.nodes[body].range, in: source)
                 }
             }
             guard value.isFinite else {
-                throw WorksheetError(.notFinite, "the value given to \(elementName(e)) is not finite", at: expressions.nodes[body].range, in: source)
+                throw WorksheetError(
+                    .notFinite, "the value given to \(elementName(e)) is not finite", at: expressions.nodes[body].range, in: source)
             }
             if given[e] != nil { throw givenTwice(e, s) }
             given[e] = value
@@ -444,8 +467,10 @@ final class CheckedWorksheet {
         try lookup(family, indices, b, s, range, expressions, elementIndex)
     }
 
-    func lookup(_ family: Int, _ indices: IndexList, _ b: [Int], _ s: Statement, _ range: SourceRange,
-                _ x: Expressions, _ table: ElementIndex?) throws -> Int {
+    func lookup(
+        _ family: Int, _ indices: IndexList, _ b: [Int], _ s: Statement, _ range: SourceRange,
+        _ x: Expressions, _ table: ElementIndex?
+    ) throws -> Int {
         if let table {
             switch indices.count {
             case 0:
@@ -454,7 +479,10 @@ final class CheckedWorksheet {
                 if let i = staticValue(x.index(indices, 0), b, x), let e = table.element(family, i) { return e }
             case 2:
                 if let i = staticValue(x.index(indices, 0), b, x), let j = staticValue(x.index(indices, 1), b, x),
-                   let e = table.element(family, i, j) { return e }
+                    let e = table.element(family, i, j)
+                {
+                    return e
+                }
             default:
                 break
             }
@@ -467,8 +495,9 @@ final class CheckedWorksheet {
         let name = families[family].name
         let shown = values.isEmpty ? name : "\(name)[\(values.map(String.init).joined(separator: ","))]"
         let summary = indexSummary(family, arity: values.count)
-        throw WorksheetError(.undefined, "\(shown) is used but never defined\(at(b, s, slots: b.count))\(summary.isEmpty ? "" : "; \(summary)")",
-                             at: range, in: source)
+        throw WorksheetError(
+            .undefined, "\(shown) is used but never defined\(at(b, s, slots: b.count))\(summary.isEmpty ? "" : "; \(summary)")",
+            at: range, in: source)
     }
 
     /// Checks that every class label an index expression reads exists.
@@ -482,8 +511,10 @@ final class CheckedWorksheet {
                 return v
             }
             if element(family, values) == nil {
-                throw WorksheetError(.undefined, "the class label \(families[family].name)[\(values.map(String.init).joined(separator: ","))] is used but never declared\(at(b, s))",
-                                     at: range, in: source)
+                throw WorksheetError(
+                    .undefined,
+                    "the class label \(families[family].name)[\(values.map(String.init).joined(separator: ","))] is used but never declared\(at(b, s))",
+                    at: range, in: source)
             }
         case .add(let a, let c), .subtract(let a, let c), .multiply(let a, let c):
             try checkLabels(a, b, s, range); try checkLabels(c, b, s, range)
@@ -536,8 +567,9 @@ final class CheckedWorksheet {
             var range = s.targetRange
             if let node = findReference(to: next, from: first) { range = node.range }
             let names = cycle.map(elementName).joined(separator: " → ")
-            throw WorksheetError(.cycle, "a cycle: \(names) (each uses the next); definitions must not depend on themselves",
-                                 at: range, in: source)
+            throw WorksheetError(
+                .cycle, "a cycle: \(names) (each uses the next); definitions must not depend on themselves",
+                at: range, in: source)
         }
         rank = [Int](repeating: 0, count: n)
         for (i, e) in order.enumerated() { rank[e] = i }
@@ -598,8 +630,9 @@ final class CheckedWorksheet {
                 return false
             }
             if shape.count > limits.entries {
-                throw WorksheetError(.tooLarge, "\(elementName(e)) would be \(shape), too large for a worksheet",
-                                     at: expressions.nodes[s.body!].range, in: source)
+                throw WorksheetError(
+                    .tooLarge, "\(elementName(e)) would be \(shape), too large for a worksheet",
+                    at: expressions.nodes[s.body!].range, in: source)
             }
             elements[e].shape = shape
             unknown[e] = nil

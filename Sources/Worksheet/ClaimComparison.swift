@@ -53,8 +53,10 @@ enum ClaimComparer {
     }
 
     /// Compares every instance; `factor` and `transposed` turn the derivative into the candidate.
-    static func compare(claim: [PlainValue], derivative: [Matrix<Double>], factor: Double = 1, transposed: Bool = false,
-                        stopAtFirstFailure: Bool = false) -> InstanceComparison {
+    static func compare(
+        claim: [PlainValue], derivative: [Matrix<Double>], factor: Double = 1, transposed: Bool = false,
+        stopAtFirstFailure: Bool = false
+    ) -> InstanceComparison {
         var scale = 0.0
         for (c, d) in zip(claim, derivative) where fits(c, d, transposed: transposed) {
             for k in 0..<d.count {
@@ -115,8 +117,10 @@ enum ClaimComparer {
         var entries: [EntryDifference] = []
         for k in 0..<d.count {
             let a = claimEntry(claim, k), n = d.storage[k]
-            entries.append(EntryDifference(row: k / d.cols + 1, column: k % d.cols + 1, claim: a, truth: n,
-                                           relativeError: options.relativeError(a, n, scale: scale)))
+            entries.append(
+                EntryDifference(
+                    row: k / d.cols + 1, column: k % d.cols + 1, claim: a, truth: n,
+                    relativeError: options.relativeError(a, n, scale: scale)))
         }
         entries.sort { ($0.relativeError.isNaN ? .infinity : $0.relativeError) > ($1.relativeError.isNaN ? .infinity : $1.relativeError) }
         return Array(entries.prefix(limit))

@@ -117,8 +117,9 @@ final class DerivativeEngine {
         }
         var common: RecordedTape?
         if groupOrder.count > 1 && 2 * shared <= 3 * separate {
-            common = record(region: union.sorted { sheet.rank[$0] < sheet.rank[$1] }, denominators: allDenominators,
-                            modification: modification, values: values)
+            common = record(
+                region: union.sorted { sheet.rank[$0] < sheet.rank[$1] }, denominators: allDenominators,
+                modification: modification, values: values)
         }
         for plan in plans {
             let a = plan.numerator
@@ -130,13 +131,17 @@ final class DerivativeEngine {
             } else if plan.members.contains(where: { requests[$0].numeratorEntry == nil }) {
                 seeds = Array(0..<aShape.count)
             } else {
-                seeds = Array(Set(plan.members.map { requests[$0].numeratorEntry!.row * aShape.cols + requests[$0].numeratorEntry!.col })).sorted()
+                seeds = Array(Set(plan.members.map { requests[$0].numeratorEntry!.row * aShape.cols + requests[$0].numeratorEntry!.col }))
+                    .sorted()
             }
             // gradients[seed position][denominator]
             var gradients: [[Int: Matrix<Double>]] = Array(repeating: [:], count: seeds.count)
             if !plan.region.isEmpty {
-                let recorded = common ?? record(region: plan.region, denominators: plan.denominators, modification: modification,
-                                                values: values)
+                let recorded =
+                    common
+                    ?? record(
+                        region: plan.region, denominators: plan.denominators, modification: modification,
+                        values: values)
                 if let output = recorded.nodes[a]?.variable {
                     for (k, seedIndex) in seeds.enumerated() {
                         var seed = Matrix<Double>(rows: aShape.rows, cols: aShape.cols)
@@ -257,8 +262,10 @@ final class DerivativeEngine {
     /// rounding swamps the difference): estimates with steps ε·10^(k/2), k = −4…6, are compared
     /// with each other, and the one that changes least when the step grows by √10 is taken — a
     /// choice made without looking at the autodiff value, so a wrong derivative still disagrees.
-    func finiteDifferenceCheck(_ r: DerivativeRequest, derivative: Matrix<Double>, name: String,
-                               rng: inout SeededGenerator) -> ParameterComparison {
+    func finiteDifferenceCheck(
+        _ r: DerivativeRequest, derivative: Matrix<Double>, name: String,
+        rng: inout SeededGenerator
+    ) -> ParameterComparison {
         let options = GradCheckOptions.finiteDifferencesStrict
         let bValue = model.values[r.denominator]!.matrix
         var direction = Matrix<Double>(rows: bValue.rows, cols: bValue.cols)
@@ -317,8 +324,9 @@ final class DerivativeEngine {
         let estimates = steps.map { h -> Matrix<Double> in
             var numeric = Matrix<Double>(rows: base.rows, cols: base.cols)
             for k in 0..<numeric.count {
-                numeric.storage[k] = (-shifted(2 * h).storage[k] + 8 * shifted(h).storage[k]
-                                      - 8 * shifted(-h).storage[k] + shifted(-2 * h).storage[k]) / (12 * h)
+                numeric.storage[k] =
+                    (-shifted(2 * h).storage[k] + 8 * shifted(h).storage[k]
+                        - 8 * shifted(-h).storage[k] + shifted(-2 * h).storage[k]) / (12 * h)
             }
             return numeric
         }
@@ -328,7 +336,8 @@ final class DerivativeEngine {
             let change = (estimates[k] - estimates[k + 1]).maxAbs() / size
             if change < bestChange { (best, bestChange) = (k, change) }
         }
-        return compare(name: name, candidate: analytic, reference: estimates[best],
-                       methods: "\(methods) (step \(formatScalar(steps[best], digits: 1)) times each entry's size)", options: options)
+        return compare(
+            name: name, candidate: analytic, reference: estimates[best],
+            methods: "\(methods) (step \(formatScalar(steps[best], digits: 1)) times each entry's size)", options: options)
     }
 }

@@ -80,7 +80,9 @@ struct Diagnoser {
             if let factor {
                 f = factor
             } else {
-                guard let c = ClaimComparer.leastSquaresFactor(claim: claim, derivative: derivative, transposed: transposed) else { continue }
+                guard let c = ClaimComparer.leastSquaresFactor(claim: claim, derivative: derivative, transposed: transposed) else {
+                    continue
+                }
                 // A factor of ±1 is a plain or sign match, tried already.
                 if abs(abs(c) - 1) <= 1e-9 { continue }
                 // One number is a multiple of any other: a factor fitted to a single entry is taken
@@ -88,7 +90,9 @@ struct Diagnoser {
                 if informativeEntries(derivative) <= 1 && shortFraction(c) == nil { continue }
                 f = c
             }
-            if ClaimComparer.compare(claim: claim, derivative: derivative, factor: f, transposed: transposed, stopAtFirstFailure: true).passed {
+            if ClaimComparer.compare(claim: claim, derivative: derivative, factor: f, transposed: transposed, stopAtFirstFailure: true)
+                .passed
+            {
                 return (f, transposed)
             }
         }
@@ -108,21 +112,25 @@ struct Diagnoser {
         if let (f, t) = match(truth, identity: false) {
             if t {
                 let extra = f == 1 ? "" : (f == -1 ? ", with the opposite sign" : ", times \(formatFactor(f))")
-                return Diagnosis(kind: .transpose, detail: "the claim is the transpose of the true derivative\(extra)", factor: f, transposed: true)
+                return Diagnosis(
+                    kind: .transpose, detail: "the claim is the transpose of the true derivative\(extra)", factor: f, transposed: true)
             }
             if f == -1 {
                 return Diagnosis(kind: .sign, detail: "the claim is the true derivative with the opposite sign", factor: -1)
             }
-            return Diagnosis(kind: .scale, detail: "the claim is \(formatFactor(f)) times the true derivative (a constant factor of \(formatFactor(f)))",
-                             factor: f)
+            return Diagnosis(
+                kind: .scale, detail: "the claim is \(formatFactor(f)) times the true derivative (a constant factor of \(formatFactor(f)))",
+                factor: f)
         }
         // Entries claimed one by one, with the row and column indices exchanged.
         if let swap = entrySwap, let (f, _) = match(swap.partner.map { truth[$0] }, identity: true) {
             let (i, j) = (slotNames[swap.slots.0], slotNames[swap.slots.1])
             let extra = f == 1 ? "" : (f == -1 ? ", with the opposite sign" : ", times \(formatFactor(f))")
-            return Diagnosis(kind: .transpose,
-                             detail: "the claim is the transpose of the true derivative\(extra): its value at (\(i), \(j)) is the true derivative's at (\(j), \(i)), \(i) and \(j) exchanged",
-                             factor: f, transposed: true)
+            return Diagnosis(
+                kind: .transpose,
+                detail:
+                    "the claim is the transpose of the true derivative\(extra): its value at (\(i), \(j)) is the true derivative's at (\(j), \(i)), \(i) and \(j) exchanged",
+                factor: f, transposed: true)
         }
         // Each candidate is first tried on a few probe instances (the one where claim and truth
         // differ most, the first, the last); only a candidate that fits there is computed for
@@ -136,17 +144,24 @@ struct Diagnoser {
         for candidate in candidates() {
             guard let probeDerivative = derivatives(candidate, instances: probe, cache: &modelValues) else { continue }
             // A change that leaves this claim's derivative as it was explains nothing.
-            if ClaimComparer.compare(claim: probeTruth.map { .matrix($0) }, derivative: probeDerivative, stopAtFirstFailure: true).passed { continue }
-            let probeDiagnoser = Diagnoser(sheet: sheet, model: model, engine: engine, requests: probe.map { requests[$0] }, claim: probeClaim,
-                                           truth: probeTruth, instanceLabels: probe.map { instanceLabels[$0] },
-                                           instanceIndices: probe.map { instanceIndices[$0] }, slotNames: slotNames)
+            if ClaimComparer.compare(claim: probeTruth.map { .matrix($0) }, derivative: probeDerivative, stopAtFirstFailure: true).passed {
+                continue
+            }
+            let probeDiagnoser = Diagnoser(
+                sheet: sheet, model: model, engine: engine, requests: probe.map { requests[$0] }, claim: probeClaim,
+                truth: probeTruth, instanceLabels: probe.map { instanceLabels[$0] },
+                instanceIndices: probe.map { instanceIndices[$0] }, slotNames: slotNames)
             guard probeDiagnoser.match(probeDerivative, identity: true) != nil else { continue }
             let everyInstance = Array(0..<requests.count)
-            guard let derivative = probe == everyInstance ? probeDerivative
-                    : derivatives(candidate, instances: everyInstance, cache: &modelValues) else { continue }
+            guard
+                let derivative = probe == everyInstance
+                    ? probeDerivative
+                    : derivatives(candidate, instances: everyInstance, cache: &modelValues)
+            else { continue }
             if let (f, t) = match(derivative, identity: true) {
-                return Diagnosis(kind: candidate.kind, detail: candidate.detail + suffix(f, t), factor: f, transposed: t,
-                                 modelLine: candidate.line)
+                return Diagnosis(
+                    kind: candidate.kind, detail: candidate.detail + suffix(f, t), factor: f, transposed: t,
+                    modelLine: candidate.line)
             }
         }
         return unexplained()
@@ -155,8 +170,10 @@ struct Diagnoser {
     /// The candidate's derivative for the given instances (one modification per group of
     /// instances that share it); nil when the changed model has no values. `cache` keeps the
     /// model's values under each modification that changes them.
-    private func derivatives(_ candidate: Candidate, instances: [Int],
-                             cache: inout [Modification: [PlainValue?]]) -> [Matrix<Double>]? {
+    private func derivatives(
+        _ candidate: Candidate, instances: [Int],
+        cache: inout [Modification: [PlainValue?]]
+    ) -> [Matrix<Double>]? {
         var groups: [Modification: [Int]] = [:]
         var groupOrder: [Modification] = []
         for (position, i) in instances.enumerated() {
@@ -194,9 +211,14 @@ struct Diagnoser {
         } else {
             place += ": the claim is \(claim[i].shape), the derivative \(truth[i].rows)×\(truth[i].cols)"
         }
-        let finite = claim.allSatisfy(\.isFinite) ? "" : " The claim's value is not finite somewhere (a division by zero, a log of a negative number?)."
-        return Diagnosis(kind: .unexplained,
-                         detail: "no mistake in the catalogue explains it (sign, scale, transpose, a dropped dependence, a partial loss, a derivative rule, or one of these with a sign, scale or transpose); the claim and the true derivative differ most\(place).\(finite)")
+        let finite =
+            claim.allSatisfy(\.isFinite)
+            ? "" : " The claim's value is not finite somewhere (a division by zero, a log of a negative number?)."
+        return Diagnosis(
+            kind: .unexplained,
+            detail:
+                "no mistake in the catalogue explains it (sign, scale, transpose, a dropped dependence, a partial loss, a derivative rule, or one of these with a sign, scale or transpose); the claim and the true derivative differ most\(place).\(finite)"
+        )
     }
 
     // MARK: - The catalogue
@@ -208,12 +230,15 @@ struct Diagnoser {
         var groups: [Int: Set<Int>] = [:]
         for r in requests { groups[r.numerator, default: []].insert(r.denominator); denominators.insert(r.denominator) }
         for (a, dens) in groups { regionElements.formUnion(engine.region(numerator: a, denominators: dens)) }
-        let statementsInRegion = Set(regionElements.compactMap { e -> Int? in
-            sheet.elements[e].role == .definition ? sheet.elements[e].statement : nil
-        }).sorted()
+        let statementsInRegion = Set(
+            regionElements.compactMap { e -> Int? in
+                sheet.elements[e].role == .definition ? sheet.elements[e].statement : nil
+            }
+        ).sorted()
         let relevantFamilies = Set(regionElements.map { sheet.elements[$0].family }).union(denominators.map { sheet.elements[$0].family })
 
-        var dropped: [Candidate] = [], partial: [Candidate] = [], ownTerm: [Candidate] = [], rules: [Candidate] = [], oneStep: [Candidate] = []
+        var dropped: [Candidate] = [], partial: [Candidate] = [], ownTerm: [Candidate] = [], rules: [Candidate] = [],
+            oneStep: [Candidate] = []
         var sites: [Function: [(id: NodeID, range: SourceRange)]] = [:]
         for si in statementsInRegion {
             let s = sheet.statements[si]
@@ -224,17 +249,23 @@ struct Diagnoser {
                 case .reference(let family, _) where relevantFamilies.contains(family):
                     let use = sheet.source.text(node.range)
                     let (line, column) = sheet.source.position(of: node.range.lowerBound)
-                    dropped.append(Candidate(modification: .dropped(node: id, element: nil), kind: .droppedDependence,
-                                             detail: "the claim leaves out the dependence of \(definition) on \(use) (line \(line), column \(column)): it equals the derivative with that use of \(use) held constant, so every path through it is missing",
-                                             line: line))
+                    dropped.append(
+                        Candidate(
+                            modification: .dropped(node: id, element: nil), kind: .droppedDependence,
+                            detail:
+                                "the claim leaves out the dependence of \(definition) on \(use) (line \(line), column \(column)): it equals the derivative with that use of \(use) held constant, so every path through it is missing",
+                            line: line))
                     // The same use at one step only: the first or the last element the statement defines.
                     let defined = regionElements.filter { sheet.elements[$0].statement == si }.sorted()
                     if defined.count > 1 {
                         for e in Set([defined.first!, defined.last!]).sorted() {
                             let name = sheet.elementName(e)
-                            oneStep.append(Candidate(modification: .dropped(node: id, element: e), kind: .droppedDependence,
-                                                     detail: "the claim leaves out the dependence of \(name) on its use of \(use) (line \(line), column \(column)), at that one step: it equals the derivative with that use held constant in \(name) only",
-                                                     line: line))
+                            oneStep.append(
+                                Candidate(
+                                    modification: .dropped(node: id, element: e), kind: .droppedDependence,
+                                    detail:
+                                        "the claim leaves out the dependence of \(name) on its use of \(use) (line \(line), column \(column)), at that one step: it equals the derivative with that use held constant in \(name) only",
+                                    line: line))
                         }
                     }
                 case .reduction(.sum, let sumSlot, let lower, let upper, let body):
@@ -251,9 +282,12 @@ struct Diagnoser {
                     for (k, name) in slotNames.enumerated()
                     where instanceIndices.contains(where: { v in k < v.count && bounds.contains { $0.contains(v[k]) } }) {
                         let which = index == name ? "`\(term)`" : "\(index) = \(name)"
-                        ownTerm.append(Candidate(modification: .partial(node: id, .only(0)), kind: .partialLoss,
-                                                 detail: "the claim keeps only the term \(which) (at the claim's own \(name)) of `\(text)` in \(definition) (line \(line)): it is the derivative of only that part of the sum",
-                                                 line: line, ownIndexSlot: k))
+                        ownTerm.append(
+                            Candidate(
+                                modification: .partial(node: id, .only(0)), kind: .partialLoss,
+                                detail:
+                                    "the claim keeps only the term \(which) (at the claim's own \(name)) of `\(text)` in \(definition) (line \(line)): it is the derivative of only that part of the sum",
+                                line: line, ownIndexSlot: k))
                     }
                     for terms in PartialTerms.fixed {
                         let which: String
@@ -264,9 +298,12 @@ struct Diagnoser {
                         case .endsEarly: which = "ends one step early in"
                         case .only: continue
                         }
-                        partial.append(Candidate(modification: .partial(node: id, terms), kind: .partialLoss,
-                                                 detail: "the claim \(which) `\(text)` in \(definition) (line \(line)): it is the derivative of only part of that sum",
-                                                 line: line))
+                        partial.append(
+                            Candidate(
+                                modification: .partial(node: id, terms), kind: .partialLoss,
+                                detail:
+                                    "the claim \(which) `\(text)` in \(definition) (line \(line)): it is the derivative of only part of that sum",
+                                line: line))
                     }
                 case .function(let f, _) where f.isActivation:
                     sites[f, default: []].append((id, node.range))
@@ -283,14 +320,21 @@ struct Diagnoser {
             for rule in kinds {
                 for site in list {
                     let line = sheet.source.position(of: site.range.lowerBound).line
-                    rules.append(Candidate(modification: .rule(nodes: [site.id], rule), kind: .derivativeRule,
-                                           detail: ruleDetail(f, name, rule, "in `\(sheet.source.text(site.range))` (line \(line))"), line: line))
+                    rules.append(
+                        Candidate(
+                            modification: .rule(nodes: [site.id], rule), kind: .derivativeRule,
+                            detail: ruleDetail(f, name, rule, "in `\(sheet.source.text(site.range))` (line \(line))"), line: line))
                 }
                 if list.count > 1 {
                     let lines = Set(list.map { sheet.source.position(of: $0.range.lowerBound).line }).sorted()
-                    rules.append(Candidate(modification: .rule(nodes: Set(list.map(\.id)), rule), kind: .derivativeRule,
-                                           detail: ruleDetail(f, name, rule, "in every use of \(name) (line\(lines.count == 1 ? "" : "s") \(lines.map(String.init).joined(separator: ", ")))"),
-                                           line: lines[0]))
+                    rules.append(
+                        Candidate(
+                            modification: .rule(nodes: Set(list.map(\.id)), rule), kind: .derivativeRule,
+                            detail: ruleDetail(
+                                f, name, rule,
+                                "in every use of \(name) (line\(lines.count == 1 ? "" : "s") \(lines.map(String.init).joined(separator: ", ")))"
+                            ),
+                            line: lines[0]))
                 }
             }
         }
@@ -300,11 +344,14 @@ struct Diagnoser {
     private func ruleDetail(_ f: Function, _ name: String, _ rule: DerivativeRule, _ place: String) -> String {
         switch (f, rule) {
         case (.sigmoid, .wrongVariable):
-            return "σ′ is written as z(1 − z) \(place): the derivative of σ at z is σ(z)(1 − σ(z)); z(1 − z) applies the rule to the pre-activation instead of to σ(z)"
+            return
+                "σ′ is written as z(1 − z) \(place): the derivative of σ at z is σ(z)(1 − σ(z)); z(1 − z) applies the rule to the pre-activation instead of to σ(z)"
         case (.tanh, .wrongVariable):
-            return "tanh′ is written as 1 − z² \(place): the derivative of tanh at z is 1 − tanh(z)²; 1 − z² applies the rule to the pre-activation instead of to tanh(z)"
+            return
+                "tanh′ is written as 1 − z² \(place): the derivative of tanh at z is 1 − tanh(z)²; 1 − z² applies the rule to the pre-activation instead of to tanh(z)"
         case (.softmax, .diagonalOnly):
-            return "softmax′ is written element-wise as p(1 − p) \(place), as if it were σ: the Jacobian of p = softmax(z) is diag(p) − p pᵀ, and diag(p(1 − p)) keeps only its diagonal"
+            return
+                "softmax′ is written element-wise as p(1 − p) \(place), as if it were σ: the Jacobian of p = softmax(z) is diag(p) − p pᵀ, and diag(p(1 − p)) keeps only its diagonal"
         case (.softmax, _):
             return "the derivative of softmax is left out \(place), as if its Jacobian diag(p) − p pᵀ were the identity"
         default:

@@ -42,7 +42,7 @@ enum PartialTerms: Hashable {
         case .only(let v):
             if lower == upper && v == lower { return nil }
             if (lower...upper).contains(v) { return (v, v) }
-            return lower == .max ? (lower, lower - 1) : (lower + 1, lower)   // empty, without overflow
+            return lower == .max ? (lower, lower - 1) : (lower + 1, lower)  // empty, without overflow
         }
     }
 }
@@ -61,8 +61,10 @@ struct Evaluator<B: Backend> {
     /// The value of element `e`, referenced at node `node`.
     let element: (_ e: Int, _ node: NodeID) -> B.Value
 
-    init(sheet: CheckedWorksheet, backend: B, labels: [Int: Int], modification: Modification?,
-         element: @escaping (_ e: Int, _ node: NodeID) -> B.Value) {
+    init(
+        sheet: CheckedWorksheet, backend: B, labels: [Int: Int], modification: Modification?,
+        element: @escaping (_ e: Int, _ node: NodeID) -> B.Value
+    ) {
         self.sheet = sheet
         expressions = sheet.expressions
         table = sheet.elementIndex ?? ElementIndex(families: sheet.families)

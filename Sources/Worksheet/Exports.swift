@@ -2,5 +2,5 @@
 // (`Matrix` and the seeded generator come from WorkbenchNumerics, the pass rule from GradCheck).
 // `@_exported` is the toolchain's only way to re-export a module; it changes no behaviour.
 
-@_exported import WorkbenchNumerics
 @_exported import GradCheck
+@_exported import WorkbenchNumerics

@@ -45,7 +45,7 @@ func tokenize(_ source: SourceText) throws -> [Token] {
     func isNameContinuation(_ c: Character) -> Bool {
         if isNameStart(c) { return true }
         if let a = c.asciiValue { return a >= 48 && a <= 57 }
-        if let s = c.unicodeScalars.first, (0x2080...0x2089).contains(s.value) { return true } // ₀…₉
+        if let s = c.unicodeScalars.first, (0x2080...0x2089).contains(s.value) { return true }  // ₀…₉
         return c.isNumber && !c.isPunctuation
     }
     func isDigit(_ c: Character) -> Bool { if let a = c.asciiValue { return a >= 48 && a <= 57 } else { return false } }
@@ -69,7 +69,8 @@ func tokenize(_ source: SourceText) throws -> [Token] {
             }
             if "+-−*/@⊙^".contains(c) { return true }
             if c == "f", j + 3 <= chars.count, String(chars[j..<(j + 3)]) == "for",
-               j + 3 == chars.count || !isNameContinuation(chars[j + 3]) {
+                j + 3 == chars.count || !isNameContinuation(chars[j + 3])
+            {
                 return true
             }
             return false
@@ -161,7 +162,9 @@ func tokenize(_ source: SourceText) throws -> [Token] {
             if c == "." { hint = " (a range is written a..b; a number needs a digit before its point, 0.5)" }
             if c == "×" || c == "·" { hint = " (write @ for the matrix product, * or ⊙ for the element-wise one)" }
             if c == "{" || c == "}" { hint = " (use ( ) for grouping and [ ] for indices)" }
-            let shown = c.unicodeScalars.first.map { $0.isASCII && $0.value >= 32 ? "'\(c)'" : "U+\(String($0.value, radix: 16, uppercase: true))" } ?? "?"
+            let shown =
+                c.unicodeScalars.first.map { $0.isASCII && $0.value >= 32 ? "'\(c)'" : "U+\(String($0.value, radix: 16, uppercase: true))" }
+                ?? "?"
             throw WorksheetError(.syntax, "unexpected character \(shown)\(hint)", at: i..<(i + 1), in: source)
         }
         switch symbol {

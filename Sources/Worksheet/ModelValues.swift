@@ -54,8 +54,10 @@ final class ModelValues {
             evaluator.currentElement = e
             let value = evaluator.evaluate(s.body!, &b, s)
             if element.role == .definition && !value.isFinite && modification == nil {
-                throw WorksheetError(.notFinite, "\(sheet.elementName(e)) is not finite on the drawn values (seed \(seed))\(sheet.at(sheet.bindings(of: e), s)); give the inputs values that keep it finite (x = [...]) or try another --seed",
-                                     at: sheet.expressions.nodes[s.body!].range, in: sheet.source)
+                throw WorksheetError(
+                    .notFinite,
+                    "\(sheet.elementName(e)) is not finite on the drawn values (seed \(seed))\(sheet.at(sheet.bindings(of: e), s)); give the inputs values that keep it finite (x = [...]) or try another --seed",
+                    at: sheet.expressions.nodes[s.body!].range, in: sheet.source)
             }
             result[e] = value
         }

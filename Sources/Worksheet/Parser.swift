@@ -84,8 +84,10 @@ struct Parser {
     /// Refuses trees deeper than the evaluators should recurse (a chain of 10 000 `+` or `'`).
     func bounded(_ e: Expr) throws -> Expr {
         if e.depth > Parser.maxDepth {
-            throw WorksheetError(.syntax, "the expression is too deeply nested or too long a chain (more than \(Parser.maxDepth) levels); split it with helper definitions",
-                                 at: e.range, in: source)
+            throw WorksheetError(
+                .syntax,
+                "the expression is too deeply nested or too long a chain (more than \(Parser.maxDepth) levels); split it with helper definitions",
+                at: e.range, in: source)
         }
         return e
     }
@@ -131,8 +133,9 @@ struct Parser {
             } while current.isSymbol(.comma)
             let head = start..<previousEnd
             if current.name == "for" { throw error("a size is one number and takes no `for` clause") }
-            return StatementSyntax(kind: .size(entries.map { (name: $0.0, nameRange: $0.1, value: $0.2) }), ranges: [],
-                                   range: head, headRange: head)
+            return StatementSyntax(
+                kind: .size(entries.map { (name: $0.0, nameRange: $0.1, value: $0.2) }), ranges: [],
+                range: head, headRange: head)
         case "param", "input":
             _ = advance()
             var decls: [DeclarationSyntax] = []
@@ -149,12 +152,15 @@ struct Parser {
             _ = try expect(.equals, "after the derivative (claim dL/dW = …)")
             kind = .claim(numerator: numerator, denominator: denominator, body: try parseExpression())
         case "for":
-            throw error("a statement cannot start with `for`: the `for` clause ends the statement it belongs to, on the same line (or inside open brackets)")
+            throw error(
+                "a statement cannot start with `for`: the `for` clause ends the statement it belongs to, on the same line (or inside open brackets)"
+            )
         default:
             var isHelper = false
             if keyword == "let" { isHelper = true; _ = advance() }
             guard let name = current.name else {
-                throw error("expected a statement (size, param, input, let, claim, or a definition name[…] = …), found \(describe(current))")
+                throw error(
+                    "expected a statement (size, param, input, let, claim, or a definition name[…] = …), found \(describe(current))")
             }
             let nameToken = advance()
             try checkNotKeyword(name, nameToken.range)
@@ -170,8 +176,9 @@ struct Parser {
                 throw error("expected '=' after \(source.text(nameToken.range.lowerBound..<previousEnd)), found \(describe(current))")
             }
             _ = advance()
-            let target = DerivativeTargetSyntax(name: name, nameRange: nameToken.range, groups: groups, groupRanges: groupRanges,
-                                                range: nameToken.range.lowerBound..<(groupRanges.last?.upperBound ?? nameToken.range.upperBound))
+            let target = DerivativeTargetSyntax(
+                name: name, nameRange: nameToken.range, groups: groups, groupRanges: groupRanges,
+                range: nameToken.range.lowerBound..<(groupRanges.last?.upperBound ?? nameToken.range.upperBound))
             kind = .assignment(isHelper: isHelper, target: target, body: try parseExpression())
         }
         let head = start..<previousEnd
@@ -208,8 +215,9 @@ struct Parser {
         while current.isSymbol(.openBracket) {
             let (g, r) = try parseGroup()
             if groups.count == 2 {
-                throw WorksheetError(.syntax, "a declaration has at most two bracket groups: family indices, then dimensions (x[t][D])",
-                                     at: r, in: source)
+                throw WorksheetError(
+                    .syntax, "a declaration has at most two bracket groups: family indices, then dimensions (x[t][D])",
+                    at: r, in: source)
             }
             groups.append(g); groupRanges.append(r)
         }
@@ -220,8 +228,9 @@ struct Parser {
             _ = try expect(.range, "in the range of a class label (input y[t] : 1..C)")
             label = (lower, try parseExpression())
         }
-        return DeclarationSyntax(name: name, nameRange: nameRange, groups: groups, groupRanges: groupRanges,
-                                 labelRange: label.map { (lower: $0.0, upper: $0.1) }, range: nameRange.lowerBound..<previousEnd)
+        return DeclarationSyntax(
+            name: name, nameRange: nameRange, groups: groups, groupRanges: groupRanges,
+            labelRange: label.map { (lower: $0.0, upper: $0.1) }, range: nameRange.lowerBound..<previousEnd)
     }
 
     mutating func parseDerivativeTarget(side: String) throws -> DerivativeTargetSyntax {
@@ -243,8 +252,9 @@ struct Parser {
             let (g, r) = try parseGroup()
             groups.append(g); groupRanges.append(r)
         }
-        return DerivativeTargetSyntax(name: name, nameRange: nameRange, groups: groups, groupRanges: groupRanges,
-                                      range: start..<previousEnd)
+        return DerivativeTargetSyntax(
+            name: name, nameRange: nameRange, groups: groups, groupRanges: groupRanges,
+            range: start..<previousEnd)
     }
 
     /// `[a, b, …]`.
@@ -267,8 +277,10 @@ struct Parser {
         let openLine = source.position(of: open.range.lowerBound).line
         let hereLine = source.position(of: current.kind == .end ? max(0, previousEnd - 1) : current.range.lowerBound).line
         if hereLine > openLine || current.kind == .end {
-            return WorksheetError(.syntax, "this '\(source.text(open.range))' is never closed (a statement continues on the next line while a bracket is open)",
-                                  at: open.range, in: source)
+            return WorksheetError(
+                .syntax,
+                "this '\(source.text(open.range))' is never closed (a statement continues on the next line while a bracket is open)",
+                at: open.range, in: source)
         }
         return error("expected \(expected) to close the '\(source.text(open.range))' at \(where_(open)), found \(describe(current))")
     }
@@ -287,7 +299,8 @@ struct Parser {
         while case .symbol(let s) = current.kind, s == .plus || s == .minus {
             _ = advance()
             let right = try parseTerm()
-            left = try bounded(Expr(kind: .binary(s == .plus ? .add : .subtract, left, right), range: left.range.lowerBound..<right.range.upperBound))
+            left = try bounded(
+                Expr(kind: .binary(s == .plus ? .add : .subtract, left, right), range: left.range.lowerBound..<right.range.upperBound))
         }
         return left
     }
@@ -297,7 +310,8 @@ struct Parser {
         while case .symbol(let s) = current.kind, s == .times || s == .divide || s == .hadamard {
             _ = advance()
             let right = try parseProduct()
-            left = try bounded(Expr(kind: .binary(s == .divide ? .divide : .multiply, left, right), range: left.range.lowerBound..<right.range.upperBound))
+            left = try bounded(
+                Expr(kind: .binary(s == .divide ? .divide : .multiply, left, right), range: left.range.lowerBound..<right.range.upperBound))
         }
         return left
     }
@@ -355,9 +369,10 @@ struct Parser {
             return Expr(kind: .number(v, isWhole: whole), range: token.range)
         case .name(let name):
             if statementKeywords.contains(name) {
-                throw error(name == "for"
-                    ? "unexpected `for`: a `for` clause comes once, at the end of a statement"
-                    : "unexpected keyword '\(name)' inside an expression")
+                throw error(
+                    name == "for"
+                        ? "unexpected `for`: a `for` clause comes once, at the end of a statement"
+                        : "unexpected keyword '\(name)' inside an expression")
             }
             _ = advance()
             guard current.isSymbol(.openParen) else { return Expr(kind: .name(name), range: token.range) }
@@ -365,7 +380,7 @@ struct Parser {
             if ["sum", "Σ", "prod", "∏"].contains(name), current.name != nil, tokens[position + 1].isSymbol(.equals) {
                 let (variable, vrange) = try expectName("an index name")
                 try checkNotKeyword(variable, vrange)
-                _ = advance() // '='
+                _ = advance()  // '='
                 let lower = try parseExpression()
                 _ = try expect(.range, "in the range of \(name)(\(variable) = a..b, …)")
                 let upper = try parseExpression()
@@ -374,8 +389,9 @@ struct Parser {
                 guard current.isSymbol(.closeParen) else { throw unclosed(open, "')'") }
                 _ = advance()
                 let kind: ReductionKind = (name == "prod" || name == "∏") ? .prod : .sum
-                return Expr(kind: .reduction(kind, variable: variable, variableRange: vrange, lower: lower, upper: upper, body: body),
-                            range: token.range.lowerBound..<previousEnd)
+                return Expr(
+                    kind: .reduction(kind, variable: variable, variableRange: vrange, lower: lower, upper: upper, body: body),
+                    range: token.range.lowerBound..<previousEnd)
             }
             var arguments: [Expr] = []
             if !current.isSymbol(.closeParen) {

@@ -301,9 +301,11 @@ final class Statement {
     /// Where the left side (the defined name and its indices) is written.
     let targetRange: SourceRange
 
-    init(index: Int, kind: Kind, range: SourceRange, line: Int, slotNames: [String], ranges: [ForRange], family: Int?,
-         target: [IndexExpr], body: NodeID?, numerator: DerivativeTarget?, denominator: DerivativeTarget?, text: String,
-         declaration: DeclarationInfo? = nil, targetRange: SourceRange) {
+    init(
+        index: Int, kind: Kind, range: SourceRange, line: Int, slotNames: [String], ranges: [ForRange], family: Int?,
+        target: [IndexExpr], body: NodeID?, numerator: DerivativeTarget?, denominator: DerivativeTarget?, text: String,
+        declaration: DeclarationInfo? = nil, targetRange: SourceRange
+    ) {
         self.index = index
         self.kind = kind
         self.range = range
@@ -331,7 +333,6 @@ struct DeclarationInfo {
     /// The range of a class label.
     let labelBounds: (lower: IndexExpr, upper: IndexExpr)?
 }
-
 
 /// Elements by family and index values, in arrays over the box their indices span (a dictionary
 /// stays the fallback for sparse families and more than two indices). Immutable once built.
@@ -366,7 +367,8 @@ final class ElementIndex {
             }
             let twos = f.elements.filter { $0.key.count == 2 }
             if let lo0 = twos.keys.map({ $0[0] }).min(), let hi0 = twos.keys.map({ $0[0] }).max(),
-               let lo1 = twos.keys.map({ $0[1] }).min(), let hi1 = twos.keys.map({ $0[1] }).max() {
+                let lo1 = twos.keys.map({ $0[1] }).min(), let hi1 = twos.keys.map({ $0[1] }).max()
+            {
                 let (d0, o0) = hi0.subtractingReportingOverflow(lo0), (d1, o1) = hi1.subtractingReportingOverflow(lo1)
                 if !o0, !o1, d0 < 1 << 20, d1 < 1 << 20, (d0 + 1) * (d1 + 1) <= 4 * twos.count + 1024 {
                     t.low2a = lo0

@@ -138,9 +138,11 @@ public struct ClaimReport: Codable, Sendable {
         case bound, worstInstance = "worst_instance", finiteDifferences = "finite_differences"
     }
 
-    public init(line: Int, text: String, instances: Int, verdict: ClaimVerdict, maxRelativeError: Double, bound: Double,
-                diagnosis: Diagnosis?, worstInstance: InstanceResult, finiteDifferences: FiniteDifferenceCheck,
-                toolFault: String?, allInstances: [InstanceResult]?) {
+    public init(
+        line: Int, text: String, instances: Int, verdict: ClaimVerdict, maxRelativeError: Double, bound: Double,
+        diagnosis: Diagnosis?, worstInstance: InstanceResult, finiteDifferences: FiniteDifferenceCheck,
+        toolFault: String?, allInstances: [InstanceResult]?
+    ) {
         self.line = line
         self.text = text
         self.instances = instances
@@ -158,14 +160,15 @@ public struct ClaimReport: Codable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let verdict = try c.decode(ClaimVerdict.self, forKey: .verdict)
         let maxRel = try c.decode(Double.self, forKey: .maxRelativeError)
-        self.init(line: try c.decode(Int.self, forKey: .line), text: try c.decode(String.self, forKey: .text),
-                  instances: try c.decode(Int.self, forKey: .instances), verdict: verdict, maxRelativeError: maxRel,
-                  bound: GradCheckOptions.exact.maxRelativeError ?? 0,
-                  diagnosis: try c.decodeIfPresent(Diagnosis.self, forKey: .diagnosis),
-                  worstInstance: InstanceResult(indices: [], maxRelativeError: maxRel, verdict: verdict, worstEntries: []),
-                  finiteDifferences: FiniteDifferenceCheck(instances: 0, maxRelativeError: 0, bound: 0, verdict: .pass),
-                  toolFault: try c.decodeIfPresent(String.self, forKey: .toolFault),
-                  allInstances: try c.decodeIfPresent([InstanceResult].self, forKey: .allInstances))
+        self.init(
+            line: try c.decode(Int.self, forKey: .line), text: try c.decode(String.self, forKey: .text),
+            instances: try c.decode(Int.self, forKey: .instances), verdict: verdict, maxRelativeError: maxRel,
+            bound: GradCheckOptions.exact.maxRelativeError ?? 0,
+            diagnosis: try c.decodeIfPresent(Diagnosis.self, forKey: .diagnosis),
+            worstInstance: InstanceResult(indices: [], maxRelativeError: maxRel, verdict: verdict, worstEntries: []),
+            finiteDifferences: FiniteDifferenceCheck(instances: 0, maxRelativeError: 0, bound: 0, verdict: .pass),
+            toolFault: try c.decodeIfPresent(String.self, forKey: .toolFault),
+            allInstances: try c.decodeIfPresent([InstanceResult].self, forKey: .allInstances))
     }
 
     /// The stable keys; `tool_fault` and `instance_results` only when present.

@@ -12,8 +12,10 @@
 import WorkbenchNumerics
 
 /// The functions a worksheet can call.
-let functionNames = ["tanh", "sigmoid", "σ", "relu", "exp", "log", "sqrt", "softmax", "sum", "Σ", "prod", "∏", "diag", "I",
-                     "onehot", "ones", "zeros"]
+let functionNames = [
+    "tanh", "sigmoid", "σ", "relu", "exp", "log", "sqrt", "softmax", "sum", "Σ", "prod", "∏", "diag", "I",
+    "onehot", "ones", "zeros",
+]
 
 /// Names visible inside one statement.
 struct Scope {
@@ -35,8 +37,9 @@ extension CheckedWorksheet {
             guard case .size(let entries) = statement.kind else { continue }
             for entry in entries {
                 if let earlier = sizes[entry.name] {
-                    throw WorksheetError(.definedTwice, "the size \(entry.name) is already defined (\(lineOf(earlier.range)))",
-                                         at: entry.nameRange, in: source)
+                    throw WorksheetError(
+                        .definedTwice, "the size \(entry.name) is already defined (\(lineOf(earlier.range)))",
+                        at: entry.nameRange, in: source)
                 }
                 let expr = try resolveIndex(entry.value, scope: Scope(), allowLabels: false, what: "a size")
                 guard let value = evaluateStatic(expr, []) else {
@@ -71,16 +74,19 @@ extension CheckedWorksheet {
             case .declaration(_, let decls):
                 for d in decls {
                     if d.labelRange != nil && d.groups.count > 1 {
-                        throw WorksheetError(.syntax, "a class label is one whole number and has no dimensions: input \(d.name)[t] : 1..C",
-                                             at: d.groupRanges[1], in: source)
+                        throw WorksheetError(
+                            .syntax, "a class label is one whole number and has no dimensions: input \(d.name)[t] : 1..C",
+                            at: d.groupRanges[1], in: source)
                     }
-                    try register(name: d.name, range: d.nameRange, arity: declarationArity(d, forNames),
-                                 kind: d.labelRange != nil ? .label : .model)
+                    try register(
+                        name: d.name, range: d.nameRange, arity: declarationArity(d, forNames),
+                        kind: d.labelRange != nil ? .label : .model)
                 }
             case .assignment(let isHelper, let target, _):
                 if target.groups.count > 1 {
-                    throw WorksheetError(.syntax, "the left side names a whole element (\(target.name)[…] = …); entries cannot be defined one by one",
-                                         at: target.groupRanges[1], in: source)
+                    throw WorksheetError(
+                        .syntax, "the left side names a whole element (\(target.name)[…] = …); entries cannot be defined one by one",
+                        at: target.groupRanges[1], in: source)
                 }
                 let arity = target.groups.first?.count ?? 0
                 if let existing = familyByName[target.name], families[existing].kind == .label, !isHelper {
@@ -107,8 +113,9 @@ extension CheckedWorksheet {
                     case .label: return "a class label"
                     }
                 }
-                throw WorksheetError(.invalid, "\(name) is \(word(f.kind)) (\(lineOf(f.firstRange))), here it is \(word(kind)); one name has one kind",
-                                     at: range, in: source)
+                throw WorksheetError(
+                    .invalid, "\(name) is \(word(f.kind)) (\(lineOf(f.firstRange))), here it is \(word(kind)); one name has one kind",
+                    at: range, in: source)
             }
             families[existing].arities.insert(arity)
             return
@@ -165,8 +172,10 @@ extension CheckedWorksheet {
                 let slot = scope.slotNames.count
                 scope.slotNames.append(r.variable)
                 scope.slots[r.variable] = slot
-                ranges.append(ForRange(slot: slot, lower: lower, upper: upper,
-                                       range: r.variableRange.lowerBound..<(r.upper ?? r.lower).range.upperBound))
+                ranges.append(
+                    ForRange(
+                        slot: slot, lower: lower, upper: upper,
+                        range: r.variableRange.lowerBound..<(r.upper ?? r.lower).range.upperBound))
             }
             scope.forSlots = scope.slotNames.count
             let index = statements.count
@@ -181,7 +190,9 @@ extension CheckedWorksheet {
                     var dimsRange: SourceRange?
                     let forNames = Set(s.ranges.map(\.variable))
                     if d.labelRange != nil {
-                        if let g = d.groups.first { indices = try g.map { try resolveIndex($0, scope: scope, allowLabels: false, what: "an index") } }
+                        if let g = d.groups.first {
+                            indices = try g.map { try resolveIndex($0, scope: scope, allowLabels: false, what: "an index") }
+                        }
                     } else if declarationArity(d, forNames) > 0 {
                         indices = try d.groups[0].map { try resolveIndex($0, scope: scope, allowLabels: false, what: "an index") }
                         if d.groups.count == 2 { dims = d.groups[1]; dimsRange = d.groupRanges[1] }
@@ -194,36 +205,47 @@ extension CheckedWorksheet {
                     let dimensions = try dims.map { try resolveIndex($0, scope: scope, allowLabels: false, what: "a dimension") }
                     var bounds: (IndexExpr, IndexExpr)?
                     if let l = d.labelRange {
-                        bounds = (try resolveIndex(l.lower, scope: scope, allowLabels: false, what: "a label bound"),
-                                  try resolveIndex(l.upper, scope: scope, allowLabels: false, what: "a label bound"))
+                        bounds = (
+                            try resolveIndex(l.lower, scope: scope, allowLabels: false, what: "a label bound"),
+                            try resolveIndex(l.upper, scope: scope, allowLabels: false, what: "a label bound")
+                        )
                     }
                     let role: DeclarationInfo.Role = bounds != nil ? .label : (isParameter ? .parameter : .input)
-                    let info = DeclarationInfo(role: role, dimensions: dimensions, dimensionsRange: dimsRange,
-                                               labelBounds: bounds.map { (lower: $0.0, upper: $0.1) })
-                    statements.append(Statement(index: statements.count, kind: .declaration, range: s.range, line: line,
-                                                slotNames: scope.slotNames, ranges: ranges, family: family, target: indices,
-                                                body: nil, numerator: nil, denominator: nil, text: "", declaration: info,
-                                                targetRange: d.range))
+                    let info = DeclarationInfo(
+                        role: role, dimensions: dimensions, dimensionsRange: dimsRange,
+                        labelBounds: bounds.map { (lower: $0.0, upper: $0.1) })
+                    statements.append(
+                        Statement(
+                            index: statements.count, kind: .declaration, range: s.range, line: line,
+                            slotNames: scope.slotNames, ranges: ranges, family: family, target: indices,
+                            body: nil, numerator: nil, denominator: nil, text: "", declaration: info,
+                            targetRange: d.range))
                 }
             case .assignment(let isHelper, let target, let bodySyntax):
                 let family = familyByName[target.name]!
-                let indices = try (target.groups.first ?? []).map { try resolveIndex($0, scope: scope, allowLabels: false, what: "an index") }
+                let indices = try (target.groups.first ?? []).map {
+                    try resolveIndex($0, scope: scope, allowLabels: false, what: "an index")
+                }
                 let isLabelValue = families[family].kind == .label
                 scope.isModelDefinition = !isHelper && !isLabelValue
                 let body = try resolveValue(bodySyntax, scope: &scope)
                 let kind: Statement.Kind = isHelper ? .helper : (isLabelValue ? .value : .definition)
-                statements.append(Statement(index: index, kind: kind, range: s.range, line: line, slotNames: scope.slotNames,
-                                            ranges: ranges, family: family, target: indices, body: body, numerator: nil,
-                                            denominator: nil, text: source.text(s.range), targetRange: target.range))
+                statements.append(
+                    Statement(
+                        index: index, kind: kind, range: s.range, line: line, slotNames: scope.slotNames,
+                        ranges: ranges, family: family, target: indices, body: body, numerator: nil,
+                        denominator: nil, text: source.text(s.range), targetRange: target.range))
             case .claim(let num, let den, let bodySyntax):
                 let numerator = try resolveTarget(num, scope: scope, side: "numerator")
                 let denominator = try resolveTarget(den, scope: scope, side: "denominator")
                 let body = try resolveValue(bodySyntax, scope: &scope)
                 let textStart = num.range.lowerBound
-                statements.append(Statement(index: index, kind: .claim, range: s.range, line: line, slotNames: scope.slotNames,
-                                            ranges: ranges, family: nil, target: [], body: body, numerator: numerator,
-                                            denominator: denominator, text: source.text(textStart..<s.range.upperBound),
-                                            targetRange: num.range.lowerBound..<den.range.upperBound))
+                statements.append(
+                    Statement(
+                        index: index, kind: .claim, range: s.range, line: line, slotNames: scope.slotNames,
+                        ranges: ranges, family: nil, target: [], body: body, numerator: numerator,
+                        denominator: denominator, text: source.text(textStart..<s.range.upperBound),
+                        targetRange: num.range.lowerBound..<den.range.upperBound))
             }
         }
     }
@@ -233,11 +255,13 @@ extension CheckedWorksheet {
             throw WorksheetError(.definedTwice, "the index \(name) is already in use here; pick another name", at: range, in: source)
         }
         if let size = sizes[name] {
-            throw WorksheetError(.definedTwice, "\(name) is a size (\(lineOf(size.range))); an index needs a name of its own", at: range, in: source)
+            throw WorksheetError(
+                .definedTwice, "\(name) is a size (\(lineOf(size.range))); an index needs a name of its own", at: range, in: source)
         }
         if let f = familyByName[name] {
-            throw WorksheetError(.definedTwice, "\(name) is a quantity (\(lineOf(families[f].firstRange))); an index needs a name of its own",
-                                 at: range, in: source)
+            throw WorksheetError(
+                .definedTwice, "\(name) is a quantity (\(lineOf(families[f].firstRange))); an index needs a name of its own",
+                at: range, in: source)
         }
     }
 
@@ -250,11 +274,15 @@ extension CheckedWorksheet {
         let f = families[family]
         switch f.kind {
         case .helper:
-            throw WorksheetError(.invalid, "\(t.name) is a helper (let): helpers are your working and are never differentiated; a derivative is taken of model quantities (parameters, inputs, definitions)",
-                                 at: t.range, in: source)
+            throw WorksheetError(
+                .invalid,
+                "\(t.name) is a helper (let): helpers are your working and are never differentiated; a derivative is taken of model quantities (parameters, inputs, definitions)",
+                at: t.range, in: source)
         case .label:
-            throw WorksheetError(.invalid, "\(t.name) is a class label, a whole number: there is no derivative \(side == "numerator" ? "of" : "with respect to") it",
-                                 at: t.range, in: source)
+            throw WorksheetError(
+                .invalid,
+                "\(t.name) is a class label, a whole number: there is no derivative \(side == "numerator" ? "of" : "with respect to") it",
+                at: t.range, in: source)
         case .model:
             break
         }
@@ -267,9 +295,11 @@ extension CheckedWorksheet {
             entry = try g.map { try resolveIndex($0, scope: scope, allowLabels: true, what: "an entry") }
         }
         if !groups.isEmpty {
-            throw WorksheetError(.syntax, "too many brackets: an entry is written \(t.name)[…][i] or \(t.name)[i,j]", at: t.range, in: source)
+            throw WorksheetError(
+                .syntax, "too many brackets: an entry is written \(t.name)[…][i] or \(t.name)[i,j]", at: t.range, in: source)
         }
-        return DerivativeTarget(family: family, indices: indices, entry: entry, range: t.range, text: source.text(t.nameRange.lowerBound..<t.range.upperBound))
+        return DerivativeTarget(
+            family: family, indices: indices, entry: entry, range: t.range, text: source.text(t.nameRange.lowerBound..<t.range.upperBound))
     }
 
     // MARK: - Names
@@ -302,8 +332,9 @@ extension CheckedWorksheet {
                     guard allowLabels else { throw labelNotHere(n, e.range, what) }
                     return .label(family: f, indices: [])
                 }
-                throw WorksheetError(.invalid, "\(what) must be a whole number; \(n) is a quantity with values, not an index or a size",
-                                     at: e.range, in: source)
+                throw WorksheetError(
+                    .invalid, "\(what) must be a whole number; \(n) is a quantity with values, not an index or a size",
+                    at: e.range, in: source)
             }
             var message = "unknown name '\(n)' in \(what)"
             let candidates = Array(scope.slots.keys) + Array(sizes.keys)
@@ -313,13 +344,16 @@ extension CheckedWorksheet {
             if case .name(let n) = base.kind, let f = familyByName[n], families[f].kind == .label {
                 guard allowLabels else { throw labelNotHere(n, e.range, what) }
                 guard families[f].arities.contains(group.count) else {
-                    throw WorksheetError(.invalid, "\(n) is a family over \(aritiesText(f)), here it has \(group.count)", at: e.range, in: source)
+                    throw WorksheetError(
+                        .invalid, "\(n) is a family over \(aritiesText(f)), here it has \(group.count)", at: e.range, in: source)
                 }
                 let indices = try group.map { try resolveIndex($0, scope: scope, allowLabels: false, what: "an index") }
                 return .label(family: f, indices: indices)
             }
-            throw WorksheetError(.invalid, "\(what) must be a whole number made of numbers, sizes and indices with + − *; \(source.text(e.range)) is a value",
-                                 at: e.range, in: source)
+            throw WorksheetError(
+                .invalid,
+                "\(what) must be a whole number made of numbers, sizes and indices with + − *; \(source.text(e.range)) is a value",
+                at: e.range, in: source)
         case .negate(let a):
             return .negate(try resolveIndexTree(a, scope: scope, allowLabels: allowLabels, what: what))
         case .binary(let op, let a, let b):
@@ -330,16 +364,19 @@ extension CheckedWorksheet {
             case .subtract: return .subtract(l, r)
             case .multiply: return .multiply(l, r)
             default:
-                throw WorksheetError(.invalid, "\(what) is whole-number arithmetic: + − * only (found \(op.rawValue))", at: e.range, in: source)
+                throw WorksheetError(
+                    .invalid, "\(what) is whole-number arithmetic: + − * only (found \(op.rawValue))", at: e.range, in: source)
             }
         default:
-            throw WorksheetError(.invalid, "\(what) must be a whole number made of numbers, sizes and indices with + − *", at: e.range, in: source)
+            throw WorksheetError(
+                .invalid, "\(what) must be a whole number made of numbers, sizes and indices with + − *", at: e.range, in: source)
         }
     }
 
     private func labelNotHere(_ name: String, _ range: SourceRange, _ what: String) -> WorksheetError {
-        WorksheetError(.invalid, "the class label \(name) cannot be used in \(what); a label may pick an entry (p[t][\(name)…]) or go into onehot(…)",
-                       at: range, in: source)
+        WorksheetError(
+            .invalid, "the class label \(name) cannot be used in \(what); a label may pick an entry (p[t][\(name)…]) or go into onehot(…)",
+            at: range, in: source)
     }
 
     // MARK: - Value expressions
@@ -359,8 +396,10 @@ extension CheckedWorksheet {
                 let family = families[f]
                 if !family.arities.contains(0) {
                     let a = family.arities.min() ?? 1
-                    throw WorksheetError(.invalid, "\(n) is a family over \(aritiesText(f)); name one element, e.g. \(n)[\(Array(["t", "k", "l", "m", "n", "p"].prefix(a)).joined(separator: ","))]",
-                                         at: e.range, in: source)
+                    throw WorksheetError(
+                        .invalid,
+                        "\(n) is a family over \(aritiesText(f)); name one element, e.g. \(n)[\(Array(["t", "k", "l", "m", "n", "p"].prefix(a)).joined(separator: ","))]",
+                        at: e.range, in: source)
                 }
                 if family.kind == .label { return makeNode(.integer(index(.label(family: f, indices: []))), e.range) }
                 try checkHelperUse(f, e.range, scope)
@@ -402,13 +441,15 @@ extension CheckedWorksheet {
                 node = makeNode(.reference(family: f, indices: list(indices)), indexSyntax.isEmpty ? base.range : chain[0].range)
             } else {
                 if case .name(let n) = base.kind, scope.slots[n] != nil || sizes[n] != nil {
-                    throw WorksheetError(.invalid, "\(n) is a whole number (an index or a size) and has no entries", at: e.range, in: source)
+                    throw WorksheetError(
+                        .invalid, "\(n) is a whole number (an index or a size) and has no entries", at: e.range, in: source)
                 }
                 node = try resolveValue(base, scope: &scope)
             }
             for (position, g) in zip(rest.indices, rest) {
                 if g.count > 2 {
-                    throw WorksheetError(.syntax, "an entry has one index (a vector) or two (a matrix)", at: chain[position].range, in: source)
+                    throw WorksheetError(
+                        .syntax, "an entry has one index (a vector) or two (a matrix)", at: chain[position].range, in: source)
                 }
                 let indices = try g.map { try resolveIndex($0, scope: scope, allowLabels: true, what: "an entry") }
                 node = makeNode(.entry(node, list(indices)), chain[position].range)
@@ -439,8 +480,9 @@ extension CheckedWorksheet {
             var values: [Double] = []
             for row in rows {
                 guard row.count == width else {
-                    throw WorksheetError(.shape, "every row of a matrix needs the same number of entries (the first has \(width), this one \(row.count))",
-                                         at: row.first?.range ?? e.range, in: source)
+                    throw WorksheetError(
+                        .shape, "every row of a matrix needs the same number of entries (the first has \(width), this one \(row.count))",
+                        at: row.first?.range ?? e.range, in: source)
                 }
                 for entry in row { values.append(try constantNumber(entry)) }
             }
@@ -450,8 +492,10 @@ extension CheckedWorksheet {
 
     private func checkHelperUse(_ family: Int, _ range: SourceRange, _ scope: Scope) throws {
         if scope.isModelDefinition && families[family].kind == .helper {
-            throw WorksheetError(.invalid, "\(families[family].name) is a helper (let): a model definition may use only model quantities (parameters, inputs, definitions); helpers are your working, never part of the computation",
-                                 at: range, in: source)
+            throw WorksheetError(
+                .invalid,
+                "\(families[family].name) is a helper (let): a model definition may use only model quantities (parameters, inputs, definitions); helpers are your working, never part of the computation",
+                at: range, in: source)
         }
     }
 
@@ -477,16 +521,22 @@ extension CheckedWorksheet {
             throw WorksheetError(.notFinite, "this entry is not a finite number", at: e.range, in: source)
         default: break
         }
-        throw WorksheetError(.invalid, "an entry of a matrix literal is a number (numbers, sizes and + − * / ^); use an expression outside the brackets for anything else",
-                             at: e.range, in: source)
+        throw WorksheetError(
+            .invalid,
+            "an entry of a matrix literal is a number (numbers, sizes and + − * / ^); use an expression outside the brackets for anything else",
+            at: e.range, in: source)
     }
 
-    private func resolveCall(_ name: String, _ nameRange: SourceRange, _ args: [Expr], _ range: SourceRange,
-                             scope: inout Scope) throws -> NodeID {
+    private func resolveCall(
+        _ name: String, _ nameRange: SourceRange, _ args: [Expr], _ range: SourceRange,
+        scope: inout Scope
+    ) throws -> NodeID {
         func arity(_ n: ClosedRange<Int>, _ usage: String) throws {
             guard n.contains(args.count) else {
-                throw WorksheetError(.invalid, "\(name) takes \(n.lowerBound == n.upperBound ? "\(n.lowerBound)" : "\(n.lowerBound) or \(n.upperBound)") argument\(n.upperBound == 1 ? "" : "s"): \(usage)",
-                                     at: range, in: source)
+                throw WorksheetError(
+                    .invalid,
+                    "\(name) takes \(n.lowerBound == n.upperBound ? "\(n.lowerBound)" : "\(n.lowerBound) or \(n.upperBound)") argument\(n.upperBound == 1 ? "" : "s"): \(usage)",
+                    at: range, in: source)
             }
         }
         switch name {
@@ -506,15 +556,17 @@ extension CheckedWorksheet {
             }
             return makeNode(.function(f, try resolveValue(args[0], scope: &scope)), range)
         case "prod", "∏":
-            throw WorksheetError(.syntax, "\(name) is written \(name)(i = a..b, expr): a matrix product over a range, highest index on the left",
-                                 at: range, in: source)
+            throw WorksheetError(
+                .syntax, "\(name) is written \(name)(i = a..b, expr): a matrix product over a range, highest index on the left",
+                at: range, in: source)
         case "I":
             try arity(1...1, "I(n), the n×n identity")
             return makeNode(.identity(index(try resolveIndex(args[0], scope: scope, allowLabels: false, what: "a dimension"))), range)
         case "ones", "zeros":
             try arity(1...2, "\(name)(m, n) or \(name)(m) for a column")
             let m = try resolveIndex(args[0], scope: scope, allowLabels: false, what: "a dimension")
-            let n = args.count == 2 ? try resolveIndex(args[1], scope: scope, allowLabels: false, what: "a dimension") : IndexExpr.constant(1)
+            let n =
+                args.count == 2 ? try resolveIndex(args[1], scope: scope, allowLabels: false, what: "a dimension") : IndexExpr.constant(1)
             return makeNode(.filled(name == "ones" ? 1 : 0, index(m), index(n)), range)
         case "onehot":
             try arity(2...2, "onehot(c, n), the n×1 column with a one in entry c")
@@ -523,10 +575,12 @@ extension CheckedWorksheet {
             return makeNode(.onehot(index(c), index(n)), range)
         default:
             if familyByName[name] != nil {
-                throw WorksheetError(.invalid, "\(name) is a quantity, not a function: index it with \(name)[…], multiply with @ or *",
-                                     at: nameRange, in: source)
+                throw WorksheetError(
+                    .invalid, "\(name) is a quantity, not a function: index it with \(name)[…], multiply with @ or *",
+                    at: nameRange, in: source)
             } else if sizes[name] != nil || scope.slots[name] != nil {
-                throw WorksheetError(.invalid, "\(name) is a number, not a function: write \(name) * (…) for a product", at: nameRange, in: source)
+                throw WorksheetError(
+                    .invalid, "\(name) is a number, not a function: write \(name) * (…) for a product", at: nameRange, in: source)
             }
             var message = "unknown function '\(name)'"
             if let guess = closest(name, functionNames) { message += " (did you mean \(guess)?)" }

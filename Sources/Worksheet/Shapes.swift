@@ -189,8 +189,10 @@ extension CheckedWorksheet {
     /// the static checks and the evaluation of an empty range agree.
     /// `rankBound` counts in `shapeRank`. With `deferrable`, an empty range whose shape cannot
     /// be told (yet) throws `EmptyRangeShapeUnknown` instead of the located error it carries.
-    func shapeOf(_ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound: Int? = nil,
-                 rankBound: Int = .max, deferrable: Bool = false) throws -> Shape {
+    func shapeOf(
+        _ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound: Int? = nil,
+        rankBound: Int = .max, deferrable: Bool = false
+    ) throws -> Shape {
         do {
             return try shapeOf(id, &b, s, lenient: lenient, bound: bound ?? s.ranges.count, expressions, elementIndex, rankBound)
         } catch let unknown as EmptyRangeShapeUnknown where !deferrable {
@@ -200,8 +202,10 @@ extension CheckedWorksheet {
 
     /// `x` is passed down (rather than read from `self` at every node) so that walking millions of
     /// nodes costs no reference counting.
-    private func shapeOf(_ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound boundSlots: Int,
-                         _ x: Expressions, _ table: ElementIndex?, _ rankBound: Int) throws -> Shape {
+    private func shapeOf(
+        _ id: NodeID, _ b: inout [Int], _ s: Statement, lenient: Bool, bound boundSlots: Int,
+        _ x: Expressions, _ table: ElementIndex?, _ rankBound: Int
+    ) throws -> Shape {
         let node = x.nodes[id]
         switch node.kind {
         case .number, .integer:
@@ -226,8 +230,9 @@ extension CheckedWorksheet {
         case .entry(let base, let idx):
             let shape = try shapeOf(base, &b, s, lenient: lenient, bound: boundSlots, x, table, rankBound)
             if idx.count == 1 && !shape.isVector {
-                throw WorksheetError(.shape, "\(text(base)) is \(shape): an entry of a matrix needs two indices [i, j]\(at(b, s, slots: boundSlots))",
-                                     at: node.range, in: source)
+                throw WorksheetError(
+                    .shape, "\(text(base)) is \(shape): an entry of a matrix needs two indices [i, j]\(at(b, s, slots: boundSlots))",
+                    at: node.range, in: source)
             }
             if lenient { return .scalar }
             for k in 0..<idx.count {
@@ -244,9 +249,11 @@ extension CheckedWorksheet {
                 }
                 if r.lower < 1 || r.upper > limit {
                     let what = idx.count == 2 ? (k == 0 ? "row" : "column") : "entry"
-                    let value = r.lower == r.upper ? "\(r.lower)" : "\(r.lower < 1 ? r.lower : r.upper) (its class range is \(r.lower)…\(r.upper))"
-                    throw WorksheetError(.indexRange, "\(what) \(value) is outside 1…\(limit): \(text(base)) is \(shape)\(at(b, s, slots: boundSlots))",
-                                         at: node.range, in: source)
+                    let value =
+                        r.lower == r.upper ? "\(r.lower)" : "\(r.lower < 1 ? r.lower : r.upper) (its class range is \(r.lower)…\(r.upper))"
+                    throw WorksheetError(
+                        .indexRange, "\(what) \(value) is outside 1…\(limit): \(text(base)) is \(shape)\(at(b, s, slots: boundSlots))",
+                        at: node.range, in: source)
                 }
             }
             return .scalar
@@ -260,15 +267,19 @@ extension CheckedWorksheet {
             switch op {
             case .matmul:
                 guard p.cols == q.rows else {
-                    throw WorksheetError(.shape, "\(text(id)) multiplies \(p) by \(q): the columns of the left (\(p.cols)) must equal the rows of the right (\(q.rows))\(at(b, s, slots: boundSlots))",
-                                         at: node.range, in: source)
+                    throw WorksheetError(
+                        .shape,
+                        "\(text(id)) multiplies \(p) by \(q): the columns of the left (\(p.cols)) must equal the rows of the right (\(q.rows))\(at(b, s, slots: boundSlots))",
+                        at: node.range, in: source)
                 }
                 return try checkedSize(Shape(rows: p.rows, cols: q.cols), id)
             case .power:
                 if q.isScalar { return p }
                 if p == q || p.isScalar { return q }
-                throw WorksheetError(.shape, "\(text(id)) raises \(p) to a \(q) power: the exponent must be a scalar or have the base's shape\(at(b, s, slots: boundSlots))",
-                                     at: node.range, in: source)
+                throw WorksheetError(
+                    .shape,
+                    "\(text(id)) raises \(p) to a \(q) power: the exponent must be a scalar or have the base's shape\(at(b, s, slots: boundSlots))",
+                    at: node.range, in: source)
             case .add, .subtract, .multiply, .divide:
                 if p == q || q.isScalar { return p }
                 if p.isScalar { return q }
@@ -280,22 +291,27 @@ extension CheckedWorksheet {
                 default: verb = "divides \(p) by \(q) element-wise"
                 }
                 let hint = op == .multiply && p.cols == q.rows ? "; for the matrix product write @" : ""
-                throw WorksheetError(.shape, "\(text(id)) \(verb): the shapes must match or one side be a scalar\(hint)\(at(b, s, slots: boundSlots))",
-                                     at: node.range, in: source)
+                throw WorksheetError(
+                    .shape, "\(text(id)) \(verb): the shapes must match or one side be a scalar\(hint)\(at(b, s, slots: boundSlots))",
+                    at: node.range, in: source)
             }
         case .function(let f, let a):
             let p = try shapeOf(a, &b, s, lenient: lenient, bound: boundSlots, x, table, rankBound)
             switch f {
             case .softmax:
                 guard p.cols == 1 else {
-                    throw WorksheetError(.shape, "softmax takes a column (n×1), \(text(a)) is \(p)\(at(b, s, slots: boundSlots))", at: node.range, in: source)
+                    throw WorksheetError(
+                        .shape, "softmax takes a column (n×1), \(text(a)) is \(p)\(at(b, s, slots: boundSlots))", at: node.range, in: source
+                    )
                 }
                 return p
             case .sumAll:
                 return .scalar
             case .diag:
                 guard p.isVector else {
-                    throw WorksheetError(.shape, "diag takes a vector (n×1 or 1×n), \(text(a)) is \(p)\(at(b, s, slots: boundSlots))", at: node.range, in: source)
+                    throw WorksheetError(
+                        .shape, "diag takes a vector (n×1 or 1×n), \(text(a)) is \(p)\(at(b, s, slots: boundSlots))", at: node.range,
+                        in: source)
                 }
                 return try checkedSize(Shape(rows: p.count, cols: p.count), id)
             default:
@@ -316,8 +332,10 @@ extension CheckedWorksheet {
             if !lenient {
                 guard let r = staticInterval(c, b) else { throw overflow(node.range) }
                 if r.lower < 1 || r.upper > size {
-                    throw WorksheetError(.indexRange, "onehot's class \(r.lower == r.upper ? "\(r.lower)" : "(from \(r.lower) to \(r.upper))") is outside 1…\(size)\(at(b, s, slots: boundSlots))",
-                                         at: node.range, in: source)
+                    throw WorksheetError(
+                        .indexRange,
+                        "onehot's class \(r.lower == r.upper ? "\(r.lower)" : "(from \(r.lower) to \(r.upper))") is outside 1…\(size)\(at(b, s, slots: boundSlots))",
+                        at: node.range, in: source)
                 }
             }
             return Shape(rows: size, cols: 1)
@@ -331,12 +349,17 @@ extension CheckedWorksheet {
                     shape = try shapeOf(body, &b, s, lenient: true, bound: inner, x, table, rankBound)
                 } catch is ShapeUnknown {
                     if lenient { throw ShapeUnknown() }
-                    throw EmptyRangeShapeUnknown(error: WorksheetError(.shape, "cannot tell the shape of this empty \(kind.rawValue) (\(s.slotNames[slot]) = \(lo)..\(hi))\(at(b, s, slots: boundSlots)): no element it names has a known shape",
-                                                                       at: node.range, in: source))
+                    throw EmptyRangeShapeUnknown(
+                        error: WorksheetError(
+                            .shape,
+                            "cannot tell the shape of this empty \(kind.rawValue) (\(s.slotNames[slot]) = \(lo)..\(hi))\(at(b, s, slots: boundSlots)): no element it names has a known shape",
+                            at: node.range, in: source))
                 }
                 if kind == .prod && shape.rows != shape.cols && lo > hi {
-                    throw WorksheetError(.shape, "an empty prod is the identity, which needs a square body; \(text(body)) is \(shape)\(at(b, s, slots: boundSlots))",
-                                         at: node.range, in: source)
+                    throw WorksheetError(
+                        .shape,
+                        "an empty prod is the identity, which needs a square body; \(text(body)) is \(shape)\(at(b, s, slots: boundSlots))",
+                        at: node.range, in: source)
                 }
                 if kind == .prod && lenient { return Shape(rows: shape.rows, cols: shape.rows) }
                 return shape
@@ -350,15 +373,19 @@ extension CheckedWorksheet {
                 switch kind {
                 case .sum:
                     if let r = result, r != shape, !(shape.isScalar || r.isScalar) {
-                        throw WorksheetError(.shape, "the terms of this sum have different shapes: \(r) at \(s.slotNames[slot]) = \(lo), \(shape) at \(s.slotNames[slot]) = \(v)\(at(b, s, slots: boundSlots))",
-                                             at: node.range, in: source)
+                        throw WorksheetError(
+                            .shape,
+                            "the terms of this sum have different shapes: \(r) at \(s.slotNames[slot]) = \(lo), \(shape) at \(s.slotNames[slot]) = \(v)\(at(b, s, slots: boundSlots))",
+                            at: node.range, in: source)
                     }
                     if result == nil || result!.isScalar { result = shape }
                 case .prod:
                     // Highest index on the left: term(v) @ (product of the lower terms).
                     if let (p, pv) = previous, shape.cols != p.rows {
-                        throw WorksheetError(.shape, "\(text(id)) multiplies \(shape) (at \(s.slotNames[slot]) = \(v)) by \(p) (at \(s.slotNames[slot]) = \(pv)): the columns of the left must equal the rows of the right\(at(b, s, slots: boundSlots))",
-                                             at: node.range, in: source)
+                        throw WorksheetError(
+                            .shape,
+                            "\(text(id)) multiplies \(shape) (at \(s.slotNames[slot]) = \(v)) by \(p) (at \(s.slotNames[slot]) = \(pv)): the columns of the left must equal the rows of the right\(at(b, s, slots: boundSlots))",
+                            at: node.range, in: source)
                     }
                     previous = (Shape(rows: shape.rows, cols: previous?.0.cols ?? shape.cols), v)
                     result = previous!.0
@@ -370,14 +397,17 @@ extension CheckedWorksheet {
 
     private func checkedSize(_ shape: Shape, _ id: NodeID) throws -> Shape {
         if shape.rows > limits.dimension || shape.cols > limits.dimension || shape.count > limits.entries {
-            throw WorksheetError(.tooLarge, "\(text(id)) would be \(shape), more than a worksheet can hold", at: expressions.nodes[id].range, in: source)
+            throw WorksheetError(
+                .tooLarge, "\(text(id)) would be \(shape), more than a worksheet can hold", at: expressions.nodes[id].range, in: source)
         }
         return shape
     }
 
     private func checkDimension(_ v: Int, _ node: Node, _ here: String) throws {
         if v < 1 { throw WorksheetError(.indexRange, "a dimension must be at least 1, got \(v)\(here)", at: node.range, in: source) }
-        if v > limits.dimension { throw WorksheetError(.tooLarge, "a dimension of \(v) is too large for a worksheet", at: node.range, in: source) }
+        if v > limits.dimension {
+            throw WorksheetError(.tooLarge, "a dimension of \(v) is too large for a worksheet", at: node.range, in: source)
+        }
     }
 
     /// Whether element `e` has its shape when the element at position `rankBound` of `shapeRank`
@@ -402,8 +432,10 @@ extension CheckedWorksheet {
     /// The element and entry a side of a derivative names, for one instance; checks ranges.
     /// With `labels` (when checking) an entry picked by a class label is the label's drawn value;
     /// without (the static checks) every value of the label's range is checked.
-    func resolveTarget(_ t: DerivativeTarget, _ b: [Int], _ s: Statement,
-                       labels: [Int: Int]? = nil) throws -> (element: Int, entry: (Int, Int)?, shape: Shape) {
+    func resolveTarget(
+        _ t: DerivativeTarget, _ b: [Int], _ s: Statement,
+        labels: [Int: Int]? = nil
+    ) throws -> (element: Int, entry: (Int, Int)?, shape: Shape) {
         let values = try t.indices.map { expr -> Int in
             guard let v = evaluateStatic(expr, b) else { throw overflow(t.range) }
             return v
@@ -412,23 +444,27 @@ extension CheckedWorksheet {
             let name = families[t.family].name
             let shown = values.isEmpty ? name : "\(name)[\(values.map(String.init).joined(separator: ","))]"
             let summary = indexSummary(t.family, arity: values.count)
-            throw WorksheetError(.undefined, "\(shown) is used but never defined\(at(b, s))\(summary.isEmpty ? "" : "; \(summary)")",
-                                 at: t.range, in: source)
+            throw WorksheetError(
+                .undefined, "\(shown) is used but never defined\(at(b, s))\(summary.isEmpty ? "" : "; \(summary)")",
+                at: t.range, in: source)
         }
         let shape = elements[e].shape
         guard let entry = t.entry else { return (e, nil, shape) }
         if entry.count == 1 && !shape.isVector {
-            throw WorksheetError(.shape, "\(elementName(e)) is \(shape): an entry of a matrix needs two indices [i, j]\(at(b, s))",
-                                 at: t.range, in: source)
+            throw WorksheetError(
+                .shape, "\(elementName(e)) is \(shape): an entry of a matrix needs two indices [i, j]\(at(b, s))",
+                at: t.range, in: source)
         }
         let limits = entry.count == 1 ? [shape.cols == 1 ? shape.rows : shape.cols] : [shape.rows, shape.cols]
         var idx: [Int] = []
         for (expr, limit) in zip(entry, limits) {
             guard let r = interval(expr, b) else { throw overflow(t.range) }
             if r.lower < 1 || r.upper > limit {
-                let value = r.lower == r.upper ? "\(r.lower)" : "\(r.lower < 1 ? r.lower : r.upper) (its class range is \(r.lower)…\(r.upper))"
-                throw WorksheetError(.indexRange, "entry \(value) is outside 1…\(limit): \(elementName(e)) is \(shape)\(at(b, s))",
-                                     at: t.range, in: source)
+                let value =
+                    r.lower == r.upper ? "\(r.lower)" : "\(r.lower < 1 ? r.lower : r.upper) (its class range is \(r.lower)…\(r.upper))"
+                throw WorksheetError(
+                    .indexRange, "entry \(value) is outside 1…\(limit): \(elementName(e)) is \(shape)\(at(b, s))",
+                    at: t.range, in: source)
             }
             idx.append(labels.map { evaluate(expr, b, labels: $0) } ?? r.lower)
         }
@@ -443,23 +479,32 @@ extension CheckedWorksheet {
                 let num = try resolveTarget(s.numerator!, b, s)
                 let den = try resolveTarget(s.denominator!, b, s)
                 guard let expected = CheckedWorksheet.derivativeShape(numerator: num.shape, denominator: den.shape) else {
-                    throw WorksheetError(.invalid, "d\(s.numerator!.text)/d\(s.denominator!.text): \(elementName(num.element)) is \(num.shape) and \(elementName(den.element)) is \(den.shape); a Jacobian needs two vectors — take an entry or a sum of the numerator",
-                                         at: s.targetRange, in: source)
+                    throw WorksheetError(
+                        .invalid,
+                        "d\(s.numerator!.text)/d\(s.denominator!.text): \(elementName(num.element)) is \(num.shape) and \(elementName(den.element)) is \(den.shape); a Jacobian needs two vectors — take an entry or a sum of the numerator",
+                        at: s.targetRange, in: source)
                 }
                 var bindings = b
                 let shape = try shapeOf(s.body!, &bindings, s, lenient: false)
                 if shape != expected && shape != expected.transposed && !shape.isScalar {
                     let why: String
-                    if num.shape.isScalar { why = den.shape.isScalar ? "a scalar" : "the shape of \(s.denominator!.text)" }
-                    else if den.shape.isScalar { why = "the shape of \(s.numerator!.text)" }
-                    else { why = "one row per entry of \(s.numerator!.text), one column per entry of \(s.denominator!.text)" }
-                    throw WorksheetError(.shape, "the claim's right side is \(shape) but d\(s.numerator!.text)/d\(s.denominator!.text) is \(expected) (\(why))\(at(b, s))",
-                                         at: expressions.nodes[s.body!].range, in: source)
+                    if num.shape.isScalar {
+                        why = den.shape.isScalar ? "a scalar" : "the shape of \(s.denominator!.text)"
+                    } else if den.shape.isScalar {
+                        why = "the shape of \(s.numerator!.text)"
+                    } else {
+                        why = "one row per entry of \(s.numerator!.text), one column per entry of \(s.denominator!.text)"
+                    }
+                    throw WorksheetError(
+                        .shape,
+                        "the claim's right side is \(shape) but d\(s.numerator!.text)/d\(s.denominator!.text) is \(expected) (\(why))\(at(b, s))",
+                        at: expressions.nodes[s.body!].range, in: source)
                 }
                 count += 1
                 if count > limits.claimInstances {
-                    throw WorksheetError(.tooLarge, "this claim has more than \(limits.claimInstances) instances; make its ranges smaller",
-                                         at: s.range, in: source)
+                    throw WorksheetError(
+                        .tooLarge, "this claim has more than \(limits.claimInstances) instances; make its ranges smaller",
+                        at: s.range, in: source)
                 }
             }
             if count == 0 {

@@ -74,8 +74,9 @@ public struct Worksheet {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw WorksheetError(kind: .unreadable, file: path, line: 0, column: 0, length: 0, sourceLine: "",
-                                 message: "cannot read the worksheet: \((error as NSError).localizedDescription)")
+            throw WorksheetError(
+                kind: .unreadable, file: path, line: 0, column: 0, length: 0, sourceLine: "",
+                message: "cannot read the worksheet: \((error as NSError).localizedDescription)")
         }
         try self.init(text: String(decoding: data, as: UTF8.self), name: path)
     }
@@ -104,7 +105,8 @@ public struct Worksheet {
         if let den = s.denominator?.entry, den.count == 2, let a = slot(den[0]), let b = slot(den[1]) {
             pair = (a, b)
         } else if let num = s.numerator?.entry, num.count == 1, let den = s.denominator?.entry, den.count == 1,
-                  let a = slot(num[0]), let b = slot(den[0]) {
+            let a = slot(num[0]), let b = slot(den[0])
+        {
             pair = (a, b)
         }
         guard let (a, b) = pair, a != b else { return nil }
@@ -119,8 +121,10 @@ public struct Worksheet {
         return ((a, b), partner)
     }
 
-    private func checkClaim(_ s: Statement, model: ModelValues, engine: DerivativeEngine, options: WorksheetCheckOptions,
-                            rng: inout SeededGenerator) throws -> ClaimReport {
+    private func checkClaim(
+        _ s: Statement, model: ModelValues, engine: DerivativeEngine, options: WorksheetCheckOptions,
+        rng: inout SeededGenerator
+    ) throws -> ClaimReport {
         // Every instance: what is differentiated, and the claim's value.
         var requests: [DerivativeRequest] = []
         var claimValues: [PlainValue] = []
@@ -132,23 +136,28 @@ public struct Worksheet {
         try sheet.forEachInstance(of: s, charging: false) { b in
             let num = try sheet.resolveTarget(s.numerator!, b, s, labels: model.labels)
             let den = try sheet.resolveTarget(s.denominator!, b, s, labels: model.labels)
-            requests.append(DerivativeRequest(numerator: num.element, numeratorEntry: num.entry.map { (row: $0.0, col: $0.1) },
-                                              denominator: den.element, denominatorEntry: den.entry.map { (row: $0.0, col: $0.1) }))
+            requests.append(
+                DerivativeRequest(
+                    numerator: num.element, numeratorEntry: num.entry.map { (row: $0.0, col: $0.1) },
+                    denominator: den.element, denominatorEntry: den.entry.map { (row: $0.0, col: $0.1) }))
             claimValues.append(evaluator.evaluate(s.body!, &b, s))
             labels.append((0..<s.ranges.count).map { IndexValue(name: s.slotNames[$0], value: b[$0]) })
         }
         var truth = engine.derivatives(requests, modification: nil, values: model.values)
         if let perturb = autodiffPerturbation { truth = truth.map(perturb) }
         for (i, d) in truth.enumerated() where !d.isFinite {
-            throw WorksheetError(.notFinite, "the derivative d\(s.numerator!.text)/d\(s.denominator!.text) is not finite on the drawn values (seed \(options.seed))\(labels[i].isEmpty ? "" : " at " + labels[i].map { "\($0.name) = \($0.value)" }.joined(separator: ", ")); try another --seed or give the inputs values",
-                                 at: s.targetRange, in: sheet.source)
+            throw WorksheetError(
+                .notFinite,
+                "the derivative d\(s.numerator!.text)/d\(s.denominator!.text) is not finite on the drawn values (seed \(options.seed))\(labels[i].isEmpty ? "" : " at " + labels[i].map { "\($0.name) = \($0.value)" }.joined(separator: ", ")); try another --seed or give the inputs values",
+                at: s.targetRange, in: sheet.source)
         }
         let comparison = ClaimComparer.compare(claim: claimValues, derivative: truth)
         let scale = ClaimComparer.scale(claim: claimValues, derivative: truth)
         func instanceResult(_ i: Int) -> InstanceResult {
-            InstanceResult(indices: labels[i], maxRelativeError: comparison.instanceErrors[i],
-                           verdict: comparison.instancePassed[i] ? .pass : .fail,
-                           worstEntries: ClaimComparer.worstEntries(claim: claimValues[i], derivative: truth[i], scale: scale))
+            InstanceResult(
+                indices: labels[i], maxRelativeError: comparison.instanceErrors[i],
+                verdict: comparison.instancePassed[i] ? .pass : .fail,
+                worstEntries: ClaimComparer.worstEntries(claim: claimValues[i], derivative: truth[i], scale: scale))
         }
 
         // Autodiff against finite differences on a few instances: the worst, the one with the
@@ -161,19 +170,24 @@ public struct Worksheet {
         let informative = { (i: Int) in norms[i] >= 1e-6 * largest }
         var checked: [Int] = []
         let largestIndex = norms.firstIndex(of: largest) ?? 0
-        for i in [comparison.worst, largestIndex, requests.count - 1, 0] where !checked.contains(i) && informative(i)
-            && checked.count < options.finiteDifferenceInstances {
+        for i in [comparison.worst, largestIndex, requests.count - 1, 0]
+        where !checked.contains(i) && informative(i)
+            && checked.count < options.finiteDifferenceInstances
+        {
             checked.append(i)
         }
         var fdMax = 0.0
         var fdFailure: String?
         for i in checked {
-            let name = "d\(s.numerator!.text)/d\(s.denominator!.text)" + (labels[i].isEmpty ? "" : " at " + labels[i].map { "\($0.name) = \($0.value)" }.joined(separator: ", "))
+            let name =
+                "d\(s.numerator!.text)/d\(s.denominator!.text)"
+                + (labels[i].isEmpty ? "" : " at " + labels[i].map { "\($0.name) = \($0.value)" }.joined(separator: ", "))
             var request = requests[i]
             var derivative = truth[i]
             if request.denominatorEntry != nil {
-                request = DerivativeRequest(numerator: request.numerator, numeratorEntry: request.numeratorEntry,
-                                            denominator: request.denominator, denominatorEntry: nil)
+                request = DerivativeRequest(
+                    numerator: request.numerator, numeratorEntry: request.numeratorEntry,
+                    denominator: request.denominator, denominatorEntry: nil)
                 derivative = engine.derivatives([request], modification: nil, values: model.values)[0]
                 if let perturb = autodiffPerturbation { derivative = perturb(derivative) }
             }
@@ -181,25 +195,29 @@ public struct Worksheet {
             let rel = fd.maxRelativeError.isNaN ? Double.infinity : fd.maxRelativeError
             fdMax = max(fdMax, rel)
             if fd.verdict != .pass && fdFailure == nil {
-                fdFailure = "the workbench's own derivative disagrees with finite differences (\(fd.summary)); this is a fault of the tool, not of the claim — please report it with the worksheet and seed"
+                fdFailure =
+                    "the workbench's own derivative disagrees with finite differences (\(fd.summary)); this is a fault of the tool, not of the claim — please report it with the worksheet and seed"
             }
         }
         let fdBound = GradCheckOptions.finiteDifferencesStrict.maxRelativeError ?? 0
-        let fdCheck = FiniteDifferenceCheck(instances: checked.count, maxRelativeError: fdMax, bound: fdBound,
-                                            verdict: fdFailure == nil ? .pass : .fail)
+        let fdCheck = FiniteDifferenceCheck(
+            instances: checked.count, maxRelativeError: fdMax, bound: fdBound,
+            verdict: fdFailure == nil ? .pass : .fail)
 
         var diagnosis: Diagnosis?
         if !comparison.passed && fdFailure == nil {
-            let diagnoser = Diagnoser(sheet: sheet, model: model, engine: engine, requests: requests, claim: claimValues, truth: truth,
-                                      instanceLabels: labels.map { $0.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") },
-                                      instanceIndices: labels.map { $0.map(\.value) }, slotNames: Array(s.slotNames.prefix(s.ranges.count)),
-                                      entrySwap: entrySwap(s, labels.map { $0.map(\.value) }))
+            let diagnoser = Diagnoser(
+                sheet: sheet, model: model, engine: engine, requests: requests, claim: claimValues, truth: truth,
+                instanceLabels: labels.map { $0.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") },
+                instanceIndices: labels.map { $0.map(\.value) }, slotNames: Array(s.slotNames.prefix(s.ranges.count)),
+                entrySwap: entrySwap(s, labels.map { $0.map(\.value) }))
             diagnosis = diagnoser.diagnose()
         }
         let passed = comparison.passed && fdFailure == nil
-        return ClaimReport(line: s.line, text: s.text, instances: requests.count, verdict: passed ? .pass : .fail,
-                           maxRelativeError: comparison.maxRelativeError, bound: ClaimComparer.options.maxRelativeError ?? 0,
-                           diagnosis: diagnosis, worstInstance: instanceResult(comparison.worst), finiteDifferences: fdCheck,
-                           toolFault: fdFailure, allInstances: options.allInstances ? requests.indices.map(instanceResult) : nil)
+        return ClaimReport(
+            line: s.line, text: s.text, instances: requests.count, verdict: passed ? .pass : .fail,
+            maxRelativeError: comparison.maxRelativeError, bound: ClaimComparer.options.maxRelativeError ?? 0,
+            diagnosis: diagnosis, worstInstance: instanceResult(comparison.worst), finiteDifferences: fdCheck,
+            toolFault: fdFailure, allInstances: options.allInstances ? requests.indices.map(instanceResult) : nil)
     }
 }

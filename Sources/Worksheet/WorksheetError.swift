@@ -70,8 +70,9 @@ public struct WorksheetError: WorkbenchError, Equatable, Sendable {
         let lineText = source.lineText(line)
         let end = source.position(of: max(range.lowerBound, range.upperBound - 1))
         let length = end.line == line ? max(1, end.column - column + 1) : max(1, lineText.count - column + 1)
-        self.init(kind: kind, file: source.name, line: line, column: column, length: length, sourceLine: lineText,
-                  message: message)
+        self.init(
+            kind: kind, file: source.name, line: line, column: column, length: length, sourceLine: lineText,
+            message: message)
     }
 
     /// "file, line L, column C: message", the source line and a caret under the problem.
@@ -81,7 +82,8 @@ public struct WorksheetError: WorkbenchError, Equatable, Sendable {
         let gutter = String(repeating: " ", count: number.count)
         let shown = sourceLine.replacingTabs()
         let caretColumn = max(1, min(column, shown.count + 1))
-        let caret = String(repeating: " ", count: caretColumn - 1) + "^"
+        let caret =
+            String(repeating: " ", count: caretColumn - 1) + "^"
             + String(repeating: "~", count: max(0, min(length, shown.count - caretColumn + 1) - 1))
         return "\(file), line \(line), column \(column): \(message)\n    \(number) | \(shown)\n    \(gutter) | \(caret)"
     }

@@ -3,10 +3,10 @@
 // For an op Y = f(X1, X2, …) the test differentiates the scalar ⟨R, Y⟩ with a fixed random
 // cotangent R, so the whole pullback (not just its sum) is exercised.
 
-import XCTest
-import WorkbenchNumerics
 import Autodiff
 import GradCheck
+import WorkbenchNumerics
+import XCTest
 
 final class OpGradientTests: XCTestCase {
     /// Builds ⟨R, op(inputs)⟩ on a tape, back-propagates, and checks every input's gradient.
@@ -27,7 +27,9 @@ final class OpGradientTests: XCTestCase {
         let vars = inputs.map { tape.variable($0) }
         let loss = scalarLoss(tape, vars)
         tape.backward(loss)
-        let named = inputs.indices.map { NamedGradient(name: "\(name) ∂/∂X\($0 + 1)", parameter: inputs[$0], gradient: tape.gradient(of: vars[$0])) }
+        let named = inputs.indices.map {
+            NamedGradient(name: "\(name) ∂/∂X\($0 + 1)", parameter: inputs[$0], gradient: tape.gradient(of: vars[$0]))
+        }
         let report = checkGradients(named, method: "autodiff", options: .finiteDifferencesStrict) { theta in
             let t = Tape<Double>()
             return scalarLoss(t, theta.map { t.constant($0) }).scalar

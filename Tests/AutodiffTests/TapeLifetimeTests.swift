@@ -4,8 +4,8 @@
 // tape from inside the tape (a reference cycle) and no tape would ever be freed. These tests
 // record every op, back-propagate, drop the last variable and watch a weak reference.
 
-import XCTest
 import Autodiff
+import XCTest
 
 final class TapeLifetimeTests: XCTestCase {
     /// Records every primitive op on `tape` and back-propagates through all of them.
@@ -18,13 +18,14 @@ final class TapeLifetimeTests: XCTestCase {
         let c = tape.constant(.random(3, 3, using: &rng))
         let row = tape.variable(.random(1, 3, using: &rng))
         let column = tape.variable(.random(3, 1, using: &rng))
-        let y = a.matmul(b)                                   // (3, 3)
+        let y = a.matmul(b)  // (3, 3)
         let z = (y + c - c.scaled(by: 2)) * y.tanh()
         let w = z.addingRow(row).addingColumn(column).sigmoid().relu().exp()
         let slices = Variable.concatColumns([w.columns(0..<1), w.columns(1..<3)])
         let stacked = Variable.concatRows([slices.rows(0..<2), slices.rows(2..<3)]).transposed().reshaped(1, 9)
-        let table = a.gatherRows([2, 0, 2]).log()            // (3, 4)
-        let loss = stacked.sum() + stacked.mean() + table.softmaxCrossEntropy(targets: [1, 3, 0])
+        let table = a.gatherRows([2, 0, 2]).log()  // (3, 4)
+        let loss =
+            stacked.sum() + stacked.mean() + table.softmaxCrossEntropy(targets: [1, 3, 0])
             + w.squaredError(target: .zeros(3, 3)) + (-table).sum()
         tape.backward(loss)
         _ = tape.gradient(of: a)

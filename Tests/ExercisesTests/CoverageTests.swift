@@ -3,8 +3,9 @@
 // row that names its exercise, no worksheet is left "planned", and the counts that the README and
 // the coverage page state are the catalog's counts.
 
-import XCTest
 import Foundation
+import XCTest
+
 @testable import Exercises
 
 /// The package root (three levels above this file).
@@ -48,7 +49,8 @@ func coverageRows(_ text: String) -> [CoverageRow] {
 func statedCounts(_ text: String) -> [Int]? {
     let pattern = #"(\d+) exercises[^0-9]*?(\d+) errata, (\d+) typos,\s+(\d+) confirmations and (\d+) completed by the workbench"#
     guard let regex = try? NSRegularExpression(pattern: pattern),
-          let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+        let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
+    else { return nil }
     return (1...5).compactMap { Range(m.range(at: $0), in: text).flatMap { Int(text[$0]) } }
 }
 
@@ -64,7 +66,9 @@ final class CoverageTests: XCTestCase {
         XCTAssertGreaterThan(rows.count, 60)
         let ids = Set(ExerciseCatalog.all.map(\.id))
         for row in rows {
-            for id in row.exercises { XCTAssertTrue(ids.contains(id), "docs/coverage.md names an exercise that does not exist: \(id) in \(row.text)") }
+            for id in row.exercises {
+                XCTAssertTrue(ids.contains(id), "docs/coverage.md names an exercise that does not exist: \(id) in \(row.text)")
+            }
             XCTAssertFalse(row.text.contains("planned"), "a worksheet still planned: \(row.text)")
         }
         let named = rows.reduce(Set<String>()) { $0.union($1.exercises) }
@@ -75,8 +79,12 @@ final class CoverageTests: XCTestCase {
         let rows = coverageRows(try read("docs/coverage.md"))
         for report in Reports.all {
             for finding in report.findings {
-                guard let lines = finding.lines, let (document, ranges) = seedLines(lines), let first = ranges.first?.lowerBound else { continue }
-                let found = rows.contains { $0.document == document && $0.exercises.contains(report.id) && $0.ranges.contains { $0.contains(first) } }
+                guard let lines = finding.lines, let (document, ranges) = seedLines(lines), let first = ranges.first?.lowerBound else {
+                    continue
+                }
+                let found = rows.contains {
+                    $0.document == document && $0.exercises.contains(report.id) && $0.ranges.contains { $0.contains(first) }
+                }
                 XCTAssertTrue(found, "\(report.id): no row of docs/coverage.md for \(lines) (\(finding.claim))")
             }
         }

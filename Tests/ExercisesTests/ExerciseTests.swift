@@ -1,9 +1,10 @@
 // ExerciseTests.swift — every exercise verifies, with findings that carry typed numbers, and the
 // report model turns its verdict on a failing or an all-skipped run.
 
-import XCTest
-@testable import Exercises
 import WorkbenchNumerics
+import XCTest
+
+@testable import Exercises
 
 /// The catalog's exercises, run once for the whole test target (they are deterministic).
 enum Reports {
@@ -13,8 +14,12 @@ enum Reports {
 
 /// Asserts a report verifies, with findings that carry numbers.
 @discardableResult
-func assertVerifies(_ report: ExerciseReport, minimumFindings: Int = 1, file: StaticString = #filePath, line: UInt = #line) -> ExerciseReport {
-    let failing = report.checks.filter { $0.status == .fail }.map { "\($0.name): \($0.measured.map { "\($0)" } ?? "-") vs \($0.bound.map { "\($0)" } ?? "-") \($0.detail)" }
+func assertVerifies(_ report: ExerciseReport, minimumFindings: Int = 1, file: StaticString = #filePath, line: UInt = #line)
+    -> ExerciseReport
+{
+    let failing = report.checks.filter { $0.status == .fail }.map {
+        "\($0.name): \($0.measured.map { "\($0)" } ?? "-") vs \($0.bound.map { "\($0)" } ?? "-") \($0.detail)"
+    }
     XCTAssertEqual(report.verdict, .verified, "\(report.id) failed: \(failing)", file: file, line: line)
     XCTAssertGreaterThanOrEqual(report.findings.count, minimumFindings, file: file, line: line)
     for finding in report.findings where finding.kind != .typo {
@@ -114,14 +119,16 @@ final class ExerciseTests: XCTestCase {
 
     func testVerdictIsFailedSkippedOrVerified() {
         func report(_ checks: [ExerciseCheck]) -> ExerciseReport {
-            ExerciseReport(id: "x", title: "x", source: Seeds.lab5("x"), notation: .nndl, summary: "",
-                           quantities: [], checks: checks, findings: [], commands: [])
+            ExerciseReport(
+                id: "x", title: "x", source: Seeds.lab5("x"), notation: .nndl, summary: "",
+                quantities: [], checks: checks, findings: [], commands: [])
         }
         XCTAssertEqual(report([.atMost("too big", 1, 0.5)]).verdict, .failed)
         XCTAssertEqual(report([.atLeast("too small", 0.1, 0.5), .atMost("fine", 0, 1)]).verdict, .failed)
         XCTAssertEqual(report([.atMost("NaN never passes", .nan, 1)]).verdict, .failed)
-        XCTAssertEqual(report([.skipped("needs data", because: "absent")]).verdict, .skipped,
-                       "an exercise whose every check skipped has verified nothing")
+        XCTAssertEqual(
+            report([.skipped("needs data", because: "absent")]).verdict, .skipped,
+            "an exercise whose every check skipped has verified nothing")
         XCTAssertEqual(report([.skipped("needs data", because: "absent"), .above("positive", 1e-300, 0)]).verdict, .verified)
         XCTAssertEqual(report([.below("negative", 0, 0)]).verdict, .failed)
     }

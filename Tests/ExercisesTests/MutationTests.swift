@@ -10,14 +10,15 @@
 // WorksheetExerciseTests.swift: every seed claim flipped to the correct one, every correct claim
 // corrupted, every expected diagnosis changed — each turns the verdict.
 
-import XCTest
 import Foundation
-@testable import Exercises
-import WorkbenchNumerics
-import Recurrent
-import Spectral
 import PoemEngine
 import Poetry
+import Recurrent
+import Spectral
+import WorkbenchNumerics
+import XCTest
+
+@testable import Exercises
 
 /// A named wrong ingredient, applied to an exercise.
 struct Mutation {
@@ -52,9 +53,11 @@ let mutations: [String: [Mutation]] = {
     }
 
     var lab5 = Lab5PoemModel()
-    lab5.corpusCandidates = []          // fast, and the same checks with or without the corpus
+    lab5.corpusCandidates = []  // fast, and the same checks with or without the corpus
     add(lab5, "fc.weight transposed in the workbench's layout") { e in
-        e.layout = { c in ParameterLayout(config: c).slices.map { ($0.name, $0.name == "fc.weight" ? Array($0.shape.reversed()) : $0.shape) } }
+        e.layout = { c in
+            ParameterLayout(config: c).slices.map { ($0.name, $0.name == "fc.weight" ? Array($0.shape.reversed()) : $0.shape) }
+        }
     }
     add(lab5, "initial state 0.1 instead of zeros") { $0.initialState = 0.1 }
     add(lab5, "out.view(-1, H) rows time-major (t·B + b)") { $0.flattenedRow = { b, t, batch, _ in t * batch + b } }
@@ -129,9 +132,13 @@ let mutations: [String: [Mutation]] = {
     add(powers, "stated eigenvalues 0.9 and 0.5") { $0.statedEigenvalues = [0.9, 0.5] }
     add(powers, "a truncated power (n − 1 factors)") { $0.power = { w, n in matrixPowerBySquaring(w, n - 1).power } }
     add(powers, "the statement's Q typed with 0.6") { $0.statementQ = [[-0.6, -0.8], [-0.8, 0.6]] }
-    add(powers, "the printed W³⁰ typed as the correctly rounded one") { $0.printedPower = [["0.015261", "0.020348"], ["0.020348", "0.027130"]] }
+    add(powers, "the printed W³⁰ typed as the correctly rounded one") {
+        $0.printedPower = [["0.015261", "0.020348"], ["0.020348", "0.027130"]]
+    }
     add(powers, "a power that ignores n") { $0.power = { w, _ in w } }
-    add(powers, "the non-normal case replaced by diag(0.9, 0.8)") { $0.regimeCases = replacing(["non-normal, |λ| < 1"], by: Matrix([[0.9, 0], [0, 0.8]])) }
+    add(powers, "the non-normal case replaced by diag(0.9, 0.8)") {
+        $0.regimeCases = replacing(["non-normal, |λ| < 1"], by: Matrix([[0.9, 0], [0, 0.8]]))
+    }
     add(powers, "no case with every |λ| > 1") { $0.regimeCases = replacing(["every |λ| > 1"], by: nil) }
     add(powers, "the identity for the case with one |λ| > 1") { $0.regimeCases = replacing(["one |λ| > 1"], by: .identity(2)) }
     add(powers, "the identity for the rotation, the reflection and the Jordan block") {
@@ -139,12 +146,26 @@ let mutations: [String: [Mutation]] = {
     }
 
     let gates = Homework5Gates()
-    add(gates, "a step that ignores a forced forget gate") { $0.step = { p, x, h, c, o in var o = o; o.forget = nil; return pytorchLSTMStep(p, x, h, c, o) } }
-    add(gates, "a step that ignores a forced input gate") { $0.step = { p, x, h, c, o in var o = o; o.input = nil; return pytorchLSTMStep(p, x, h, c, o) } }
-    add(gates, "a step that ignores x_t") { e in
-        e.step = { p, x, h, c, o in var q = p; q.weightIH = .zeros(p.weightIH.rows, p.weightIH.cols); return pytorchLSTMStep(q, x, h, c, o) }
+    add(gates, "a step that ignores a forced forget gate") {
+        $0.step = { p, x, h, c, o in
+            var o = o; o.forget = nil; return pytorchLSTMStep(p, x, h, c, o)
+        }
     }
-    add(gates, "a step that ignores a forced output gate") { $0.step = { p, x, h, c, o in var o = o; o.output = nil; return pytorchLSTMStep(p, x, h, c, o) } }
+    add(gates, "a step that ignores a forced input gate") {
+        $0.step = { p, x, h, c, o in
+            var o = o; o.input = nil; return pytorchLSTMStep(p, x, h, c, o)
+        }
+    }
+    add(gates, "a step that ignores x_t") { e in
+        e.step = { p, x, h, c, o in
+            var q = p; q.weightIH = .zeros(p.weightIH.rows, p.weightIH.cols); return pytorchLSTMStep(q, x, h, c, o)
+        }
+    }
+    add(gates, "a step that ignores a forced output gate") {
+        $0.step = { p, x, h, c, o in
+            var o = o; o.output = nil; return pytorchLSTMStep(p, x, h, c, o)
+        }
+    }
 
     let positivity = Homework5Positivity()
     add(positivity, "tanh for the gates i, f, o") { $0.step = lstmStep(gate: { Foundation.tanh($0) }, candidate: { Foundation.tanh($0) }) }

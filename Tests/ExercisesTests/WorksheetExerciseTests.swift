@@ -8,10 +8,11 @@
 // its `# try:` mistakes are diagnosed as it says; the blank template checks, and so do its
 // examples once uncommented.
 
-import XCTest
 import Foundation
-@testable import Exercises
 import Worksheet
+import XCTest
+
+@testable import Exercises
 
 /// The correct claim for every seed claim that must fail, by worksheet and by the seed claim as
 /// written (the text after `claim`, up to the comment). Lines before a `\n` are inserted above
@@ -20,16 +21,16 @@ let corrections: [String: [String: String]] = [
     "lab5-t1": [
         "dz[k]/dW[i,j] = onehot(i, H) * x[k][j]   for k = 1..T, i = 1..H, j = 1..D":
             """
-            let q[k,i,j] = onehot(i, H) * x[k][j]                                    for k = 1, i = 1..H, j = 1..D
-            let q[k,i,j] = onehot(i, H) * x[k][j] + U @ ((1 - h[k-1]^2) * q[k-1,i,j])   for k = 2..T, i = 1..H, j = 1..D
-            dz[k]/dW[i,j] = q[k,i,j]   for k = 1..T, i = 1..H, j = 1..D
-            """,
+        let q[k,i,j] = onehot(i, H) * x[k][j]                                    for k = 1, i = 1..H, j = 1..D
+        let q[k,i,j] = onehot(i, H) * x[k][j] + U @ ((1 - h[k-1]^2) * q[k-1,i,j])   for k = 2..T, i = 1..H, j = 1..D
+        dz[k]/dW[i,j] = q[k,i,j]   for k = 1..T, i = 1..H, j = 1..D
+        """,
         "dL/dW = sum(t = 1..T, delta[t,t] @ x[t]')": "dL/dW = sum(t = 1..T, sum(k = 1..t, delta[t,k] @ x[k]'))",
         "dL/dW = sum(k = 1..T, delta[T,k] @ x[k]')": "dL/dW = sum(t = 1..T, sum(k = 1..t, delta[t,k] @ x[k]'))",
     ],
     "lab5-t2": [
         "dL[t]/dU[i,j] = sum(k = 1..t, delta[t,1][i] * h[0][j])   for t = 1..T, i = 1..H, j = 1..H":
-            "dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][i] * h[k-1][j])   for t = 1..T, i = 1..H, j = 1..H",
+            "dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][i] * h[k-1][j])   for t = 1..T, i = 1..H, j = 1..H"
     ],
     "cs224n-gradients": [
         "dJseed/dtheta = yhat - onehot(c, V)": "dJseed/dtheta = onehot(c, V) - yhat",
@@ -60,10 +61,10 @@ let corrections: [String: [String: String]] = [
     "tanh-output-gradients": [
         "dh[t]/dWH[i,j] = (1 - h[t]^2) * onehot(i, H) * h[t-1][j]   for t = 1..T, i = 1..H, j = 1..H":
             """
-            let q[t,i,j] = zeros(H, 1)                                                      for t = 0, i = 1..H, j = 1..H
-            let q[t,i,j] = (1 - h[t]^2) * (onehot(i, H) * h[t-1][j] + WH @ q[t-1,i,j])     for t = 1..T, i = 1..H, j = 1..H
-            dh[t]/dWH[i,j] = q[t,i,j]   for t = 1..T, i = 1..H, j = 1..H
-            """,
+        let q[t,i,j] = zeros(H, 1)                                                      for t = 0, i = 1..H, j = 1..H
+        let q[t,i,j] = (1 - h[t]^2) * (onehot(i, H) * h[t-1][j] + WH @ q[t-1,i,j])     for t = 1..T, i = 1..H, j = 1..H
+        dh[t]/dWH[i,j] = q[t,i,j]   for t = 1..T, i = 1..H, j = 1..H
+        """,
         "dL[t]/dWH = dl[t,t] @ h[t-1]'   for t = 1..T": "dL[t]/dWH = sum(k = 1..t, dl[t,k] @ h[k-1]')   for t = 1..T",
     ],
 ]
@@ -81,8 +82,9 @@ func claimLines(_ text: String) -> [ClaimLine] {
         let line = String(raw)
         guard line.hasPrefix("claim ") else { return nil }
         let hash = line.firstIndex(of: "#") ?? line.endIndex
-        return ClaimLine(number: offset + 1, code: blanksCollapsed(String(line[line.index(line.startIndex, offsetBy: 6)..<hash])),
-                         comment: String(line[hash...]))
+        return ClaimLine(
+            number: offset + 1, code: blanksCollapsed(String(line[line.index(line.startIndex, offsetBy: 6)..<hash])),
+            comment: String(line[hash...]))
     }
 }
 
@@ -102,8 +104,12 @@ final class WorksheetExerciseTests: XCTestCase {
     func check(_ r: ExerciseReport, line: Int) -> ExerciseCheck? { r.checks.first { $0.name.hasPrefix("line \(line):") } }
 
     func testEveryWorksheetExerciseIsInTheCatalogAndHasSeedClaims() {
-        XCTAssertEqual(sheets.map(\.id), ["lab5-t1", "lab5-t2", "cs224n-gradients", "cs224n-identities", "hw5-1a", "hw5-1b",
-                                          "hw5-2a-expansion", "hw5-3c-gradients", "tanh-output-gradients"])
+        XCTAssertEqual(
+            sheets.map(\.id),
+            [
+                "lab5-t1", "lab5-t2", "cs224n-gradients", "cs224n-identities", "hw5-1a", "hw5-1b",
+                "hw5-2a-expansion", "hw5-3c-gradients", "tanh-output-gradients",
+            ])
         for e in sheets {
             let r = Reports.report(e.id)
             XCTAssertEqual(r.verdict, .verified, "\(e.id): \(r.checks.filter { $0.status == .fail }.map(\.detail))")
@@ -161,7 +167,9 @@ final class WorksheetExerciseTests: XCTestCase {
         }
         // The phrase is compared too.
         let lab = try! XCTUnwrap(sheets.first { $0.id == "lab5-t1" })
-        let r = WorksheetExercise(name: "lab5-t1", text: lab.text.replacingOccurrences(of: "\"only the last term\"", with: "\"only the first term\"")).run()
+        let r = WorksheetExercise(
+            name: "lab5-t1", text: lab.text.replacingOccurrences(of: "\"only the last term\"", with: "\"only the first term\"")
+        ).run()
         XCTAssertEqual(r.verdict, .failed)
         XCTAssertTrue(r.checks.contains { $0.detail.contains("does not name \"only the first term\"") })
     }
@@ -172,7 +180,8 @@ final class WorksheetExerciseTests: XCTestCase {
         XCTAssertEqual(partial.kind, .erratum)
         let names = partial.evidence.map(\.name)
         XCTAssertTrue(names.contains { $0.hasSuffix("max rel err vs autodiff") })
-        XCTAssertTrue(partial.evidence.contains { if case .text(let t) = $0.value { return t.hasPrefix("partial-loss: ") } else { return false } })
+        XCTAssertTrue(
+            partial.evidence.contains { if case .text(let t) = $0.value { return t.hasPrefix("partial-loss: ") } else { return false } })
         XCTAssertTrue(names.contains { $0.contains("worst entry (") && $0.hasSuffix("the true derivative") })
         XCTAssertGreaterThan(partial.evidence[0].value.number ?? 0, 0.1)
         // hw5-1b: the seed rejects a claim that holds (an erratum), with the claim that fails
@@ -180,30 +189,31 @@ final class WorksheetExerciseTests: XCTestCase {
         let rejected = try XCTUnwrap(Reports.report("hw5-1b").findings.first { $0.lines == "003:169" })
         XCTAssertEqual(rejected.kind, .erratum)
         XCTAssertEqual(rejected.evidence.filter { $0.name.hasSuffix("instances that hold") }.count, 1)
-        XCTAssertTrue(rejected.evidence.contains { if case .text(let t) = $0.value { return t.contains("h[0] on W") } else { return false } })
+        XCTAssertTrue(
+            rejected.evidence.contains { if case .text(let t) = $0.value { return t.contains("h[0] on W") } else { return false } })
     }
 
     func testMalformedAnnotationsAndWorksheetsAreFailedChecks() {
         let model = """
-        # @title t
-        # @source 003 | x
-        # @notation homework5
-        size n = 2
-        param W[n,n]
-        input x[n]
-        y = σ(W @ x)
-        L = sum(y)
+            # @title t
+            # @source 003 | x
+            # @notation homework5
+            size n = 2
+            param W[n,n]
+            input x[n]
+            y = σ(W @ x)
+            L = sum(y)
 
-        """
+            """
         func run(_ text: String) -> ExerciseReport { WorksheetExercise(name: "t", text: text).run() }
         XCTAssertEqual(run(model + "claim dL/dx = W' @ (y * (1 - y))\n").verdict, .verified)
         let problems = [
-            "claim dL/dx = W' @ (y * (1 - y))   # @seed 003:1 expect nonsense\n",         // unknown kind
-            "claim dL/dx = W' @ (y * (1 - y))   # @seed 003:1 states\n",                  // no @says
+            "claim dL/dx = W' @ (y * (1 - y))   # @seed 003:1 expect nonsense\n",  // unknown kind
+            "claim dL/dx = W' @ (y * (1 - y))   # @seed 003:1 states\n",  // no @says
             "# @says a\n# @shows b\nclaim dL/dx = W' @ y   # @seed 003:1 expect sign \"x\n",  // unclosed phrase
-            "# @frobnicate\nclaim dL/dx = W' @ (y * (1 - y))\n",                          // unknown directive
-            "L2 = L   # @seed 003:1 states\nclaim dL/dx = W' @ (y * (1 - y))\n",          // not on a claim
-            "# @says a\nclaim dL/dx = W' @ (y * (1 - y))   # @seed 003:1 states\n",        // no @shows
+            "# @frobnicate\nclaim dL/dx = W' @ (y * (1 - y))\n",  // unknown directive
+            "L2 = L   # @seed 003:1 states\nclaim dL/dx = W' @ (y * (1 - y))\n",  // not on a claim
+            "# @says a\nclaim dL/dx = W' @ (y * (1 - y))   # @seed 003:1 states\n",  // no @shows
         ]
         for p in problems {
             let r = run(model + p)
@@ -222,8 +232,9 @@ final class WorksheetExerciseTests: XCTestCase {
         let dir = packageRoot.appendingPathComponent("Exercises/Worksheets")
         try XCTSkipUnless(FileManager.default.fileExists(atPath: dir.path), "Exercises/Worksheets is not beside the package")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".grad") }.sorted()
-        XCTAssertEqual(ShippedWorksheets.all.map { $0.name + ".grad" }.sorted(), files,
-                       "run scripts/embed_worksheets.sh after adding or removing a worksheet")
+        XCTAssertEqual(
+            ShippedWorksheets.all.map { $0.name + ".grad" }.sorted(), files,
+            "run scripts/embed_worksheets.sh after adding or removing a worksheet")
         for (name, text) in ShippedWorksheets.all {
             let file = try String(contentsOf: dir.appendingPathComponent(name + ".grad"), encoding: .utf8)
             XCTAssertEqual(text, file, "\(name).grad differs from its embedded copy: run scripts/embed_worksheets.sh")

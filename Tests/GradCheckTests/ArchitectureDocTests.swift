@@ -130,7 +130,7 @@ final class ArchitectureDocTests: XCTestCase {
             switch (documented[module], declared[module]) {
             case (nil, _): out.append("\(what) lacks module \(module)")
             case (_, nil): out.append("\(what) shows \(module), which Package.swift does not declare")
-            case let (d?, p?) where d != p:
+            case (let d?, let p?) where d != p:
                 out.append("\(module): \(what) has \(d.sorted()), Package.swift declares \(p.sorted())")
             default: break
             }
@@ -172,13 +172,15 @@ final class ArchitectureDocTests: XCTestCase {
         var moreDependencies = declared
         moreDependencies["Poetry", default: []].insert("Recurrent")
         XCTAssertFalse(Self.differences(Self.documentedTable(page: page), moreDependencies, what: "the table").isEmpty)
-        XCTAssertFalse(Self.differences(Self.drawnGraph(page: page), Self.transitiveReduction(moreDependencies), what: "the picture").isEmpty)
+        XCTAssertFalse(
+            Self.differences(Self.drawnGraph(page: page), Self.transitiveReduction(moreDependencies), what: "the picture").isEmpty)
         var newModule = declared
         newModule["Worksheet"] = ["WorkbenchNumerics"]
         XCTAssertFalse(Self.differences(Self.documentedTable(page: page), newModule, what: "the table").isEmpty)
         XCTAssertFalse(Self.differences(Self.drawnGraph(page: page), Self.transitiveReduction(newModule), what: "the picture").isEmpty)
-        let editedRow = page.replacingOccurrences(of: "| `Poetry` | `WorkbenchNumerics`, `PoemEngine`, `Plotting` |",
-                                                  with: "| `Poetry` | `WorkbenchNumerics`, `PoemEngine` |")
+        let editedRow = page.replacingOccurrences(
+            of: "| `Poetry` | `WorkbenchNumerics`, `PoemEngine`, `Plotting` |",
+            with: "| `Poetry` | `WorkbenchNumerics`, `PoemEngine` |")
         XCTAssertNotEqual(editedRow, page)
         XCTAssertFalse(Self.differences(Self.documentedTable(page: editedRow), declared, what: "the table").isEmpty)
     }

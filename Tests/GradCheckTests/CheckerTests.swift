@@ -1,7 +1,7 @@
-import XCTest
-import WorkbenchNumerics
 import Autodiff
 import GradCheck
+import WorkbenchNumerics
+import XCTest
 
 final class CheckerTests: XCTestCase {
     /// L(x) = Σ sin-free smooth function: ½‖x‖² + Σ x³ / 3, gradient x + x².
@@ -12,8 +12,9 @@ final class CheckerTests: XCTestCase {
     func testCorrectGradientPasses() {
         let x = Matrix<Double>([[0.3, -1.2], [2.0, 0.7]])
         let g = x.map { $0 + $0 * $0 }
-        let report = checkGradients([NamedGradient(name: "x", parameter: x, gradient: g)], method: "analytic",
-                                    options: .finiteDifferencesStrict, loss: smoothLoss)
+        let report = checkGradients(
+            [NamedGradient(name: "x", parameter: x, gradient: g)], method: "analytic",
+            options: .finiteDifferencesStrict, loss: smoothLoss)
         XCTAssertTrue(report.passed, report.failureMessage)
         XCTAssertLessThan(report.maxRelativeError, GradCheckOptions.finiteDifferenceBound)
     }
@@ -66,7 +67,8 @@ final class CheckerTests: XCTestCase {
         // L(a, b) = max(a, b) at a = b: one-sided derivatives in a are 0 and 1.
         let x = Matrix<Double>([[1.0, 1.0]])
         let loss: ([Matrix<Double>]) -> Double = { th in max(th[0][0, 0], th[0][0, 1]) }
-        let report = checkGradients([NamedGradient(name: "x", parameter: x, gradient: Matrix([[0.5, 0.5]]))], method: "subgradient", loss: loss)
+        let report = checkGradients(
+            [NamedGradient(name: "x", parameter: x, gradient: Matrix([[0.5, 0.5]]))], method: "subgradient", loss: loss)
         XCTAssertTrue(report.passed, report.failureMessage)
         XCTAssertEqual(report.parameters[0].kinks.count, 2)
     }
@@ -78,7 +80,8 @@ final class CheckerTests: XCTestCase {
         let good = directionalCheck([NamedGradient(name: "x", parameter: x, gradient: g)], method: "analytic", count: 4, loss: smoothLoss)
         XCTAssertEqual(good.verdict, .pass)
         XCTAssertLessThan(good.maxRelativeError, GradCheckOptions.finiteDifferenceBound)
-        let wrong = directionalCheck([NamedGradient(name: "x", parameter: x, gradient: g * 1.05)], method: "analytic", count: 4, loss: smoothLoss)
+        let wrong = directionalCheck(
+            [NamedGradient(name: "x", parameter: x, gradient: g * 1.05)], method: "analytic", count: 4, loss: smoothLoss)
         XCTAssertEqual(wrong.verdict, .fail)
     }
 
@@ -89,26 +92,32 @@ final class CheckerTests: XCTestCase {
         let x = Matrix<Double>([[0.0, 0.5, -0.5, 1.5]])
         let loss: ([Matrix<Double>]) -> Double = { th in th[0].storage.reduce(0) { $0 + max($1, 0) } }
         let g = Matrix<Double>([[0.0, 1.0, 0.0, 1.0]])
-        let good = directionalCheck([NamedGradient(name: "x", parameter: x, gradient: g)], method: "autodiff", count: 5,
-                                    options: .finiteDifferencesStrict, loss: loss)
+        let good = directionalCheck(
+            [NamedGradient(name: "x", parameter: x, gradient: g)], method: "autodiff", count: 5,
+            options: .finiteDifferencesStrict, loss: loss)
         XCTAssertEqual(good.verdict, .pass, good.table())
         XCTAssertEqual(good.directions.filter { $0.kink != nil }.count, 5)
         XCTAssertTrue(good.table().contains("kink"))
         // The entry-wise check agrees on the same gradient.
-        XCTAssertTrue(checkGradients([NamedGradient(name: "x", parameter: x, gradient: g)], method: "autodiff",
-                                     options: .finiteDifferencesStrict, loss: loss).passed)
+        XCTAssertTrue(
+            checkGradients(
+                [NamedGradient(name: "x", parameter: x, gradient: g)], method: "autodiff",
+                options: .finiteDifferencesStrict, loss: loss
+            ).passed)
 
         // Mutations through the same path: a value outside [0, 1] at the kink, and a wrong entry
         // where L is smooth, both fail.
         for wrong in [Matrix<Double>([[1.5, 1.0, 0.0, 1.0]]), Matrix<Double>([[0.0, 1.0, 0.0, 1.2]])] {
-            let report = directionalCheck([NamedGradient(name: "x", parameter: x, gradient: wrong)], method: "wrong", count: 5,
-                                          options: .finiteDifferencesStrict, loss: loss)
+            let report = directionalCheck(
+                [NamedGradient(name: "x", parameter: x, gradient: wrong)], method: "wrong", count: 5,
+                options: .finiteDifferencesStrict, loss: loss)
             XCTAssertEqual(report.verdict, .fail, report.table())
         }
 
         // Away from the kink no direction is reported as one.
-        let smooth = directionalCheck([NamedGradient(name: "x", parameter: x.map { $0 + 0.25 }, gradient: Matrix([[1.0, 1.0, 0.0, 1.0]]))],
-                                      method: "analytic", count: 5, options: .finiteDifferencesStrict, loss: loss)
+        let smooth = directionalCheck(
+            [NamedGradient(name: "x", parameter: x.map { $0 + 0.25 }, gradient: Matrix([[1.0, 1.0, 0.0, 1.0]]))],
+            method: "analytic", count: 5, options: .finiteDifferencesStrict, loss: loss)
         XCTAssertEqual(smooth.verdict, .pass, smooth.table())
         XCTAssertTrue(smooth.directions.allSatisfy { $0.kink == nil })
     }

@@ -1,6 +1,8 @@
 // BEGIN docs/library.md example (Example.swift) — this region is the page's code, to the letter.
 import Autodiff
+import Foundation
 import GradCheck
+import XCTest
 
 /// L(W) = Σ_i tanh((W x)_i): one tanh layer with weight W (2, 3) and a fixed input x (3, 1).
 func exampleLoss(_ w: Matrix<Double>, _ x: Matrix<Double>) -> Double {
@@ -19,11 +21,13 @@ func exampleGradientChecks() -> (autodiff: GradientCheckReport, slip: GradientCh
     tape.backward(wv.matmul(tape.constant(x)).tanh().sum())
     let autodiff = tape.gradient(of: wv)
 
-    let slip = (w * x).map { 1 - $0 * $0 } * x.transposed   // (2, 1) · (1, 3)
+    let slip = (w * x).map { 1 - $0 * $0 } * x.transposed  // (2, 1) · (1, 3)
 
     func check(_ gradient: Matrix<Double>, _ method: String) -> GradientCheckReport {
-        checkGradients([NamedGradient(name: "∂L/∂W", parameter: w, gradient: gradient)], method: method,
-                       title: "\(method) vs finite differences", options: .finiteDifferencesStrict) { theta in
+        checkGradients(
+            [NamedGradient(name: "∂L/∂W", parameter: w, gradient: gradient)], method: method,
+            title: "\(method) vs finite differences", options: .finiteDifferencesStrict
+        ) { theta in
             exampleLoss(theta[0], x)
         }
     }
@@ -42,9 +46,6 @@ func exampleOutput() -> String {
 // between the BEGIN and END lines of this file, and its output block must equal what
 // `exampleOutput()` returns, so the page cannot drift from the code.
 
-import Foundation
-import XCTest
-
 final class LibraryExampleTests: XCTestCase {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -54,7 +55,8 @@ final class LibraryExampleTests: XCTestCase {
     static func region(of text: String, from begin: String, to end: String) -> String? {
         let lines = text.components(separatedBy: "\n")
         guard let start = lines.firstIndex(where: { $0.hasPrefix(begin) }),
-              let stop = lines[(start + 1)...].firstIndex(where: { $0.hasPrefix(end) }) else { return nil }
+            let stop = lines[(start + 1)...].firstIndex(where: { $0.hasPrefix(end) })
+        else { return nil }
         return lines[(start + 1)..<stop].joined(separator: "\n")
     }
 
@@ -82,8 +84,9 @@ final class LibraryExampleTests: XCTestCase {
 
     func testThePagesExampleIsTheCodeCompiledHere() throws {
         let (page, example) = try pageAndSource()
-        let documented = try XCTUnwrap(Self.block(of: page, marker: "file: Sources/GradientCheckClient/Example.swift"),
-                                       "docs/library.md has no Example.swift block")
+        let documented = try XCTUnwrap(
+            Self.block(of: page, marker: "file: Sources/GradientCheckClient/Example.swift"),
+            "docs/library.md has no Example.swift block")
         XCTAssertNil(Self.drift(documented: documented, code: example), "docs/library.md and LibraryExampleTests.swift differ")
     }
 

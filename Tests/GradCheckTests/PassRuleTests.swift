@@ -1,8 +1,8 @@
 // PassRuleTests.swift — the named bounds and rules of GradCheckOptions decide every verdict,
 // and each turns when the value crosses its bound (or is NaN).
 
-import XCTest
 import GradCheck
+import XCTest
 
 final class PassRuleTests: XCTestCase {
     func testPresetsCarryTheNamedBounds() {

@@ -2,19 +2,23 @@
 // handles log axes and empty / non-finite series; the sparkline maps values to blocks.
 
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import XCTest
+
 @testable import Plotting
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// Collects the elements of a parsed XML document (name and attributes, in order) and the
 /// concatenated text content.
 private final class ElementCollector: NSObject, XMLParserDelegate {
     var elements: [(name: String, attributes: [String: String])] = []
     var text = ""
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+        qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
+    ) {
         elements.append((elementName, attributeDict))
     }
     func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
@@ -38,11 +42,13 @@ final class LineChartTests: XCTestCase {
     }
 
     func testSVGParsesAsXMLWithOnePathPerSeriesAndALegendEntryEach() {
-        let chart = LineChart(title: "norms", xLabel: "n", yLabel: "‖W^n‖", series: [
-            .init(name: "a", values: [1, 2, 3]),
-            .init(name: "b", points: [(0, 3), (1, 1), (2, 0.5)], markers: true),
-            .init(name: "c", values: [-1, 0, 1]),
-        ])
+        let chart = LineChart(
+            title: "norms", xLabel: "n", yLabel: "‖W^n‖",
+            series: [
+                .init(name: "a", values: [1, 2, 3]),
+                .init(name: "b", points: [(0, 3), (1, 1), (2, 0.5)], markers: true),
+                .init(name: "c", values: [-1, 0, 1]),
+            ])
         guard let doc = parse(chart.svg(width: 600, height: 400)) else { return }
         XCTAssertEqual(doc.elements.first?.name, "svg")
         XCTAssertEqual(seriesPaths(doc).map { $0["data-name"] ?? "?" }, ["a", "b", "c"])
@@ -66,7 +72,7 @@ final class LineChartTests: XCTestCase {
     }
 
     func testLogScaleTicksArePowersOfTenCoveringTheData() {
-        let values = (0...30).map { pow(0.9, Double($0)) * 3 }   // 3 … 0.126
+        let values = (0...30).map { pow(0.9, Double($0)) * 3 }  // 3 … 0.126
         let chart = LineChart(title: "decay", xLabel: "n", yLabel: "norm", logY: true, series: [.init(name: "0.9^n", values: values)])
         guard let doc = parse(chart.svg()) else { return }
         let yticks = doc.elements.filter { $0.attributes["class"] == "ytick" }.count
@@ -86,9 +92,11 @@ final class LineChartTests: XCTestCase {
     }
 
     func testNaNInfinityAndNonPositiveOnLogAxisAreSkippedAndBreakTheLine() {
-        let chart = LineChart(title: "gaps", xLabel: "n", yLabel: "y", logY: true, series: [
-            .init(name: "s", points: [(0, 1), (1, .nan), (2, 4), (3, .infinity), (4, 0), (5, -2), (6, 8), (7, 16)]),
-        ])
+        let chart = LineChart(
+            title: "gaps", xLabel: "n", yLabel: "y", logY: true,
+            series: [
+                .init(name: "s", points: [(0, 1), (1, .nan), (2, 4), (3, .infinity), (4, 0), (5, -2), (6, 8), (7, 16)])
+            ])
         let svg = chart.svg()
         XCTAssertFalse(svg.lowercased().contains("nan") || svg.contains("inf"), "no non-finite coordinates in the output")
         guard let doc = parse(svg) else { return }
@@ -99,10 +107,12 @@ final class LineChartTests: XCTestCase {
 
     func testEmptyAndAllNaNSeriesRenderWithoutCrashing() {
         for logY in [false, true] {
-            let chart = LineChart(title: "empty", xLabel: "x", yLabel: "y", logY: logY, series: [
-                .init(name: "none", points: []),
-                .init(name: "nan", values: [.nan, .nan]),
-            ])
+            let chart = LineChart(
+                title: "empty", xLabel: "x", yLabel: "y", logY: logY,
+                series: [
+                    .init(name: "none", points: []),
+                    .init(name: "nan", values: [.nan, .nan]),
+                ])
             guard let doc = parse(chart.svg()) else { return }
             XCTAssertEqual(seriesPaths(doc).count, 2)
             XCTAssertTrue(doc.text.contains("no finite data"))

@@ -2,9 +2,10 @@
 // engine: the same poem model built from tape ops in Double, on the same weights and batch,
 // for every micro-kernel tile.
 
-import XCTest
-import WorkbenchNumerics
 import Autodiff
+import WorkbenchNumerics
+import XCTest
+
 @testable import Poetry
 
 /// Loss and gradients (by parameter name) of the poem model, built from tape operations.
@@ -23,10 +24,11 @@ func autodiffPoemGradients(model: PoemModel, poems: [[Int32]]) -> (loss: Double,
     var logits: [Variable<Double>] = []
     var targets: [Int] = []
     for t in 0..<T {
-        var x = vars[ParameterLayout.embeddingName]!.gatherRows(poems.map { Int($0[t]) })        // (B, E)
+        var x = vars[ParameterLayout.embeddingName]!.gatherRows(poems.map { Int($0[t]) })  // (B, E)
         for l in 0..<c.layers {
-            let z = (x.matmul(vars["rnn_lstm.weight_ih_l\(l)"]!.transposed())
-                     + h[l].matmul(vars["rnn_lstm.weight_hh_l\(l)"]!.transposed()))
+            let z =
+                (x.matmul(vars["rnn_lstm.weight_ih_l\(l)"]!.transposed())
+                + h[l].matmul(vars["rnn_lstm.weight_hh_l\(l)"]!.transposed()))
                 .addingRow(vars["rnn_lstm.bias_ih_l\(l)"]!).addingRow(vars["rnn_lstm.bias_hh_l\(l)"]!)  // (B, 4H)
             let i = z.columns(0..<H).sigmoid(), f = z.columns(H..<(2 * H)).sigmoid()
             let g = z.columns((2 * H)..<(3 * H)).tanh(), o = z.columns((3 * H)..<(4 * H)).sigmoid()
@@ -54,8 +56,9 @@ final class AutodiffAgreementTests: XCTestCase {
         for choice in KernelChoice.allCases {
             let network = PoemNetwork(layout: model.layout, threads: 2, kernels: choice)
             var gradient: [Float] = []
-            let loss = network.lossAndGradient(parameters: model.parameters, batch: PoemBatch(poems: poems, padding: Int32(config.rows - 1)),
-                                               gradient: &gradient)
+            let loss = network.lossAndGradient(
+                parameters: model.parameters, batch: PoemBatch(poems: poems, padding: Int32(config.rows - 1)),
+                gradient: &gradient)
             XCTAssertEqual(loss, reference.loss, accuracy: 1e-5 * reference.loss, "\(choice): loss", line: line)
             for s in model.layout.slices {
                 let ad = reference.gradients[s.name]!.storage
@@ -66,8 +69,9 @@ final class AutodiffAgreementTests: XCTestCase {
                 }
                 let scale = ad.map(abs).max() ?? 0
                 let absErr = abs(worst.fast - worst.ad)
-                XCTAssertTrue(worst.err < 1e-3 || absErr < 1e-5 * max(scale, 1e-3),
-                              "\(choice): \(s.name)[\(worst.index)]: fast \(worst.fast) vs autodiff \(worst.ad)", line: line)
+                XCTAssertTrue(
+                    worst.err < 1e-3 || absErr < 1e-5 * max(scale, 1e-3),
+                    "\(choice): \(s.name)[\(worst.index)]: fast \(worst.fast) vs autodiff \(worst.ad)", line: line)
             }
         }
     }

@@ -1,8 +1,9 @@
 // CheckpointTests.swift — safetensors round trips and clear errors for damaged files.
 
 import XCTest
-@testable import WorkbenchNumerics   // FileWriteError(path:code:operation:)
+
 @testable import Poetry
+@testable import WorkbenchNumerics  // FileWriteError(path:code:operation:)
 
 final class CheckpointTests: XCTestCase {
     func tinyCheckpoint() -> PoemCheckpoint {
@@ -34,9 +35,10 @@ final class CheckpointTests: XCTestCase {
     func testTrainingStateRoundTripsExactly() throws {
         let dir = try scratchDirectory(self)
         let path = dir.appendingPathComponent("s.safetensors").path
-        let s = TrainingState(step: 7, epoch: 1, batch: 3, firstMoment: [1, -2.5], secondMoment: [0.25, 3],
-                              rngState: [1, 2, 3, 4], order: [2, 0, 1], epochLossSum: 0.1 + 0.2,
-                              epochLosses: [3.25, .pi], validationLosses: [], stepLosses: [1, 2], options: ["lr": "0.003"])
+        let s = TrainingState(
+            step: 7, epoch: 1, batch: 3, firstMoment: [1, -2.5], secondMoment: [0.25, 3],
+            rngState: [1, 2, 3, 4], order: [2, 0, 1], epochLossSum: 0.1 + 0.2,
+            epochLosses: [3.25, .pi], validationLosses: [], stepLosses: [1, 2], options: ["lr": "0.003"])
         try s.write(to: path)
         XCTAssertEqual(try TrainingState.read(path: path), s)
         XCTAssertEqual(TrainingState.path(forCheckpoint: "a/b.safetensors"), "a/b.state.safetensors")
@@ -76,7 +78,8 @@ final class CheckpointTests: XCTestCase {
         try expectError(f.encoded(), "no vocabulary")
         // a NaN weight
         f = tinyCheckpoint().file()
-        f.tensors[0] = SafeTensor(name: f.tensors[0].name, floats: [Float](repeating: .nan, count: f.tensors[0].count), shape: f.tensors[0].shape)
+        f.tensors[0] = SafeTensor(
+            name: f.tensors[0].name, floats: [Float](repeating: .nan, count: f.tensors[0].count), shape: f.tensors[0].shape)
         try expectError(f.encoded(), "non-finite")
         XCTAssertThrowsError(try PoemCheckpoint.read(path: dir.appendingPathComponent("none").path)) { e in
             XCTAssertTrue("\(e)".contains("no such file"))
@@ -92,7 +95,7 @@ final class CheckpointTests: XCTestCase {
                 bytes = Array(bytes.prefix(rng.int(below: bytes.count)))
             } else {
                 for _ in 0..<(1 + rng.int(below: 4)) {
-                    let i = rng.int(below: min(bytes.count, 8 + 600))   // mostly the header
+                    let i = rng.int(below: min(bytes.count, 8 + 600))  // mostly the header
                     bytes[i] = UInt8(truncatingIfNeeded: rng.next())
                 }
             }
@@ -105,7 +108,9 @@ final class CheckpointTests: XCTestCase {
                 // The whole model reader too (shapes, metadata, values).
                 let url = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(getpid())-\(trial).safetensors")
                 try? Data(bytes).write(to: url)
-                do { _ = try PoemCheckpoint.read(path: url.path) } catch { XCTAssertTrue(error is CheckpointError, "trial \(trial): \(error)") }
+                do { _ = try PoemCheckpoint.read(path: url.path) } catch {
+                    XCTAssertTrue(error is CheckpointError, "trial \(trial): \(error)")
+                }
                 try? FileManager.default.removeItem(at: url)
             }
         }

@@ -1,6 +1,7 @@
 // CorpusTests.swift — corpus parsing and the homework's vocabulary, on synthetic text.
 
 import XCTest
+
 @testable import Poetry
 
 /// Where the homework corpus is, if this machine has it (never committed to the project).
@@ -53,8 +54,9 @@ final class CorpusTests: XCTestCase {
 
     func testFortuneFileKeepsFiveCharacterCouplets() throws {
         let couplet1 = "一二三四五，六七八九十。", couplet2 = "甲乙丙丁戊，己庚辛壬癸。"
-        let text = "\u{1B}[32m《题》\u{1B}[m\n\u{1B}[33m作者：某\u{1B}[m\n\(couplet1)\n\(couplet2)\n%\n\u{1B}[32m《长》\u{1B}[m\n七个字的一句诗，七个字的二句诗。\n%\n"
-        let c = try PoemCorpus.parse(text, source: "t") // plain parse treats it as lines
+        let text =
+            "\u{1B}[32m《题》\u{1B}[m\n\u{1B}[33m作者：某\u{1B}[m\n\(couplet1)\n\(couplet2)\n%\n\u{1B}[32m《长》\u{1B}[m\n七个字的一句诗，七个字的二句诗。\n%\n"
+        let c = try PoemCorpus.parse(text, source: "t")  // plain parse treats it as lines
         XCTAssertFalse(c.poems.isEmpty)
         let f = try PoemCorpus.parseFortunes(text, source: "tang")
         XCTAssertEqual(f.poems.map { String($0) }, [couplet1 + couplet2])

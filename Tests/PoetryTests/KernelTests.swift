@@ -2,8 +2,9 @@
 // tile changes only the speed: the same bits from every tile and every thread count, for the
 // GEMM and for the model's loss and gradient (fused recurrent steps and the fallback path).
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Poetry
 
 final class KernelTests: XCTestCase {
@@ -22,8 +23,10 @@ final class KernelTests: XCTestCase {
     }
 
     /// C = A·B (+ C0 when `accumulate`) with the fast GEMM on `workspace`, or the naive one.
-    func product(_ o: Operands, m: Int, n: Int, k: Int, transA: Bool, transB: Bool, accumulate: Bool,
-                 workspace: Kernels.Workspace?) -> [Float] {
+    func product(
+        _ o: Operands, m: Int, n: Int, k: Int, transA: Bool, transB: Bool, accumulate: Bool,
+        workspace: Kernels.Workspace?
+    ) -> [Float] {
         var c = o.c0
         o.a.withUnsafeBufferPointer { pa in
             o.b.withUnsafeBufferPointer { pb in
@@ -31,7 +34,8 @@ final class KernelTests: XCTestCase {
                 let sb: StridedMatrix = transB ? .transposeOf(pb.baseAddress!, cols: k) : .rowMajor(pb.baseAddress!, cols: n)
                 c.withUnsafeMutableBufferPointer { pc in
                     if let workspace {
-                        Kernels.gemm(m: m, n: n, k: k, a: sa, b: sb, c: pc.baseAddress!, ldc: n, accumulate: accumulate, workspace: workspace)
+                        Kernels.gemm(
+                            m: m, n: n, k: k, a: sa, b: sb, c: pc.baseAddress!, ldc: n, accumulate: accumulate, workspace: workspace)
                     } else {
                         Kernels.gemmNaive(m: m, n: n, k: k, a: sa, b: sb, c: pc.baseAddress!, ldc: n, accumulate: accumulate)
                     }
@@ -51,8 +55,9 @@ final class KernelTests: XCTestCase {
                     let fast = product(o, m: m, n: n, k: k, transA: transA, transB: transB, accumulate: acc, workspace: ws)
                     let naive = product(o, m: m, n: n, k: k, transA: transA, transB: transB, accumulate: acc, workspace: nil)
                     let (worst, at) = zip(fast, naive).enumerated().map { (abs($1.0 - $1.1), $0) }.max { $0.0 < $1.0 }!
-                    XCTAssertLessThan(worst, 1e-5 * Float(k),
-                                      "\(choice) m \(m) n \(n) k \(k) transA \(transA) transB \(transB): entry \(at) fast \(fast[at]) naive \(naive[at])")
+                    XCTAssertLessThan(
+                        worst, 1e-5 * Float(k),
+                        "\(choice) m \(m) n \(n) k \(k) transA \(transA) transB \(transB): entry \(at) fast \(fast[at]) naive \(naive[at])")
                 }
             }
         }
@@ -63,13 +68,17 @@ final class KernelTests: XCTestCase {
         for (m, n, k) in Self.shapes {
             let o = Operands(m: m, n: n, k: k, rng: &rng)
             for (transA, transB, acc) in Self.layouts {
-                let reference = product(o, m: m, n: n, k: k, transA: transA, transB: transB, accumulate: acc,
-                                        workspace: Kernels.Workspace(threads: 1, kernels: .tile8x32))
+                let reference = product(
+                    o, m: m, n: n, k: k, transA: transA, transB: transB, accumulate: acc,
+                    workspace: Kernels.Workspace(threads: 1, kernels: .tile8x32))
                 for choice in KernelChoice.allCases {
                     for threads in [1, 2, 3] {
-                        let c = product(o, m: m, n: n, k: k, transA: transA, transB: transB, accumulate: acc,
-                                        workspace: Kernels.Workspace(threads: threads, kernels: choice, cores: 8))
-                        XCTAssertTrue(c == reference, "\(choice), \(threads) thread(s), m \(m) n \(n) k \(k): bits differ from 8x32-simd16 on 1 thread")
+                        let c = product(
+                            o, m: m, n: n, k: k, transA: transA, transB: transB, accumulate: acc,
+                            workspace: Kernels.Workspace(threads: threads, kernels: choice, cores: 8))
+                        XCTAssertTrue(
+                            c == reference,
+                            "\(choice), \(threads) thread(s), m \(m) n \(n) k \(k): bits differ from 8x32-simd16 on 1 thread")
                     }
                 }
             }
@@ -78,16 +87,19 @@ final class KernelTests: XCTestCase {
         // and add) does not give the fast GEMM's bits.
         let (m, n, k) = (13, 45, 300)
         let o = Operands(m: m, n: n, k: k, rng: &rng)
-        let fast = product(o, m: m, n: n, k: k, transA: false, transB: false, accumulate: false,
-                           workspace: Kernels.Workspace(threads: 1, kernels: .tile6x16))
+        let fast = product(
+            o, m: m, n: n, k: k, transA: false, transB: false, accumulate: false,
+            workspace: Kernels.Workspace(threads: 1, kernels: .tile6x16))
         let naive = product(o, m: m, n: n, k: k, transA: false, transB: false, accumulate: false, workspace: nil)
         XCTAssertFalse(fast == naive, "a product summed in another order should differ in some bit")
     }
 
     func testModelGradientIsBitIdenticalForEveryTileAndThreadCount() {
         // H = 32 takes the fused recurrent steps, H = 6 the GEMM + cell fallback.
-        for config in [PoemModelConfig(rows: 45, embeddingDim: 20, hiddenSize: 32, layers: 2),
-                       PoemModelConfig(rows: 11, embeddingDim: 3, hiddenSize: 6, layers: 2)] {
+        for config in [
+            PoemModelConfig(rows: 45, embeddingDim: 20, hiddenSize: 32, layers: 2),
+            PoemModelConfig(rows: 11, embeddingDim: 3, hiddenSize: 6, layers: 2),
+        ] {
             let model = PoemModel(config: config, seed: 3)
             var rng = SeededGenerator(seed: 8)
             let poems: [[Int32]] = (0..<19).map { _ in (0..<(3 + rng.int(below: 6))).map { _ in Int32(rng.int(below: config.rows - 1)) } }
@@ -102,7 +114,8 @@ final class KernelTests: XCTestCase {
                     if let r = reference {
                         XCTAssertEqual(loss.bitPattern, r.loss.bitPattern, "H \(config.hiddenSize), \(choice), \(threads) thread(s): loss")
                         let differing = zip(gradient, r.gradient).filter { $0.bitPattern != $1.bitPattern }.count
-                        XCTAssertEqual(differing, 0, "H \(config.hiddenSize), \(choice), \(threads) thread(s): \(differing) gradient entries differ")
+                        XCTAssertEqual(
+                            differing, 0, "H \(config.hiddenSize), \(choice), \(threads) thread(s): \(differing) gradient entries differ")
                     } else {
                         reference = (loss, gradient)
                     }
@@ -143,16 +156,25 @@ final class KernelTests: XCTestCase {
             for choice in KernelChoice.allCases {
                 for threads in [1, 2] {
                     var c = o.c0
-                    o.a.withUnsafeBufferPointer { pa in o.b.withUnsafeBufferPointer { pb in bias.withUnsafeBufferPointer { pbias in
-                        c.withUnsafeMutableBufferPointer { pc in
-                            Kernels.gemm(m: m, n: n, k: k, a: .transposeOf(pa.baseAddress!, cols: m), b: .rowMajor(pb.baseAddress!, cols: n),
-                                         c: pc.baseAddress!, ldc: n, accumulate: false, bias: pbias.baseAddress!,
-                                         workspace: Kernels.Workspace(threads: threads, kernels: choice, cores: 8))
+                    o.a.withUnsafeBufferPointer { pa in
+                        o.b.withUnsafeBufferPointer { pb in
+                            bias.withUnsafeBufferPointer { pbias in
+                                c.withUnsafeMutableBufferPointer { pc in
+                                    Kernels.gemm(
+                                        m: m, n: n, k: k, a: .transposeOf(pa.baseAddress!, cols: m), b: .rowMajor(pb.baseAddress!, cols: n),
+                                        c: pc.baseAddress!, ldc: n, accumulate: false, bias: pbias.baseAddress!,
+                                        workspace: Kernels.Workspace(threads: threads, kernels: choice, cores: 8))
+                                }
+                            }
                         }
-                    } } }
+                    }
                     let worst = zip(c, naive).map { abs($0 - $1) }.max() ?? 0
                     XCTAssertLessThan(worst, 1e-5 * Float(max(k, 1)), "\(choice) m \(m) n \(n) k \(k): bias rows")
-                    if let reference { XCTAssertTrue(c == reference, "\(choice), \(threads) thread(s): bits differ") } else { reference = c }
+                    if let reference {
+                        XCTAssertTrue(c == reference, "\(choice), \(threads) thread(s): bits differ")
+                    } else {
+                        reference = c
+                    }
                 }
             }
         }

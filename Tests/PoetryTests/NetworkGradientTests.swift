@@ -2,8 +2,9 @@
 // differences of an independent Double forward pass; the vector exp/sigmoid/tanh;
 // bit-identical results for every thread count (the GEMM tiles: KernelTests.swift).
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Poetry
 
 /// The poem model's loss in Double, written as plainly as possible (an independent reference).
@@ -72,17 +73,21 @@ final class NetworkGradientTests: XCTestCase {
         var worst = (index: -1, fast: 0.0, fd: 0.0, err: 0.0)
         // Every parameter of every tensor gets at least a few probes.
         var probes: [Int] = []
-        for s in model.layout.slices { for _ in 0..<max(3, samples * s.count / model.layout.count) { probes.append(s.offset + rng.int(below: s.count)) } }
+        for s in model.layout.slices {
+            for _ in 0..<max(3, samples * s.count / model.layout.count) { probes.append(s.offset + rng.int(below: s.count)) }
+        }
         for i in probes {
             var tp = theta, tm = theta
             let h = 1e-5
             tp[i] += h; tm[i] -= h
-            let fd = (referenceLoss(tp, layout: model.layout, poems: poems) - referenceLoss(tm, layout: model.layout, poems: poems)) / (2 * h)
+            let fd =
+                (referenceLoss(tp, layout: model.layout, poems: poems) - referenceLoss(tm, layout: model.layout, poems: poems)) / (2 * h)
             let err = abs(Double(grad[i]) - fd) / (1e-3 + abs(fd))
             if err > worst.err { worst = (i, Double(grad[i]), fd, err) }
         }
         let name = model.layout.slices.first { $0.range.contains(worst.index) }?.name ?? "-"
-        XCTAssertLessThan(worst.err, 2e-3, "worst entry \(worst.index) (\(name)): fast \(worst.fast) vs finite difference \(worst.fd)", line: line)
+        XCTAssertLessThan(
+            worst.err, 2e-3, "worst entry \(worst.index) (\(name)): fast \(worst.fast) vs finite difference \(worst.fd)", line: line)
     }
 
     func testLSTMBackwardMatchesFiniteDifferencesOnATinyModel() {

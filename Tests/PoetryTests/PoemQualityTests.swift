@@ -1,8 +1,9 @@
 // PoemQualityTests.swift — the quality report's measures: on hand-made poems, and on a small
 // trained model, where each figure is recomputed another way.
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Poetry
 
 final class PoemQualityTests: XCTestCase {

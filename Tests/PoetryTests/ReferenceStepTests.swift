@@ -1,8 +1,9 @@
 // ReferenceStepTests.swift — the readable reference step against the fast batched forward pass
 // of PoemEngine, on the same weights: their cross-entropies agree poem by poem.
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Poetry
 
 final class ReferenceStepTests: XCTestCase {
@@ -34,9 +35,9 @@ final class ReferenceStepTests: XCTestCase {
     }
 
     static let shapes = [
-        PoemModelConfig(rows: 23, embeddingDim: 10, hiddenSize: 16, layers: 2),   // H % 8 = 0: the fused step kernels
-        PoemModelConfig(rows: 37, embeddingDim: 7, hiddenSize: 12, layers: 1),    // the general path, one layer
-        PoemModelConfig(rows: 19, embeddingDim: 5, hiddenSize: 8, layers: 3),     // three layers
+        PoemModelConfig(rows: 23, embeddingDim: 10, hiddenSize: 16, layers: 2),  // H % 8 = 0: the fused step kernels
+        PoemModelConfig(rows: 37, embeddingDim: 7, hiddenSize: 12, layers: 1),  // the general path, one layer
+        PoemModelConfig(rows: 19, embeddingDim: 5, hiddenSize: 8, layers: 3),  // three layers
     ]
 
     func testReferenceStepMatchesTheFastForwardPass() {

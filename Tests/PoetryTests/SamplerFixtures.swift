@@ -2,8 +2,9 @@
 // from generated corpora (no real poems): trained for a few epochs, or left at their initial
 // weights.
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Poetry
 
 /// Generated free verse: lines of 2–7 characters closed by assorted punctuation (， 。 ？ ！ 、),
@@ -43,8 +44,9 @@ enum SamplerFixtures {
     /// A model at its initial weights over the vocabulary of `corpus`.
     static func untrained(_ corpus: [[Character]], seed: UInt64 = 4) -> PoemCheckpoint {
         let v = Vocabulary(poems: corpus)
-        return PoemCheckpoint(model: PoemModel(config: PoemModelConfig(rows: v.modelRows, embeddingDim: 8, hiddenSize: 16, layers: 2), seed: seed),
-                              vocabulary: v)
+        return PoemCheckpoint(
+            model: PoemModel(config: PoemModelConfig(rows: v.modelRows, embeddingDim: 8, hiddenSize: 16, layers: 2), seed: seed),
+            vocabulary: v)
     }
 
     /// Trained on regular quatrains.

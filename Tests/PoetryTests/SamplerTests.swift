@@ -1,8 +1,9 @@
 // SamplerTests.swift — the sampler keeps the form in every decoding mode and honours its
 // controls, on small models built in SamplerFixtures.swift.
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Poetry
 
 final class SamplerTests: XCTestCase {
@@ -21,7 +22,7 @@ final class SamplerTests: XCTestCase {
         o.topK = 5
         o.seed = 9
         let sampled = try s.generate(start: "", count: 3, options: o)
-        sampled.forEach { assertQuatrain($0) }
+        for poem in sampled { assertQuatrain(poem) }
         XCTAssertEqual(try s.generate(start: "", count: 3, options: o), sampled, "same seed, same poems")
         o.seed = 10
         XCTAssertNotEqual(try s.generate(start: "", count: 3, options: o), sampled, "another seed, the same poems")
@@ -57,7 +58,8 @@ final class SamplerTests: XCTestCase {
             o.beam = 8
             let beam = try s.sample(start: start, options: o)[0]
             o.beam = 0
-            XCTAssertGreaterThanOrEqual(beam.logLikelihoods.reduce(0, +), greedy.logLikelihoods.reduce(0, +) - 1e-9, "\(beam.text) vs \(greedy.text)")
+            XCTAssertGreaterThanOrEqual(
+                beam.logLikelihoods.reduce(0, +), greedy.logLikelihoods.reduce(0, +) - 1e-9, "\(beam.text) vs \(greedy.text)")
         }
     }
 
@@ -97,7 +99,9 @@ final class SamplerTests: XCTestCase {
                         if let problem = quatrainProblem(p) { return XCTFail("\(p): \(problem); \(setting)") }
                         XCTAssertTrue(PoemMetrics.isQuatrain(p), p)
                         XCTAssertTrue(p.hasPrefix(start), "\(p) does not begin with '\(start)'")
-                        for (i, a) in acrostic.enumerated() where Array(p)[6 * i] != a { XCTFail("\(p): line \(i + 1) does not begin with '\(a)'") }
+                        for (i, a) in acrostic.enumerated() where Array(p)[6 * i] != a {
+                            XCTFail("\(p): line \(i + 1) does not begin with '\(a)'")
+                        }
                         checked += 1
                     }
                 }
@@ -122,7 +126,7 @@ final class SamplerTests: XCTestCase {
             XCTAssertLessThan(agreement.reduce(0, +) / Double(agreement.count), 0.95)
         }
         XCTAssertNil(quatrainProblem("山水月风花，雪云天日江。春秋夜人归，来山水月风。"))
-        XCTAssertNotNil(quatrainProblem("山水月风花，雪云天日江。春秋夜人归，来山水月风，"))   // '，' at 23
+        XCTAssertNotNil(quatrainProblem("山水月风花，雪云天日江。春秋夜人归，来山水月风，"))  // '，' at 23
         XCTAssertNotNil(quatrainProblem("山水月风花，雪云天日江。春秋夜人，归来山水月风。"))
     }
 
@@ -192,8 +196,10 @@ final class SamplerTests: XCTestCase {
 
     // MARK: - Refusals
 
-    func assertRefused(_ s: PoemSampler, start: String = "", acrostic: String = "", prefix: String = "",
-                       _ o: SamplingOptions, _ expected: SamplingError, line: UInt = #line) {
+    func assertRefused(
+        _ s: PoemSampler, start: String = "", acrostic: String = "", prefix: String = "",
+        _ o: SamplingOptions, _ expected: SamplingError, line: UInt = #line
+    ) {
         XCTAssertThrowsError(try s.generate(start: start, acrostic: acrostic, prefix: prefix, options: o), line: line) { e in
             XCTAssertEqual(e as? SamplingError, expected, line: line)
             XCTAssertEqual((e as? SamplingError)?.exitStatus, 2, line: line)

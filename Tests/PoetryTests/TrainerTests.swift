@@ -1,8 +1,9 @@
 // TrainerTests.swift — the training loop: resume bit for bit, thread independence,
 // interruption, divergence, and that it learns — all on tiny synthetic corpora.
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Poetry
 
 /// A synthetic corpus of quatrains over a small set of characters (no real poems).
@@ -108,7 +109,8 @@ final class TrainerTests: XCTestCase {
         var reordered = poems
         reordered.swapAt(0, 7)
         XCTAssertThrowsError(try PoemTrainer(poems: reordered, model: first.model, options: options(steps: 6), state: first.state)) { e in
-            XCTAssertEqual(e as? TrainingError, .corpusMismatch(CorpusFingerprint(poems: reordered).difference(fromSaved: first.state.corpus!)!))
+            XCTAssertEqual(
+                e as? TrainingError, .corpusMismatch(CorpusFingerprint(poems: reordered).difference(fromSaved: first.state.corpus!)!))
             XCTAssertTrue("\(e)".contains("different order"), "\(e)")
         }
         // As many poems, one token changed.
@@ -127,7 +129,7 @@ final class TrainerTests: XCTestCase {
         o.learningRate = 1e30
         let t = try PoemTrainer(poems: poems, model: model, options: o)
         let report = t.run()
-        guard case let .diverged(step, _) = report.stop else { return XCTFail("expected divergence, got \(report.stop)") }
+        guard case .diverged(let step, _) = report.stop else { return XCTFail("expected divergence, got \(report.stop)") }
         XCTAssertEqual(step, t.state.step + 1)
         XCTAssertTrue(t.model.parameters.allSatisfy(\.isFinite), "the model kept a non-finite weight")
     }

@@ -3,8 +3,9 @@
 // the folder lock, stale temporaries and a full disk. Tiny synthetic corpora (no real poems).
 
 import XCTest
-@testable import WorkbenchNumerics   // FileWriteError(path:code:operation:) to simulate a full disk
+
 @testable import Poetry
+@testable import WorkbenchNumerics  // FileWriteError(path:code:operation:) to simulate a full disk
 
 final class TrainingRunTests: XCTestCase {
     var dir: URL!
@@ -20,9 +21,10 @@ final class TrainingRunTests: XCTestCase {
 
     /// A new run: 24 poems, batches of 8 (3 batches per epoch), a tiny model.
     func request(_ out: String, epochs: Int = 4, maxSteps: Int? = nil) -> TrainingRunRequest {
-        TrainingRunRequest(start: .new(embeddingDim: 6, hiddenSize: 8, layers: 2), corpus: corpusURL.path, outFolder: folder(out),
-                           settings: TrainingSettings(epochs: epochs, batchSize: 8, learningRate: 0.01, seed: 7, maxSteps: maxSteps),
-                           threads: 1)
+        TrainingRunRequest(
+            start: .new(embeddingDim: 6, hiddenSize: 8, layers: 2), corpus: corpusURL.path, outFolder: folder(out),
+            settings: TrainingSettings(epochs: epochs, batchSize: 8, learningRate: 0.01, seed: 7, maxSteps: maxSteps),
+            threads: 1)
     }
 
     func resume(_ out: String, settings: TrainingSettings = TrainingSettings(), corpus: String? = nil) -> TrainingRunRequest {
@@ -111,7 +113,7 @@ final class TrainingRunTests: XCTestCase {
         // Epoch 1 saved whole; the save of epoch 2 dies after the state's rename, before the weights'.
         let run = try TrainingRun.open(request("killed"))
         let recorder = Recorder()
-        recorder.failFrom = 5   // writes 1–3: epoch 1; 4: epoch 2's state; 5: its weights
+        recorder.failFrom = 5  // writes 1–3: epoch 1; 4: epoch 2's state; 5: its weights
         run.writeFile = recorder.write
         XCTAssertThrowsError(try run.run())
         let state = try SavedRun.read(path: folder("killed") + "/poem.state.safetensors")
@@ -136,8 +138,11 @@ final class TrainingRunTests: XCTestCase {
         try FileManager.default.copyItem(atPath: folder("a") + "/poem.safetensors", toPath: folder("b") + "/poem.safetensors")
         XCTAssertThrowsError(try TrainingRun.open(resume("b"))) { e in
             let text = "\(e)"
-            XCTAssertEqual(e as? TrainingRunError, .mismatchedPair(weights: folder("b") + "/poem.safetensors", weightsStep: 3,
-                                                                   state: folder("b") + "/poem.state.safetensors", stateStep: 6))
+            XCTAssertEqual(
+                e as? TrainingRunError,
+                .mismatchedPair(
+                    weights: folder("b") + "/poem.safetensors", weightsStep: 3,
+                    state: folder("b") + "/poem.state.safetensors", stateStep: 6))
             XCTAssertTrue(text.contains("not a pair") && text.contains("--init-from"), text)
         }
     }
@@ -155,7 +160,7 @@ final class TrainingRunTests: XCTestCase {
         same.close()
         try corpusText(poems.reversed()).write(to: corpusURL, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try TrainingRun.open(resume("order", corpus: corpusURL.path))) { e in
-            guard case let .corpusDiffers(corpus, _, reason)? = e as? TrainingRunError else { return XCTFail("\(e)") }
+            guard case .corpusDiffers(let corpus, _, let reason)? = e as? TrainingRunError else { return XCTFail("\(e)") }
             XCTAssertEqual(corpus, corpusURL.path)
             XCTAssertTrue(reason.contains("different order"), reason)
         }
@@ -169,11 +174,19 @@ final class TrainingRunTests: XCTestCase {
             do { try TrainingRun.open(r).close(); return nil } catch { return error as? TrainingRunError }
         }
         let conflict = refusal(TrainingSettings(learningRate: 0.02))
-        XCTAssertEqual(conflict, .conflictingSetting(option: "--lr", given: "0.02", saved: "saved with --lr 0.01", state: folder("config") + "/poem.state.safetensors"))
+        XCTAssertEqual(
+            conflict,
+            .conflictingSetting(
+                option: "--lr", given: "0.02", saved: "saved with --lr 0.01", state: folder("config") + "/poem.state.safetensors"))
         XCTAssertEqual(conflict?.exitStatus, 2)
         XCTAssertNil(refusal(TrainingSettings(batchSize: 8, learningRate: 0.01)), "the saved values may be given again")
-        XCTAssertEqual(refusal(TrainingSettings(epochs: 1)), .targetBelowProgress(option: "--epochs", given: 1, done: 2, what: "epoch(s)", state: folder("config") + "/poem.state.safetensors"))
-        XCTAssertEqual(refusal(TrainingSettings(), out: folder("elsewhere")), .outFolderConflict(given: folder("elsewhere"), runFolder: folder("config")))
+        XCTAssertEqual(
+            refusal(TrainingSettings(epochs: 1)),
+            .targetBelowProgress(
+                option: "--epochs", given: 1, done: 2, what: "epoch(s)", state: folder("config") + "/poem.state.safetensors"))
+        XCTAssertEqual(
+            refusal(TrainingSettings(), out: folder("elsewhere")),
+            .outFolderConflict(given: folder("elsewhere"), runFolder: folder("config")))
         // The finished run resumed as it is: nothing to do. Extended by one epoch: 3 more steps, saved.
         let again = try TrainingRun.open(resume("config")).run()
         XCTAssertEqual(again.report.stepsTaken, 0)
@@ -220,7 +233,7 @@ final class TrainingRunTests: XCTestCase {
         let straight = try straightWeights()
         let run = try TrainingRun.open(request("full"))
         let recorder = Recorder()
-        recorder.failFrom = 4   // epoch 2's state cannot be written
+        recorder.failFrom = 4  // epoch 2's state cannot be written
         run.writeFile = recorder.write
         XCTAssertThrowsError(try run.run()) { e in
             XCTAssertEqual((e as? TrainingRunError)?.exitStatus, 1)

@@ -3,8 +3,8 @@
 // once, all under a deadline so that a deadlock fails the test instead of hanging it.
 
 import Foundation
-import XCTest
 import PoemEngine
+import XCTest
 
 /// Runs `work` on a thread of its own and waits at most `seconds` for it; false on timeout
 /// (the stuck thread is left behind, the test goes on).

@@ -1,8 +1,8 @@
 // ActivationTests.swift — f'(z) from z and from y = f(z) agree, and both agree with central
 // differences of f; the derivative bound γ is the largest f' takes.
 
-import XCTest
 import Recurrent
+import XCTest
 
 final class ActivationTests: XCTestCase {
     func testDerivativeFromOutputEqualsDerivativeFromInputAndFiniteDifferences() {

@@ -2,8 +2,9 @@
 // in (0, 1), g, C and h take both signs; the LSTM's gradient decays more slowly as the
 // forget-gate bias grows, and the vanilla RNNs' decay fastest.
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Recurrent
 
 final class LSTMExperimentTests: XCTestCase {

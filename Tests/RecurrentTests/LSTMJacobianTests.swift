@@ -2,8 +2,9 @@
 // (J1)–(J4)) against the backward pass's ∂L/∂c_k (B1) and against finite differences, and
 // the homework's exercise 3(c): f = 1, i = 0 gives ∂C_t/∂C_k = I.
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Recurrent
 
 final class LSTMJacobianTests: XCTestCase {
@@ -18,8 +19,9 @@ final class LSTMJacobianTests: XCTestCase {
         var rng = SeededGenerator(seed: seed)
         let layer = LSTMLayerParameters<Double>.random(inputSize: 3, hiddenSize: hidden, using: &rng)
         let inputs = (0..<steps).map { _ in Matrix<Double>.randomNormal(1, 3, using: &rng) }
-        return Setup(layer: layer, inputs: inputs, h0: .random(1, hidden, in: -1...1, using: &rng),
-                     c0: .random(1, hidden, in: -1...1, using: &rng))
+        return Setup(
+            layer: layer, inputs: inputs, h0: .random(1, hidden, in: -1...1, using: &rng),
+            c0: .random(1, hidden, in: -1...1, using: &rng))
     }
 
     func testForwardModeJacobiansJ1toJ4MatchBackwardCellGradientsB1() {
@@ -33,8 +35,9 @@ final class LSTMJacobianTests: XCTestCase {
         let initial = LSTMState(hidden: [s.h0], cell: [s.c0])
         let result = lstm.forward(s.inputs, initial: initial)
         var grads = lstm.zeroGradients()
-        let back = lstm.backward(result, dOutputs: Array(repeating: .zeros(1, hs), count: steps),
-                                 dFinal: LSTMState(hidden: [.zeros(1, hs)], cell: [u]), into: &grads, record: true)
+        let back = lstm.backward(
+            result, dOutputs: Array(repeating: .zeros(1, hs), count: steps),
+            dFinal: LSTMState(hidden: [.zeros(1, hs)], cell: [u]), into: &grads, record: true)
         var worst = 0.0
         for k in 0...steps {
             let reverse = k == 0 ? back.dInitial.cell[0] : back.dCell![0][k - 1]

@@ -3,8 +3,9 @@
 // relative to each tensor's largest entry, in Double.
 
 import Foundation
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Recurrent
 
 /// One fixture file (see Fixtures/README.md).
@@ -61,7 +62,8 @@ extension LSTMReferenceFixture.Tensor {
 
 final class LSTMReferenceTests: XCTestCase {
     func fixtureURLs() throws -> [URL] {
-        let dir = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil), "Fixtures folder missing from the test bundle")
+        let dir = try XCTUnwrap(
+            Bundle.module.url(forResource: "Fixtures", withExtension: nil), "Fixtures folder missing from the test bundle")
         let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "json" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
         XCTAssertEqual(files.count, 12, "expected 12 fixtures (L ∈ {1,2} × T ∈ {1,5,20} × zero/random h0)")
@@ -71,15 +73,17 @@ final class LSTMReferenceTests: XCTestCase {
     /// The workbench's problem built from the fixture's tensors (nothing of ours computed).
     func problem(from f: LSTMReferenceFixture) -> LSTMProblem<Double> {
         let layers = (0..<f.config.num_layers).map { l in
-            LSTMLayerParameters(weightIH: f.parameters["weight_ih_l\(l)"]!.matrix, weightHH: f.parameters["weight_hh_l\(l)"]!.matrix,
-                                biasIH: f.parameters["bias_ih_l\(l)"]!.matrix, biasHH: f.parameters["bias_hh_l\(l)"]!.matrix)
+            LSTMLayerParameters(
+                weightIH: f.parameters["weight_ih_l\(l)"]!.matrix, weightHH: f.parameters["weight_hh_l\(l)"]!.matrix,
+                biasIH: f.parameters["bias_ih_l\(l)"]!.matrix, biasHH: f.parameters["bias_hh_l\(l)"]!.matrix)
         }
         let initial = LSTMState(hidden: (0..<layers.count).map { f.h0.layer($0) }, cell: (0..<layers.count).map { f.c0.layer($0) })
         let steps = f.config.steps, b = f.config.batch
         let targets = (0..<steps).map { t in (0..<b).map { r in f.targets.data[r * steps + t] } }
-        return LSTMProblem(lstm: LSTM(layers: layers), fcWeight: f.parameters["fc.weight"]!.matrix,
-                           fcBias: f.parameters["fc.bias"]!.matrix, initial: initial,
-                           inputs: (0..<steps).map { f.input.timeSlice($0) }, loss: .crossEntropy(targets: targets))
+        return LSTMProblem(
+            lstm: LSTM(layers: layers), fcWeight: f.parameters["fc.weight"]!.matrix,
+            fcBias: f.parameters["fc.bias"]!.matrix, initial: initial,
+            inputs: (0..<steps).map { f.input.timeSlice($0) }, loss: .crossEntropy(targets: targets))
     }
 
     /// max |ours − torch| / max(|torch|) for one named tensor.

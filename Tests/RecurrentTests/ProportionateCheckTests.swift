@@ -2,9 +2,10 @@
 // a big parameter, the check suite spread over the cores, and the sampling never hiding a
 // wrong gradient.
 
-import XCTest
-import WorkbenchNumerics
 import GradCheck
+import WorkbenchNumerics
+import XCTest
+
 @testable import Recurrent
 
 final class ProportionateCheckTests: XCTestCase {
@@ -12,10 +13,13 @@ final class ProportionateCheckTests: XCTestCase {
         let items = Array(0..<200)
         var calls: [Int] = []
         let lock = NSLock()
-        let squares = parallelMap(items, progress: { done, total in
-            XCTAssertEqual(total, 200)
-            lock.lock(); calls.append(done); lock.unlock()
-        }) { $0 * $0 }
+        let squares = parallelMap(
+            items,
+            progress: { done, total in
+                XCTAssertEqual(total, 200)
+                lock.lock(); calls.append(done); lock.unlock()
+            },
+            { $0 * $0 })
         XCTAssertEqual(squares, items.map { $0 * $0 })
         XCTAssertEqual(calls.sorted(), Array(1...200))
     }
@@ -84,8 +88,9 @@ final class ProportionateCheckTests: XCTestCase {
         let problem = config.makeProblem()
         let hand = problem.handGradients().gradients
         let named = problem.parameterNames.map { name in
-            NamedGradient(name: name, parameter: problem.tensor(named: name)!,
-                          gradient: name == "weight_hh_l0" ? hand[name]! * 1.01 : hand[name]!)
+            NamedGradient(
+                name: name, parameter: problem.tensor(named: name)!,
+                gradient: name == "weight_hh_l0" ? hand[name]! * 1.01 : hand[name]!)
         }
         XCTAssertFalse(checkGradients(named, against: probe, method: "scaled").passed)
         // A very large setting probes few entries a parameter.

@@ -1,8 +1,9 @@
 // The vanilla RNN's BPTT formulas against autodiff, finite differences and forward recursion.
 
-import XCTest
-import WorkbenchNumerics
 import GradCheck
+import WorkbenchNumerics
+import XCTest
+
 @testable import Recurrent
 
 final class VanillaRNNGradientTests: XCTestCase {
@@ -15,7 +16,9 @@ final class VanillaRNNGradientTests: XCTestCase {
                     let config = RNNCheckConfiguration(activation: activation, loss: loss, steps: steps, seed: UInt64(steps))
                     let r = checkRNN(config)
                     let tag = "\(activation) \(loss) T=\(steps)"
-                    XCTAssertLessThanOrEqual(r.textbookVsAutodiff.maxRelativeError, GradCheckOptions.exactBound, "\(tag)\n\(r.textbookVsAutodiff.failureMessage)")
+                    XCTAssertLessThanOrEqual(
+                        r.textbookVsAutodiff.maxRelativeError, GradCheckOptions.exactBound, "\(tag)\n\(r.textbookVsAutodiff.failureMessage)"
+                    )
                     XCTAssertLessThanOrEqual(r.doubleSumVsAccumulation.maxRelativeError, GradCheckOptions.exactBound, tag)
                     XCTAssertTrue(r.textbookVsFiniteDifferences.passed, "\(tag)\n\(r.textbookVsFiniteDifferences.failureMessage)")
                     XCTAssertLessThanOrEqual(r.textbookVsFiniteDifferences.maxRelativeError, GradCheckOptions.finiteDifferenceBound, tag)

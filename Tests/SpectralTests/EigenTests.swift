@@ -2,8 +2,9 @@
 // (Hessenberg + Francis QR) eigen-decompositions on seeded random matrices, the homework's
 // 2×2 example, repeated and complex eigenvalues, and the defective (Jordan block) case.
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Spectral
 
 /// ‖A V − V Λ‖_F / ‖A‖_F for a complex eigen-decomposition.
@@ -86,7 +87,9 @@ final class GeneralEigenTests: XCTestCase {
                     XCTAssertGreaterThan(d.eigenvalues[i].im, 0)
                     XCTAssertEqual(d.eigenvalues[i + 1], d.eigenvalues[i].conjugate, "pair at \(i) for N = \(n)")
                     i += 2
-                } else { i += 1 }
+                } else {
+                    i += 1
+                }
             }
             let moduli = d.eigenvalues.map(\.modulus)
             XCTAssertEqual(moduli, moduli.sorted(by: >), "descending modulus for N = \(n)")
@@ -131,11 +134,13 @@ final class GeneralEigenTests: XCTestCase {
     }
 
     func testJordanBlockIsFlaggedAsDefective() throws {
-        for j in [Matrix<Double>([[1, 1], [0, 1]]),
-                  Matrix<Double>([[2, 1, 0], [0, 2, 1], [0, 0, 2]]),
-                  // The same 2×2 block in another basis, so that the QR iteration has work to do.
-                  Matrix<Double>([[0, 1], [-1, 2]]),
-                  Matrix<Double>([[3, 4], [-1, -1]])] {
+        for j in [
+            Matrix<Double>([[1, 1], [0, 1]]),
+            Matrix<Double>([[2, 1, 0], [0, 2, 1], [0, 0, 2]]),
+            // The same 2×2 block in another basis, so that the QR iteration has work to do.
+            Matrix<Double>([[0, 1], [-1, 2]]),
+            Matrix<Double>([[3, 4], [-1, -1]]),
+        ] {
             let d = try eigen(j)
             XCTAssertTrue(d.isNearlyDefective, "κ₂(V) = \(d.conditionNumber) for \(j)")
             XCTAssertGreaterThan(d.conditionNumber, 1e6)

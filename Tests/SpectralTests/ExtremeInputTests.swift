@@ -5,8 +5,9 @@
 // rescaling, the same routine on the unscaled matrix); the LAPACK figures quoted in bounds were
 // measured with scripts/eig_vs_numpy.py.
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Spectral
 
 /// max over `truth` of the distance to the nearest computed eigenvalue.
@@ -95,10 +96,13 @@ final class ExtremeScaleTests: XCTestCase {
         XCTAssertLessThanOrEqual(r.relativeResidual, 1e-15)
         XCTAssertFalse(r.notes.contains { $0.contains("inaccurate") }, "\(r.notes)")
         // Where no repair works (LAPACK fails here too, residual 0.92), the report says so.
-        let hopeless = Matrix<Double>(rows: 3, cols: 3, storage: [
-            -688719.8770800075, -2.8533923128305516e-127, 3.2343654111430656e-101,
-            -1.9256914059750574e-39, 8.109146306199336e+86, 6.18646276556317e+276,
-            3.828126106802402e-108, 2.7552543810828274e-162, -2.611438813996553e+276])
+        let hopeless = Matrix<Double>(
+            rows: 3, cols: 3,
+            storage: [
+                -688719.8770800075, -2.8533923128305516e-127, 3.2343654111430656e-101,
+                -1.9256914059750574e-39, 8.109146306199336e+86, 6.18646276556317e+276,
+                3.828126106802402e-108, 2.7552543810828274e-162, -2.611438813996553e+276,
+            ])
         let h = try eigReport(hopeless)
         XCTAssertGreaterThan(h.relativeResidual, 1e-8)
         XCTAssertTrue(h.notes.contains { $0.hasPrefix("Some eigenvectors are inaccurate") }, "\(h.notes)")
@@ -162,7 +166,8 @@ final class ExtremeScaleTests: XCTestCase {
         XCTAssertThrowsError(try symmetricEigen(w))
         XCTAssertThrowsError(try eigen(Matrix([[1.5e308, 1.5e308], [1.4e308, 1.5e308]])))
         // Just inside the range it is computed.
-        XCTAssertEqual(try eigen(Matrix([[8e307, 8e307], [7e307, 8e307]])).eigenvalues[0].re, 8e307 + 7.483314773547883e307, accuracy: 1e293)
+        XCTAssertEqual(
+            try eigen(Matrix([[8e307, 8e307], [7e307, 8e307]])).eigenvalues[0].re, 8e307 + 7.483314773547883e307, accuracy: 1e293)
     }
 }
 
@@ -180,7 +185,7 @@ final class DefectiveMatrixTests: XCTestCase {
             for i in 0..<(n - 1) { j[i, i + 1] = 1 }
             blocks.append(j)
             let g = rotation(n, 0.3)
-            blocks.append(g * j * g.transposed)              // the same block, not triangular
+            blocks.append(g * j * g.transposed)  // the same block, not triangular
         }
         for w in blocks {
             let r = try eigReport(w)
@@ -221,7 +226,9 @@ final class DefectiveMatrixTests: XCTestCase {
             for i in 0..<(m - 1) { j[i, i + 1] = 1 }
             j[m - 1, 0] = epsilon
             let r = pow(epsilon, 1 / Double(m))
-            let truth = (0..<m).map { k in Complex(1 + r * cos(2 * Double.pi * Double(k) / Double(m)), r * sin(2 * Double.pi * Double(k) / Double(m))) }
+            let truth = (0..<m).map { k in
+                Complex(1 + r * cos(2 * Double.pi * Double(k) / Double(m)), r * sin(2 * Double.pi * Double(k) / Double(m)))
+            }
             let d = try eigen(j)
             XCTAssertLessThanOrEqual(eigenvalueError(d.eigenvalues, truth), 10 * lapack, "J\(m)(1) + \(epsilon)")
             XCTAssertEqual(d.eigenbasis, .nearlyDefective)
@@ -272,7 +279,7 @@ final class OverflowAndSaturationTests: XCTestCase {
         XCTAssertFalse(report.bySuccessiveMultiplication?.storage.contains(where: \.isNaN) ?? false)
         XCTAssertTrue(report.norms.allSatisfy { !$0.norm.isNaN })
         XCTAssertEqual(report.norms.last?.norm, .infinity)
-        XCTAssertTrue(report.notes.contains { $0.contains("‖Wⁿ‖₂ ≈ 1e477") }, "\(report.notes)")   // 1000 log₁₀ 3 = 477.1
+        XCTAssertTrue(report.notes.contains { $0.contains("‖Wⁿ‖₂ ≈ 1e477") }, "\(report.notes)")  // 1000 log₁₀ 3 = 477.1
     }
 
     func testNilpotentPowerWithHugeEntriesIsExactlyZeroNotNaN() throws {
@@ -307,7 +314,7 @@ final class DenseProductTests: XCTestCase {
         var a = Matrix<Double>.random(7, 5, in: -1...1, using: &rng)
         let b = Matrix<Double>.random(5, 9, in: -1e200...1e200, using: &rng)
         a[2, 3] = 0
-        a[4, 1] = 1e200                                           // overflowing products → ±∞
+        a[4, 1] = 1e200  // overflowing products → ±∞
         let fast = denseProduct(a, b), reference = a * b
         XCTAssertEqual(fast.rows, 7)
         XCTAssertEqual(fast.cols, 9)

@@ -2,8 +2,9 @@
 // and its comparison with the printed solution, the regimes' verdicts, the RNN Jacobian
 // bound, and the matrix text parser's errors.
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
+
 @testable import Spectral
 
 final class MatrixPowerTests: XCTestCase {
@@ -90,7 +91,9 @@ final class RegimesReportTests: XCTestCase {
         let jordan = try XCTUnwrap(byName["Jordan block"])
         XCTAssertTrue(jordan.isNearlyDefective)
         XCTAssertEqual(jordan.powerAtN, Matrix([[1, 30], [0, 1]]))
-        XCTAssertEqual(jordan.norms.last!.norm, (902 + (902.0 * 902 - 4).squareRoot()).squareRoot() / 2.0.squareRoot(), accuracy: 1e-12, "σ_max of [[1, 30], [0, 1]]")
+        XCTAssertEqual(
+            jordan.norms.last!.norm, (902 + (902.0 * 902 - 4).squareRoot()).squareRoot() / 2.0.squareRoot(), accuracy: 1e-12,
+            "σ_max of [[1, 30], [0, 1]]")
         XCTAssertEqual(byName["identity"]!.maxChangeFromW, 0)
         let transient = try XCTUnwrap(byName["non-normal, |λ| < 1"])
         XCTAssertGreaterThan(transient.peakNorm, 10)

@@ -1,6 +1,6 @@
-import XCTest
 import Foundation
 import WorkbenchCLI
+import XCTest
 
 /// The result of one CLI invocation.
 struct CLIResult {

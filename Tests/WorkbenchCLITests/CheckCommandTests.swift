@@ -1,10 +1,12 @@
-import XCTest
 import Foundation
 import WorkbenchCLI
+import XCTest
 
 final class CheckCommandTests: XCTestCase {
     func testHelpEverywhere() {
-        for args in [["--help"], ["check", "--help"], ["check", "rnn", "--help"], ["check", "formula", "--help"], ["check", "rnn", "-h"]] {
+        for args in [
+            ["--help"], ["check", "--help"], ["check", "rnn", "--help"], ["check", "formula", "--help"], ["check", "rnn", "-h"],
+        ] {
             let r = runCLI(args)
             XCTAssertEqual(r.status, 0, "\(args)")
             XCTAssertTrue(r.out.contains("OVERVIEW:"), "\(args)")
@@ -33,8 +35,10 @@ final class CheckCommandTests: XCTestCase {
     func testCheckRNNReportsEveryComparisonAndTheTruncatedFailure() throws {
         let r = runCLI(["check", "rnn", "--activation", "sigmoid", "--loss", "softmax", "--steps", "5", "--delta", "5,2"])
         XCTAssertEqual(r.status, 0, r.out + r.err)
-        for fragment in ["textbook vs autodiff", "O(T) vs double sum", "textbook vs finite differences",
-                         "autodiff vs finite differences", "truncated BPTT", "→ caught", "δ_{5,2}", "formula (6.31)"] {
+        for fragment in [
+            "textbook vs autodiff", "O(T) vs double sum", "textbook vs finite differences",
+            "autodiff vs finite differences", "truncated BPTT", "→ caught", "δ_{5,2}", "formula (6.31)",
+        ] {
             XCTAssertTrue(r.out.contains(fragment), "missing '\(fragment)'")
         }
         let directional = runCLI(["check", "rnn", "--steps", "6", "--directions", "2"])

@@ -22,12 +22,13 @@
 // Pages are read in order (README.md first, then docs/ by name) in one directory, so a file
 // written by one step is there for the steps after it.
 
-import XCTest
 import Foundation
 import WorkbenchCLI
+import XCTest
 
 final class DocsCommandsTests: XCTestCase {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// A workbench invocation, or (when `shell` is true) a `printf … > FILE` line that prepares
     /// a file for the commands after it.
@@ -51,7 +52,8 @@ final class DocsCommandsTests: XCTestCase {
 
     /// The workbench arguments of a command line, or nil when it is not a workbench command.
     static func workbenchArguments(_ command: String) -> [String]? {
-        for prefix in ["swift run -c release workbench", "swift run workbench", "workbench"] where command.hasPrefix(prefix + " ") || command == prefix {
+        for prefix in ["swift run -c release workbench", "swift run workbench", "workbench"]
+        where command.hasPrefix(prefix + " ") || command == prefix {
             return shellWords(String(command.dropFirst(prefix.count)))
         }
         return nil
@@ -61,7 +63,8 @@ final class DocsCommandsTests: XCTestCase {
         var found: [Step] = []
         for file in try pages() {
             let page = file.lastPathComponent
-            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(
+                String.init)
             var inShell = false, inBlock = false
             var role: (kind: String, value: String, line: Int)?
             var block: [String] = []
@@ -99,7 +102,9 @@ final class DocsCommandsTests: XCTestCase {
                     continue
                 }
                 var command = line, comment = ""
-                if let hash = line.range(of: " #") { command = String(line[..<hash.lowerBound]); comment = String(line[hash.upperBound...]) }
+                if let hash = line.range(of: " #") {
+                    command = String(line[..<hash.lowerBound]); comment = String(line[hash.upperBound...])
+                }
                 if let arguments = workbenchArguments(command) {
                     found.append(.command(DocCommand(file: page, line: line, arguments: arguments, comment: comment)))
                 }
@@ -163,7 +168,8 @@ final class DocsCommandsTests: XCTestCase {
         let steps = try Self.steps()
         XCTAssertGreaterThan(steps.filter { if case .command = $0 { return true } else { return false } }.count, 10)
         XCTAssertGreaterThan(steps.filter { if case .output = $0 { return true } else { return false } }.count, 3)
-        let corpusPresent = FileManager.default.fileExists(atPath: Self.packageRoot.appendingPathComponent("../shared/data/subset_poems.txt").path)
+        let corpusPresent =
+            FileManager.default.fileExists(atPath: Self.packageRoot.appendingPathComponent("../shared/data/subset_poems.txt").path)
             || ProcessInfo.processInfo.environment["WORKBENCH_CORPUS"] != nil
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("workbench-docs-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -175,12 +181,15 @@ final class DocsCommandsTests: XCTestCase {
             switch step {
             case .write(let page, let name, let content):
                 let url = work.appendingPathComponent(name)
-                XCTAssertNoThrow(try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true))
+                XCTAssertNoThrow(
+                    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true))
                 XCTAssertNoThrow(try content.write(to: url, atomically: true, encoding: .utf8), "\(page): \(name)")
             case .output(let page, let line, let arguments, let expected):
                 let r = Self.run(arguments, in: work)
-                XCTAssertTrue(Self.matches(Self.comparable(r.out + r.err), Self.comparable(expected)),
-                               "\(Self.comparable(r.out + r.err))\n---\n\(page), line \(line): the block after <!-- output of: workbench \(arguments.joined(separator: " ")) --> is not what the command prints")
+                XCTAssertTrue(
+                    Self.matches(Self.comparable(r.out + r.err), Self.comparable(expected)),
+                    "\(Self.comparable(r.out + r.err))\n---\n\(page), line \(line): the block after <!-- output of: workbench \(arguments.joined(separator: " ")) --> is not what the command prints"
+                )
             case .command(let c):
                 if c.shell {
                     let p = Process()
@@ -195,11 +204,12 @@ final class DocsCommandsTests: XCTestCase {
                 // A command that writes a file runs every time (a later step may need the file).
                 guard c.arguments.contains(">") || seen.insert(c.arguments).inserted else { continue }
                 if c.comment.contains("needs the corpus") && !corpusPresent { continue }
-                if c.comment.contains("needs") && !c.comment.contains("needs the corpus") { continue }   // torch, a trained checkpoint
-                if c.arguments.contains("train") || c.arguments.contains("bench") { continue }   // long jobs: benchmarks, not tests
+                if c.comment.contains("needs") && !c.comment.contains("needs the corpus") { continue }  // torch, a trained checkpoint
+                if c.arguments.contains("train") || c.arguments.contains("bench") { continue }  // long jobs: benchmarks, not tests
                 let r = Self.run(c.arguments, in: work)
                 if let range = c.comment.range(of: #"exits \d+"#, options: .regularExpression),
-                   let status = Int32(c.comment[range].dropFirst(6)) {
+                    let status = Int32(c.comment[range].dropFirst(6))
+                {
                     XCTAssertEqual(r.status, status, "\(c.file): \(c.line)")
                 } else {
                     XCTAssertEqual(r.status, 0, "\(c.file): `\(c.line)` failed: \(r.err)")

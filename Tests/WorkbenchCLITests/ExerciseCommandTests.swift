@@ -1,6 +1,6 @@
-import XCTest
 import Foundation
 import WorkbenchCLI
+import XCTest
 
 final class ExerciseCommandTests: XCTestCase {
     func testListAndRunAll() throws {

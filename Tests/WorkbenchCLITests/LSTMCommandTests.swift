@@ -3,6 +3,7 @@
 
 import Foundation
 import XCTest
+
 @testable import WorkbenchCLI
 
 final class LSTMCommandTests: XCTestCase {

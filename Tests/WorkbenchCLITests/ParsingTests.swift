@@ -1,5 +1,6 @@
-import XCTest
 import Foundation
+import XCTest
+
 @testable import WorkbenchCLI
 
 /// Strict parsing: every rule of the declared-once CLI, through the real command tree.
@@ -28,11 +29,15 @@ final class ParsingTests: XCTestCase {
         assertUsageError(["check", "formula", "6.40", "--i", "3"], mentions: "--i applies to formula 6.31 only")
         assertUsageError(["check", "formula", "6.31", "--delta", "2,1"], mentions: "--delta applies to formulas 6.39")
         assertUsageError(["check", "rnn", "--classes", "3"], mentions: "--classes applies to the softmax loss only")
-        assertUsageError(["poem", "train", "--resume", "x.safetensors", "--hidden-size", "8"], mentions: "--hidden-size does not apply with --resume")
-        assertUsageError(["poem", "train", "--init-from", "x.safetensors", "--layers", "1"], mentions: "--layers does not apply with --init-from")
+        assertUsageError(
+            ["poem", "train", "--resume", "x.safetensors", "--hidden-size", "8"], mentions: "--hidden-size does not apply with --resume")
+        assertUsageError(
+            ["poem", "train", "--init-from", "x.safetensors", "--layers", "1"], mentions: "--layers does not apply with --init-from")
         assertUsageError(["poem", "sample", "--checkpoint", "x", "--top-k", "5"], mentions: "--top-k applies only when sampling")
         assertUsageError(["poem", "sample", "--checkpoint", "x", "--acrostic", "春夏秋冬"], mentions: "--acrostic needs --form quatrain")
-        assertUsageError(["poem", "sample", "--checkpoint", "x", "--form", "quatrain", "--max-length", "9"], mentions: "--max-length applies to --form free only")
+        assertUsageError(
+            ["poem", "sample", "--checkpoint", "x", "--form", "quatrain", "--max-length", "9"],
+            mentions: "--max-length applies to --form free only")
         assertUsageError(["poem", "bench", "--no-torch", "--python", "python3"], mentions: "--python does not apply with --no-torch")
         assertUsageError(["spectral", "eig", "--matrix", "1", "--matrix-file", "w.txt"], mentions: "either --matrix or --matrix-file")
     }
@@ -126,7 +131,11 @@ final class OutputFailureTests: XCTestCase {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         // `spectral regimes` prints ~60 lines; `head -1` closes the pipe after the first.
-        p.arguments = ["-c", "\"$0\" spectral regimes --n 5 2>/tmp/wb-pipe-err.$$ | head -1 >/dev/null; cat /tmp/wb-pipe-err.$$; rm -f /tmp/wb-pipe-err.$$", exe.path]
+        p.arguments = [
+            "-c",
+            "\"$0\" spectral regimes --n 5 2>/tmp/wb-pipe-err.$$ | head -1 >/dev/null; cat /tmp/wb-pipe-err.$$; rm -f /tmp/wb-pipe-err.$$",
+            exe.path,
+        ]
         let out = Pipe()
         p.standardOutput = out
         try p.run()

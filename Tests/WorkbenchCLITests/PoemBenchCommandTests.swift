@@ -2,6 +2,7 @@
 // tile and the FMA peak; a named Python or script that cannot run is an error, not a skip.
 
 import XCTest
+
 @testable import WorkbenchCLI
 
 final class PoemBenchCommandTests: XCTestCase {
@@ -46,7 +47,9 @@ final class PoemBenchCommandTests: XCTestCase {
     }
 
     func testAMissingScriptIsAnError() {
-        let r = runCLI(["poem", "bench", "--corpus", corpus, "--batches", "1", "--torch-script", dir.appendingPathComponent("none.py").path])
+        let r = runCLI([
+            "poem", "bench", "--corpus", corpus, "--batches", "1", "--torch-script", dir.appendingPathComponent("none.py").path,
+        ])
         XCTAssertEqual(r.status, 1, r.out)
         XCTAssertTrue(r.err.contains("no PyTorch script at"), r.err)
     }

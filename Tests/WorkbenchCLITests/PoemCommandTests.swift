@@ -1,9 +1,10 @@
 // PoemCommandTests.swift — `workbench poem …` end to end on tiny synthetic corpora.
 
-import XCTest
-@testable import WorkbenchCLI
 import PoemEngine
 import Poetry
+import XCTest
+
+@testable import WorkbenchCLI
 
 final class PoemCommandTests: XCTestCase {
     /// Runs the CLI, returning (exit status, stdout, stderr).
@@ -58,7 +59,8 @@ final class PoemCommandTests: XCTestCase {
     func testResumeAfterAStepLimitMatchesAStraightRun() throws {
         XCTAssertEqual(run(["poem", "train"] + small + ["--steps", "9", "--out", path("straight")]).0, 0)
         XCTAssertEqual(run(["poem", "train"] + small + ["--steps", "4", "--out", path("split")]).0, 0)
-        let (code, out, err) = run(["poem", "train"] + resumed + ["--steps", "9", "--resume", path("split/poem.safetensors"), "--out", path("split")])
+        let (code, out, err) = run(
+            ["poem", "train"] + resumed + ["--steps", "9", "--resume", path("split/poem.safetensors"), "--out", path("split")])
         XCTAssertEqual(code, 0, out + err)
         let a = try PoemCheckpoint.read(path: path("straight/poem.safetensors")).model.parameters
         let b = try PoemCheckpoint.read(path: path("split/poem.safetensors")).model.parameters
@@ -118,13 +120,15 @@ final class PoemCommandTests: XCTestCase {
             let out = path("signal-\(signal)")
             let p = Process()
             p.executableURL = exe
-            p.arguments = ["poem", "train", "--corpus", corpus.path, "--batch-size", "4", "--epochs", "100000", "--threads", "1", "--out", out] + shape
+            p.arguments =
+                ["poem", "train", "--corpus", corpus.path, "--batch-size", "4", "--epochs", "100000", "--threads", "1", "--out", out]
+                + shape
             let err = Pipe()
             p.standardError = err
             p.standardOutput = FileHandle.nullDevice
             try p.run()
             var text = ""
-            while !text.contains("epoch 2/") {   // an epoch saved, the run well under way
+            while !text.contains("epoch 2/") {  // an epoch saved, the run well under way
                 let chunk = err.fileHandleForReading.availableData
                 if chunk.isEmpty { break }
                 text += String(decoding: chunk, as: UTF8.self)
@@ -135,7 +139,8 @@ final class PoemCommandTests: XCTestCase {
             XCTAssertEqual(p.terminationReason, .exit, text)
             XCTAssertEqual(p.terminationStatus, status, text)
             guard let hint = text.split(separator: "\n").first(where: { $0.contains("continue the run with: ") }),
-                  let at = hint.range(of: "at step "), let step = Int(hint[at.upperBound...].prefix { $0.isNumber }) else {
+                let at = hint.range(of: "at step "), let step = Int(hint[at.upperBound...].prefix { $0.isNumber })
+            else {
                 return XCTFail("no resume hint: \(text)")
             }
             let command = shellWords(String(hint[hint.range(of: "continue the run with: ")!.upperBound...]))
@@ -144,8 +149,11 @@ final class PoemCommandTests: XCTestCase {
             // The hint as printed (a step limit added to end the test) continues the same run into the same folder.
             let resumed = runCLI(Array(command.dropFirst()) + ["--steps", "\(step + 5)", "--quiet"])
             XCTAssertEqual(resumed.status, 0, resumed.err)
-            let straight = runCLI(["poem", "train", "--corpus", corpus.path, "--batch-size", "4", "--epochs", "100000", "--quiet",
-                                   "--steps", "\(step + 5)", "--out", path("straight-\(signal)")] + shape)
+            let straight = runCLI(
+                [
+                    "poem", "train", "--corpus", corpus.path, "--batch-size", "4", "--epochs", "100000", "--quiet",
+                    "--steps", "\(step + 5)", "--out", path("straight-\(signal)"),
+                ] + shape)
             XCTAssertEqual(straight.status, 0, straight.err)
             let a = try PoemCheckpoint.read(path: out + "/poem.safetensors").model.parameters
             let b = try PoemCheckpoint.read(path: path("straight-\(signal)/poem.safetensors")).model.parameters
@@ -179,7 +187,11 @@ final class PoemCommandTests: XCTestCase {
 
     func testAFailedStandardOutputNeverLosesTheCheckpoint() throws {
         var err = ""
-        let console = Console(failableOut: { _ in false }, err: { err += $0; return true }, isTerminal: false)
+        let console = Console(
+            failableOut: { _ in false },
+            err: {
+                err += $0; return true
+            }, isTerminal: false)
         let code = Workbench.main(arguments: ["poem", "train"] + small + ["--steps", "3", "--out", path("closed")], console: console)
         XCTAssertEqual(code, 1)
         XCTAssertTrue(err.hasPrefix("error: cannot write to standard output"), err)
@@ -190,8 +202,10 @@ final class PoemCommandTests: XCTestCase {
     func testHelpListsEveryOption() {
         let (code, out, _) = run(["poem", "train", "--help"])
         XCTAssertEqual(code, 0)
-        for o in ["--corpus", "--epochs", "--batch-size", "--lr", "--optimizer", "--clip", "--seed", "--no-shuffle", "--steps",
-                  "--threads", "--validation", "--init-from", "--resume", "--out", "--quiet"] {
+        for o in [
+            "--corpus", "--epochs", "--batch-size", "--lr", "--optimizer", "--clip", "--seed", "--no-shuffle", "--steps",
+            "--threads", "--validation", "--init-from", "--resume", "--out", "--quiet",
+        ] {
             XCTAssertTrue(out.contains(o), o)
         }
     }

@@ -1,10 +1,11 @@
 // PoemSampleQualityCommandTests.swift — `workbench poem sample` refusals and forms, and
 // `workbench poem quality`, end to end on a tiny model trained here on a generated corpus.
 
-import XCTest
 import Foundation
-@testable import WorkbenchCLI
 import Poetry
+import XCTest
+
+@testable import WorkbenchCLI
 
 final class PoemSampleQualityCommandTests: XCTestCase {
     /// A generated corpus (motifs over 16 characters, no real poems) and a model trained on it
@@ -14,12 +15,15 @@ final class PoemSampleQualityCommandTests: XCTestCase {
         try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let chars = Array("山水月风花雪云天日江春秋夜人归来")
         let poems = (0..<32).map { n -> String in
-            (0..<4).map { line in String((0..<5).map { chars[(n * 3 + line * 5 + $0) % chars.count] }) + (line % 2 == 0 ? "，" : "。") }.joined()
+            (0..<4).map { line in String((0..<5).map { chars[(n * 3 + line * 5 + $0) % chars.count] }) + (line % 2 == 0 ? "，" : "。") }
+                .joined()
         }
         let corpus = dir.appendingPathComponent("corpus.txt").path
         try! poems.joined(separator: "\n").write(toFile: corpus, atomically: true, encoding: .utf8)
-        let r = runCLI(["poem", "train", "--corpus", corpus, "--steps", "30", "--batch-size", "4", "--embedding-dim", "6",
-                        "--hidden-size", "8", "--quiet", "--out", dir.appendingPathComponent("run").path])
+        let r = runCLI([
+            "poem", "train", "--corpus", corpus, "--steps", "30", "--batch-size", "4", "--embedding-dim", "6",
+            "--hidden-size", "8", "--quiet", "--out", dir.appendingPathComponent("run").path,
+        ])
         precondition(r.status == 0, r.err)
         return (corpus, dir.appendingPathComponent("run/poem.safetensors").path)
     }()
@@ -61,8 +65,9 @@ final class PoemSampleQualityCommandTests: XCTestCase {
     func testEachRefusalIsAOneLineErrorWithItsReason() {
         assertUsageError(sample(["--form", "quatrain", "--start", "山水月风花雪"]), mentions: "a start word may have at most 5; got 6")
         assertUsageError(sample(["--max-length", "3", "--start", "山水月"]), mentions: "can start with at most 2")
-        assertUsageError(sample(["--form", "quatrain", "--acrostic", "春秋夜月", "--start", "山水"]),
-                         mentions: "--start begins with '山' but --acrostic makes the first line begin with '春'")
+        assertUsageError(
+            sample(["--form", "quatrain", "--acrostic", "春秋夜月", "--start", "山水"]),
+            mentions: "--start begins with '山' but --acrostic makes the first line begin with '春'")
         assertUsageError(sample(["--start", "，。"]), mentions: "'，' is punctuation (the form places it)")
         assertUsageError(sample(["--form", "quatrain", "--acrostic", "，。，。"]), mentions: "--acrostic: '，' is punctuation")
         assertUsageError(sample(["--start", "G"]), mentions: "'G' is the model's start marker")
@@ -82,8 +87,9 @@ final class PoemSampleQualityCommandTests: XCTestCase {
 
     func testAModelWithoutPunctuationSaysItCannotWriteTheForm() throws {
         let v = Vocabulary(poems: [Array("山水月风花雪")])
-        let ck = PoemCheckpoint(model: PoemModel(config: PoemModelConfig(rows: v.modelRows, embeddingDim: 4, hiddenSize: 8, layers: 1), seed: 1),
-                                vocabulary: v)
+        let ck = PoemCheckpoint(
+            model: PoemModel(config: PoemModelConfig(rows: v.modelRows, embeddingDim: 4, hiddenSize: 8, layers: 1), seed: 1),
+            vocabulary: v)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("no-marks-\(UUID().uuidString).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try ck.write(to: path)

@@ -3,8 +3,8 @@
 // prints (run in a temporary working folder, so that files the page writes land there).
 
 import Foundation
-import XCTest
 import WorkbenchCLI
+import XCTest
 
 final class SpectralDocsTests: XCTestCase {
     func testEveryCommandInTheEigenvaluesPageRuns() throws {
@@ -35,7 +35,8 @@ final class SpectralDocsTests: XCTestCase {
                     let outputLines = output.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) }
                     for expected in blockLines where expected != "…" {
                         let wanted = expected.components(separatedBy: "…")[0].trimmingCharacters(in: .whitespaces)
-                        XCTAssertTrue(outputLines.contains { $0.hasPrefix(wanted) }, "the page shows '\(expected)', the command printed:\n\(output)")
+                        XCTAssertTrue(
+                            outputLines.contains { $0.hasPrefix(wanted) }, "the page shows '\(expected)', the command printed:\n\(output)")
                     }
                     lastOutput = nil
                 }

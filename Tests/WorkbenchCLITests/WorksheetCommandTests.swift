@@ -2,34 +2,34 @@
 // reports, --all-instances, --seed, and the usage errors of mixing suite and worksheet options.
 
 import Foundation
-import XCTest
 import WorkbenchCLI
+import XCTest
 
 final class WorksheetCommandTests: XCTestCase {
     static let example = """
-    # NNDL (6.40)/(6.41) for a tanh RNN with squared loss on every step
-    size H = 4, D = 3, T = 5
-    param U[H,H], W[H,D], b[H]
-    input x[t][D] for t = 1..T
-    input y[t][H] for t = 1..T
-    input h[0][H]
-    W = [0.5, -0.2, 0.1; 0.3, 0.8, -0.4; 0.0, 0.2, 0.6; -0.1, 0.4, 0.9]
+        # NNDL (6.40)/(6.41) for a tanh RNN with squared loss on every step
+        size H = 4, D = 3, T = 5
+        param U[H,H], W[H,D], b[H]
+        input x[t][D] for t = 1..T
+        input y[t][H] for t = 1..T
+        input h[0][H]
+        W = [0.5, -0.2, 0.1; 0.3, 0.8, -0.4; 0.0, 0.2, 0.6; -0.1, 0.4, 0.9]
 
-    z[t] = U @ h[t-1] + W @ x[t] + b            for t = 1..T
-    h[t] = tanh(z[t])                           for t = 1..T
-    L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 1..T
-    L = sum(t = 1..T, L[t])
+        z[t] = U @ h[t-1] + W @ x[t] + b            for t = 1..T
+        h[t] = tanh(z[t])                           for t = 1..T
+        L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 1..T
+        L = sum(t = 1..T, L[t])
 
-    let delta[t,k] = (1 - h[t]^2) * (h[t] - y[t])         for t = 1..T, k = t
-    let delta[t,k] = (1 - h[k]^2) * (U' @ delta[t,k+1])   for t = 1..T, k = 1..t-1
+        let delta[t,k] = (1 - h[t]^2) * (h[t] - y[t])         for t = 1..T, k = t
+        let delta[t,k] = (1 - h[k]^2) * (U' @ delta[t,k+1])   for t = 1..T, k = 1..t-1
 
-    claim dL[t]/dz[k] = delta[t,k]                        for t = 1..T, k = 1..t
-    claim dL/dW = sum(t = 1..T, sum(k = 1..t, delta[t,k] @ x[k]'))
-    claim dL/db = sum(t = 1..T, sum(k = 1..t, delta[t,k]))
-    claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][i] * h[k-1][j])   for t = 1..T, i = 1..H, j = 1..H
-    claim dh[t]/dh[t-1] = diag(1 - h[t]^2) @ U            for t = 1..T
+        claim dL[t]/dz[k] = delta[t,k]                        for t = 1..T, k = 1..t
+        claim dL/dW = sum(t = 1..T, sum(k = 1..t, delta[t,k] @ x[k]'))
+        claim dL/db = sum(t = 1..T, sum(k = 1..t, delta[t,k]))
+        claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][i] * h[k-1][j])   for t = 1..T, i = 1..H, j = 1..H
+        claim dh[t]/dh[t-1] = diag(1 - h[t]^2) @ U            for t = 1..T
 
-    """
+        """
 
     var directory: URL!
 
@@ -53,8 +53,10 @@ final class WorksheetCommandTests: XCTestCase {
         let r = runCLI(["check", path])
         XCTAssertEqual(r.status, 0, r.out + r.err)
         XCTAssertEqual(r.err, "")
-        for fragment in ["line  claim", "instances", "max rel err", "autodiff vs fd", "dL[t]/dz[k] = delta[t,k]", "≤ 1e-10",
-                         "5 of 5 claims hold — verdict: pass"] {
+        for fragment in [
+            "line  claim", "instances", "max rel err", "autodiff vs fd", "dL[t]/dz[k] = delta[t,k]", "≤ 1e-10",
+            "5 of 5 claims hold — verdict: pass",
+        ] {
             XCTAssertTrue(r.out.contains(fragment), "missing '\(fragment)' in\n\(r.out)")
         }
     }
@@ -121,7 +123,8 @@ final class WorksheetCommandTests: XCTestCase {
 
     func testAWordThatIsNeitherASubcommandNorAFile() throws {
         assertUsageError(["check", "rnm"], mentions: "did you mean 'rnn'?")
-        assertUsageError(["check", "nosuch.grad"], mentions: "neither a subcommand of 'workbench check' (rnn, lstm, formula) nor an existing file")
+        assertUsageError(
+            ["check", "nosuch.grad"], mentions: "neither a subcommand of 'workbench check' (rnn, lstm, formula) nor an existing file")
         assertUsageError(["check", directory.path], mentions: "is a directory")
         XCTAssertEqual(runCLI(["check", "rnn", "--steps", "2"]).status, 0, "a subcommand still wins")
     }

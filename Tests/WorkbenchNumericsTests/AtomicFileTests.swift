@@ -1,5 +1,6 @@
-import XCTest
 import Foundation
+import XCTest
+
 @testable import WorkbenchNumerics
 
 final class AtomicFileTests: XCTestCase {

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import WorkbenchNumerics
 
 final class MatrixTests: XCTestCase {
@@ -39,8 +40,9 @@ final class MatrixTests: XCTestCase {
                             var fast = c0, reference = c0
                             gemm(a, opA, b, opB, into: &fast, alpha: alpha, beta: beta)
                             referenceGEMM(a, opA, b, opB, into: &reference, alpha: alpha, beta: beta)
-                            XCTAssertLessThanOrEqual((fast - reference).maxAbs(), tolerance * max(1, reference.maxAbs()),
-                                                     "m \(m) k \(k) n \(n) \(opA) \(opB) α \(alpha) β \(beta)")
+                            XCTAssertLessThanOrEqual(
+                                (fast - reference).maxAbs(), tolerance * max(1, reference.maxAbs()),
+                                "m \(m) k \(k) n \(n) \(opA) \(opB) α \(alpha) β \(beta)")
                         }
                     }
                 }
@@ -60,9 +62,11 @@ final class MatrixTests: XCTestCase {
     /// (0 · ∞ in B adds nothing), in every layout path.
     func testGemmOverwritesWithBetaZeroAndSkipsZeroEntriesOfA() {
         let a = Matrix<Double>([[0, 1]])
-        for (b, opB) in [(Matrix<Double>([[.infinity], [2]]), Matrix<Double>.Operation.none),
-                         (Matrix<Double>([[.infinity, 3], [2, 5]]), .none),
-                         (Matrix<Double>([[.infinity, 2]]), .transpose)] {
+        for (b, opB) in [
+            (Matrix<Double>([[.infinity], [2]]), Matrix<Double>.Operation.none),
+            (Matrix<Double>([[.infinity, 3], [2, 5]]), .none),
+            (Matrix<Double>([[.infinity, 2]]), .transpose),
+        ] {
             var c = Matrix<Double>(rows: 1, cols: opB == .none ? b.cols : b.rows, repeating: .nan)
             gemm(a, .none, b, opB, into: &c)
             XCTAssertTrue(c.isFinite, "\(b) \(opB): \(c)")

@@ -2,8 +2,8 @@
 // gradient against central differences, stability for large logits, and the relative
 // differences used to compare methods.
 
-import XCTest
 import WorkbenchNumerics
+import XCTest
 
 final class SoftmaxTests: XCTestCase {
     func testValuesMatchTheDefinition() {
@@ -28,8 +28,10 @@ final class SoftmaxTests: XCTestCase {
             var plus = logits, minus = logits
             plus.storage[e] += eps
             minus.storage[e] -= eps
-            numeric.storage[e] = 0.5 * (SoftmaxCrossEntropy(logits: plus, targets: targets).totalLoss
-                - SoftmaxCrossEntropy(logits: minus, targets: targets).totalLoss) / (2 * eps)
+            numeric.storage[e] =
+                0.5
+                * (SoftmaxCrossEntropy(logits: plus, targets: targets).totalLoss
+                    - SoftmaxCrossEntropy(logits: minus, targets: targets).totalLoss) / (2 * eps)
         }
         XCTAssertLessThan(g.relativeDifference(to: numeric), 1e-8)
         var wrong = g

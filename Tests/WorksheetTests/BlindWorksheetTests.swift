@@ -10,8 +10,8 @@
 // fault cannot come back unnoticed.
 
 import Foundation
-import XCTest
 import Worksheet
+import XCTest
 
 /// The worksheets under Tests/WorksheetTests/Blind.
 private enum Blind {
@@ -41,8 +41,10 @@ final class BlindWorksheetTests: XCTestCase {
 
     /// Checks `name` and compares every claim with `expected` (keyed by line; every claim line must be listed).
     @discardableResult
-    private func assertWorksheet(_ name: String, _ expected: [Int: Expect],
-                                 file: StaticString = #filePath, line: UInt = #line) throws -> WorksheetReport {
+    private func assertWorksheet(
+        _ name: String, _ expected: [Int: Expect],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> WorksheetReport {
         let report = try check(name)
         XCTAssertEqual(report.claims.map(\.line), expected.keys.sorted(), "\(name): claim lines", file: file, line: line)
         for c in report.claims {
@@ -57,8 +59,9 @@ final class BlindWorksheetTests: XCTestCase {
                 XCTAssertNil(c.toolFault, "\(at): \(c.toolFault ?? "")", file: file, line: line)
                 XCTAssertEqual(c.diagnosis?.kind, kind, "\(at): \(c.diagnosis?.detail ?? "no diagnosis")", file: file, line: line)
                 if let mentions {
-                    XCTAssertTrue(c.diagnosis?.detail.contains(mentions) ?? false,
-                                  "\(at): detail should mention '\(mentions)': \(c.diagnosis?.detail ?? "")", file: file, line: line)
+                    XCTAssertTrue(
+                        c.diagnosis?.detail.contains(mentions) ?? false,
+                        "\(at): detail should mention '\(mentions)': \(c.diagnosis?.detail ?? "")", file: file, line: line)
                 }
             case nil:
                 break
@@ -72,124 +75,146 @@ final class BlindWorksheetTests: XCTestCase {
     // MARK: models
 
     func testStackedTanhRNN() throws {
-        try assertWorksheet("stacked_tanh", [
-            25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass, 30: .pass, 31: .pass, 32: .pass, 33: .pass,
-            36: .fail(.droppedDependence, mentions: "z1[t] on h1[t-1]"),   // bottom layer truncated
-            37: .fail(.droppedDependence, mentions: "z2[t] on h2[t-1]"),   // path through h2[t-1] forgotten
-            38: .fail(.transpose),
-            39: .fail(.sign),
-            40: .fail(.transpose, mentions: "i and j exchanged"),         // entry claim with i and j swapped
-        ])
+        try assertWorksheet(
+            "stacked_tanh",
+            [
+                25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass, 30: .pass, 31: .pass, 32: .pass, 33: .pass,
+                36: .fail(.droppedDependence, mentions: "z1[t] on h1[t-1]"),  // bottom layer truncated
+                37: .fail(.droppedDependence, mentions: "z2[t] on h2[t-1]"),  // path through h2[t-1] forgotten
+                38: .fail(.transpose),
+                39: .fail(.sign),
+                40: .fail(.transpose, mentions: "i and j exchanged"),  // entry claim with i and j swapped
+            ])
     }
 
     func testBidirectionalRNN() throws {
-        try assertWorksheet("bidirectional", [
-            24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass, 30: .pass, 32: .pass,
-            // backward direction forgotten in dL/dx[t]: x[t] reaches L through zg[t] → g[t] (both definitions of zg)
-            35: .fail(.droppedDependence, mentions: "g[t] on zg[t]"),
-            36: .fail(.unexplained),                                       // Jacobian product in the wrong order
-            37: .fail(.droppedDependence, mentions: "zg[t] on g[t+1]"),    // backward recursion forgotten
-            38: .fail(.scale, mentions: "factor of 2"),
-        ])
+        try assertWorksheet(
+            "bidirectional",
+            [
+                24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass, 30: .pass, 32: .pass,
+                // backward direction forgotten in dL/dx[t]: x[t] reaches L through zg[t] → g[t] (both definitions of zg)
+                35: .fail(.droppedDependence, mentions: "g[t] on zg[t]"),
+                36: .fail(.unexplained),  // Jacobian product in the wrong order
+                37: .fail(.droppedDependence, mentions: "zg[t] on g[t+1]"),  // backward recursion forgotten
+                38: .fail(.scale, mentions: "factor of 2"),
+            ])
     }
 
     func testSigmoidOutputWithBinaryCrossEntropy() throws {
-        try assertWorksheet("sigmoid_bce", [
-            23: .pass, 24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass,
-            32: .fail(.sign),
-            33: .fail(.derivativeRule, mentions: "σ′ is written as z(1 − z)"),
-            34: .fail(.derivativeRule, mentions: "tanh′ is written as 1 − z²"),
-            35: .fail(.droppedDependence, mentions: "z[t] on h[t-1]"),
-            36: .fail(.partialLoss, mentions: "only the last term"),      // only L[T]
-        ])
+        try assertWorksheet(
+            "sigmoid_bce",
+            [
+                23: .pass, 24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass,
+                32: .fail(.sign),
+                33: .fail(.derivativeRule, mentions: "σ′ is written as z(1 − z)"),
+                34: .fail(.derivativeRule, mentions: "tanh′ is written as 1 − z²"),
+                35: .fail(.droppedDependence, mentions: "z[t] on h[t-1]"),
+                36: .fail(.partialLoss, mentions: "only the last term"),  // only L[T]
+            ])
     }
 
     func testLeakyIntegratorRNN() throws {
-        try assertWorksheet("leaky", [
-            24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass, 30: .pass,
-            33: .fail(.droppedDependence, mentions: "h[t] on h[t-1] (line 11"),   // direct (1 − a) term forgotten
-            34: .fail(.droppedDependence, mentions: "h[t] on h[t-1] (line 11"),   // leak path of the adjoint forgotten
-            35: .fail(.sign),
-            36: .fail(.unexplained),                                               // product not transposed
-        ])
+        try assertWorksheet(
+            "leaky",
+            [
+                24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass, 30: .pass,
+                33: .fail(.droppedDependence, mentions: "h[t] on h[t-1] (line 11"),  // direct (1 − a) term forgotten
+                34: .fail(.droppedDependence, mentions: "h[t] on h[t-1] (line 11"),  // leak path of the adjoint forgotten
+                35: .fail(.sign),
+                36: .fail(.unexplained),  // product not transposed
+            ])
     }
 
     func testElmanSoftmaxWithClassLabels() throws {
-        try assertWorksheet("elman_softmax", [
-            23: .pass, 24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass,
-            32: .fail(.sign),
-            33: .fail(.derivativeRule, mentions: "tanh′ is written as 1 − z²"),
-            34: .fail(.droppedDependence, mentions: "z[t] on h[t-1]"),
-            35: .fail(.derivativeRule, mentions: "p(1 − p)"),              // softmax Jacobian without its off-diagonal
-            36: .fail(.partialLoss, mentions: "one step late"),
-        ])
+        try assertWorksheet(
+            "elman_softmax",
+            [
+                23: .pass, 24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass,
+                32: .fail(.sign),
+                33: .fail(.derivativeRule, mentions: "tanh′ is written as 1 − z²"),
+                34: .fail(.droppedDependence, mentions: "z[t] on h[t-1]"),
+                35: .fail(.derivativeRule, mentions: "p(1 − p)"),  // softmax Jacobian without its off-diagonal
+                36: .fail(.partialLoss, mentions: "one step late"),
+            ])
     }
 
     func testLossAtTheLastStepOnly() throws {
-        try assertWorksheet("last_step_loss", [
-            17: .pass, 18: .pass, 19: .pass, 20: .pass, 21: .pass, 22: .pass, 23: .pass,
-            26: .fail(.droppedDependence, mentions: "z[t] on h[t-1]"),     // only the last step's term
-            27: .fail(.scale, mentions: "factor of 2"),
-            28: .fail(.unexplained),                                       // h[T-1] instead of h[T]
-            29: .fail(.unexplained),                                       // the whole Jacobian chain left out
-        ])
+        try assertWorksheet(
+            "last_step_loss",
+            [
+                17: .pass, 18: .pass, 19: .pass, 20: .pass, 21: .pass, 22: .pass, 23: .pass,
+                26: .fail(.droppedDependence, mentions: "z[t] on h[t-1]"),  // only the last step's term
+                27: .fail(.scale, mentions: "factor of 2"),
+                28: .fail(.unexplained),  // h[T-1] instead of h[T]
+                29: .fail(.unexplained),  // the whole Jacobian chain left out
+            ])
     }
 
     func testAttentionOverHiddenStates() throws {
-        try assertWorksheet("attention", [
-            29: .pass, 30: .pass, 31: .pass, 32: .pass, 33: .pass, 34: .pass, 35: .pass, 36: .pass, 37: .pass,
-            40: .fail(.droppedDependence, mentions: "e[t] on h[t]"),       // path through the scores forgotten
-            41: .fail(.derivativeRule, mentions: "derivative of softmax is left out"),   // softmax Jacobian left out
-            42: .fail(.transpose),
-            43: .fail(.sign),
-        ])
+        try assertWorksheet(
+            "attention",
+            [
+                29: .pass, 30: .pass, 31: .pass, 32: .pass, 33: .pass, 34: .pass, 35: .pass, 36: .pass, 37: .pass,
+                40: .fail(.droppedDependence, mentions: "e[t] on h[t]"),  // path through the scores forgotten
+                41: .fail(.derivativeRule, mentions: "derivative of softmax is left out"),  // softmax Jacobian left out
+                42: .fail(.transpose),
+                43: .fail(.sign),
+            ])
     }
 
     func testMultiplicativeRNN() throws {
-        try assertWorksheet("multiplicative", [
-            20: .pass, 21: .pass, 22: .pass, 23: .pass, 24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass,
-            31: .fail(.droppedDependence, mentions: "m[t] on x[t]"),       // multiplicative path of x forgotten
-            32: .fail(.unexplained),                                       // diag(A x[t]) factor left out
-            33: .fail(.sign),
-            34: .fail(.unexplained),                                       // h[t] instead of h[t-1]
-            35: .fail(.unexplained),                                       // h[t] instead of h[t-1]
-        ])
+        try assertWorksheet(
+            "multiplicative",
+            [
+                20: .pass, 21: .pass, 22: .pass, 23: .pass, 24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass,
+                31: .fail(.droppedDependence, mentions: "m[t] on x[t]"),  // multiplicative path of x forgotten
+                32: .fail(.unexplained),  // diag(A x[t]) factor left out
+                33: .fail(.sign),
+                34: .fail(.unexplained),  // h[t] instead of h[t-1]
+                35: .fail(.unexplained),  // h[t] instead of h[t-1]
+            ])
     }
 
     func testResidualRNN() throws {
-        try assertWorksheet("residual", [
-            23: .pass, 24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass, 30: .pass,
-            33: .fail(.droppedDependence, mentions: "h[t] on h[t-1] (line 10"),   // skip connection forgotten
-            34: .fail(.droppedDependence, mentions: "h[t] on h[t-1] (line 10"),
-            35: .fail(.unexplained),                                       // two uses dropped at once
-            36: .fail(.unexplained),                                       // product in the wrong order
-            37: .fail(.derivativeRule, mentions: "derivative of tanh is left out"),
-            38: .fail(.partialLoss, mentions: "only the last term"),
-        ])
+        try assertWorksheet(
+            "residual",
+            [
+                23: .pass, 24: .pass, 25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass, 30: .pass,
+                33: .fail(.droppedDependence, mentions: "h[t] on h[t-1] (line 10"),  // skip connection forgotten
+                34: .fail(.droppedDependence, mentions: "h[t] on h[t-1] (line 10"),
+                35: .fail(.unexplained),  // two uses dropped at once
+                36: .fail(.unexplained),  // product in the wrong order
+                37: .fail(.derivativeRule, mentions: "derivative of tanh is left out"),
+                38: .fail(.partialLoss, mentions: "only the last term"),
+            ])
     }
 
     func testPeepholeLSTM() throws {
-        try assertWorksheet("peephole_lstm", [
-            59: .pass, 60: .pass, 61: .pass, 62: .pass, 63: .pass, 64: .pass, 65: .pass,
-            66: .pass, 67: .pass, 68: .pass, 69: .pass, 70: .pass, 71: .pass, 72: .pass,
-            75: .fail(.droppedDependence, mentions: "zo[t] on c[t]"),      // output-gate peephole forgotten
-            76: .fail(.droppedDependence, mentions: "zi[t] on c[t-1]"),    // input-gate peephole forgotten
-            77: .fail(.unexplained),                                       // dc[t]/dc[t-1] = diag(f): several paths missing
-            78: .fail(.unexplained),                                       // σ′ wrong at one step only (mixed mistake)
-            79: .fail(.derivativeRule, mentions: "sigmoid(zi[t])"),        // σ′ wrong consistently
-            80: .fail(.derivativeRule, mentions: "sigmoid(zi[t])"),
-            81: .fail(.partialLoss, mentions: "`L[t]` (at the claim's own t)"),   // only L[t]
-            82: .fail(.transpose),
-        ])
+        try assertWorksheet(
+            "peephole_lstm",
+            [
+                59: .pass, 60: .pass, 61: .pass, 62: .pass, 63: .pass, 64: .pass, 65: .pass,
+                66: .pass, 67: .pass, 68: .pass, 69: .pass, 70: .pass, 71: .pass, 72: .pass,
+                75: .fail(.droppedDependence, mentions: "zo[t] on c[t]"),  // output-gate peephole forgotten
+                76: .fail(.droppedDependence, mentions: "zi[t] on c[t-1]"),  // input-gate peephole forgotten
+                77: .fail(.unexplained),  // dc[t]/dc[t-1] = diag(f): several paths missing
+                78: .fail(.unexplained),  // σ′ wrong at one step only (mixed mistake)
+                79: .fail(.derivativeRule, mentions: "sigmoid(zi[t])"),  // σ′ wrong consistently
+                80: .fail(.derivativeRule, mentions: "sigmoid(zi[t])"),
+                81: .fail(.partialLoss, mentions: "`L[t]` (at the claim's own t)"),  // only L[t]
+                82: .fail(.transpose),
+            ])
     }
 
     func testReLURNNInUnicodeNotationWithGivenValues() throws {
-        try assertWorksheet("relu_huber_unicode", [
-            25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass, 30: .pass,
-            33: .fail(.derivativeRule, mentions: "relu"),
-            34: .fail(.scale, mentions: "1/2"),
-            35: .fail(.transpose, mentions: "opposite sign"),
-        ])
+        try assertWorksheet(
+            "relu_huber_unicode",
+            [
+                25: .pass, 26: .pass, 27: .pass, 28: .pass, 29: .pass, 30: .pass,
+                33: .fail(.derivativeRule, mentions: "relu"),
+                34: .fail(.scale, mentions: "1/2"),
+                35: .fail(.transpose, mentions: "opposite sign"),
+            ])
     }
 
     /// The right claims hold and the wrong ones keep their diagnosis on other draws too.
@@ -256,6 +281,6 @@ final class BlindWorksheetTests: XCTestCase {
     }
 }
 
-private extension WorksheetReport {
-    func claim(_ line: Int) -> ClaimReport? { claims.first { $0.line == line } }
+extension WorksheetReport {
+    fileprivate func claim(_ line: Int) -> ClaimReport? { claims.first { $0.line == line } }
 }

@@ -3,23 +3,24 @@
 // L = Σ_t ½‖h_t − y_t‖²) and on a sigmoid variant.
 
 import XCTest
+
 @testable import Worksheet
 
 /// The model of the issue's worksheet with its δ recursion; claims are appended from line 12.
 let tanhRNN = """
-size H = 4, D = 3, T = 5
-param U[H,H], W[H,D], b[H]
-input x[t][D] for t = 1..T
-input y[t][H] for t = 1..T
-input h[0][H]
-z[t] = U @ h[t-1] + W @ x[t] + b            for t = 1..T
-h[t] = tanh(z[t])                           for t = 1..T
-L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 1..T
-L = sum(t = 1..T, L[t])
-let delta[t,k] = (1 - h[t]^2) * (h[t] - y[t])         for t = 1..T, k = t
-let delta[t,k] = (1 - h[k]^2) * (U' @ delta[t,k+1])   for t = 1..T, k = 1..t-1
+    size H = 4, D = 3, T = 5
+    param U[H,H], W[H,D], b[H]
+    input x[t][D] for t = 1..T
+    input y[t][H] for t = 1..T
+    input h[0][H]
+    z[t] = U @ h[t-1] + W @ x[t] + b            for t = 1..T
+    h[t] = tanh(z[t])                           for t = 1..T
+    L[t] = 0.5 * sum((h[t] - y[t])^2)           for t = 1..T
+    L = sum(t = 1..T, L[t])
+    let delta[t,k] = (1 - h[t]^2) * (h[t] - y[t])         for t = 1..T, k = t
+    let delta[t,k] = (1 - h[k]^2) * (U' @ delta[t,k+1])   for t = 1..T, k = 1..t-1
 
-"""
+    """
 
 final class DiagnosisTests: XCTestCase {
     private func diagnosis(_ claim: String, model: String = tanhRNN) throws -> Diagnosis {
@@ -94,11 +95,12 @@ final class DiagnosisTests: XCTestCase {
             .replacingOccurrences(of: "(1 - h[k]^2)", with: "h[k] * (1 - h[k])")
         let right = try checkWorksheet(sigmoidRNN + "claim dL[t]/dz[k] = delta[t,k]   for t = 1..T, k = 1..t\n")
         XCTAssertEqual(right.verdict, .pass)
-        let wrongModel = sigmoidRNN + """
-        let e[t,k] = z[t] * (1 - z[t]) * (h[t] - y[t])          for t = 1..T, k = t
-        let e[t,k] = z[k] * (1 - z[k]) * (U' @ e[t,k+1])        for t = 1..T, k = 1..t-1
+        let wrongModel =
+            sigmoidRNN + """
+                let e[t,k] = z[t] * (1 - z[t]) * (h[t] - y[t])          for t = 1..T, k = t
+                let e[t,k] = z[k] * (1 - z[k]) * (U' @ e[t,k+1])        for t = 1..T, k = 1..t-1
 
-        """
+                """
         let sigmoidRule = try diagnosis("claim dL[t]/dz[k] = e[t,k]   for t = 1..T, k = 1..t", model: wrongModel)
         XCTAssertEqual(sigmoidRule.kind, .derivativeRule)
         XCTAssertTrue(sigmoidRule.detail.contains("z(1 − z)"), sigmoidRule.detail)
@@ -158,16 +160,16 @@ extension DiagnosisTests {
     /// written as the step's own loss term; the partial loss "only L[t]" does, instance by instance.
     func testOnlyTheClaimsOwnLossTermIsAPartialLossWhateverTheUses() throws {
         let residual = """
-        size H = 3, D = 2, T = 4
-        param U[H,H], W[H,D]
-        input x[t][D] for t = 1..T
-        input y[t][H] for t = 1..T
-        input h[0][H]
-        h[t] = h[t-1] + tanh(U @ h[t-1] + W @ x[t])   for t = 1..T
-        L[t] = 0.5 * sum((h[t] - y[t])^2)             for t = 1..T
-        L = sum(t = 1..T, L[t])
+            size H = 3, D = 2, T = 4
+            param U[H,H], W[H,D]
+            input x[t][D] for t = 1..T
+            input y[t][H] for t = 1..T
+            input h[0][H]
+            h[t] = h[t-1] + tanh(U @ h[t-1] + W @ x[t])   for t = 1..T
+            L[t] = 0.5 * sum((h[t] - y[t])^2)             for t = 1..T
+            L = sum(t = 1..T, L[t])
 
-        """
+            """
         let own = try diagnosis("claim dL/dh[k] = h[k] - y[k]   for k = 1..T", model: residual)
         XCTAssertEqual(own.kind, .partialLoss, own.detail)
         XCTAssertTrue(own.detail.contains("only the term t = k (at the claim's own k)"), own.detail)
@@ -190,16 +192,16 @@ extension DiagnosisTests {
     /// Jacobian left out (taken as the identity), on a softmax read-out with cross-entropy.
     func testSoftmaxDerivativeRules() throws {
         let readout = """
-        size H = 3, C = 4
-        param V[C,H]
-        input h[H]
-        input y : 1..C
-        o = V @ h
-        p = softmax(o)
-        L = -sum(onehot(y, C) * log(p))
-        let g = -onehot(y, C) / p
+            size H = 3, C = 4
+            param V[C,H]
+            input h[H]
+            input y : 1..C
+            o = V @ h
+            p = softmax(o)
+            L = -sum(onehot(y, C) * log(p))
+            let g = -onehot(y, C) / p
 
-        """
+            """
         let diagonal = try diagnosis("claim dp/do = diag(p * (1 - p))", model: readout)
         XCTAssertEqual(diagonal.kind, .derivativeRule, diagonal.detail)
         XCTAssertTrue(diagonal.detail.contains("p(1 − p)"), diagonal.detail)
@@ -228,9 +230,11 @@ extension DiagnosisTests {
         let jacobian = try diagnosis("claim dh[t][i]/dh[t-1][j] = (1 - h[t][j]^2) * U[j,i]   for t = 1..T, i = 1..H, j = 1..H")
         XCTAssertEqual(jacobian.kind, .transpose, jacobian.detail)
         // Exchanged and also off by 0.01·i: not a transpose.
-        let off = try diagnosis("claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][j] * h[k-1][i]) + 0.01 * i   for t = 1..T, i = 1..H, j = 1..H")
+        let off = try diagnosis(
+            "claim dL[t]/dU[i,j] = sum(k = 1..t, delta[t,k][j] * h[k-1][i]) + 0.01 * i   for t = 1..T, i = 1..H, j = 1..H")
         XCTAssertNotEqual(off.kind, .transpose, off.detail)
-        let right = try checkWorksheet(tanhRNN + "claim dh[t][i]/dh[t-1][j] = (1 - h[t][i]^2) * U[i,j]   for t = 1..T, i = 1..H, j = 1..H\n")
+        let right = try checkWorksheet(
+            tanhRNN + "claim dh[t][i]/dh[t-1][j] = (1 - h[t][i]^2) * U[i,j]   for t = 1..T, i = 1..H, j = 1..H\n")
         XCTAssertEqual(right.verdict, .pass)
     }
 }

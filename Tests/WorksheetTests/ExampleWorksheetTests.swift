@@ -4,6 +4,7 @@
 
 import Foundation
 import XCTest
+
 @testable import Worksheet
 
 final class ExampleWorksheetTests: XCTestCase {

@@ -6,6 +6,7 @@
 
 import Foundation
 import XCTest
+
 @testable import Worksheet
 
 final class FuzzTests: XCTestCase {
@@ -74,22 +75,22 @@ final class FuzzTests: XCTestCase {
                 guard !chars.isEmpty else { break }
                 let at = rng.int(below: chars.count)
                 switch rng.int(below: 6) {
-                case 0: // delete a few characters
+                case 0:  // delete a few characters
                     chars.removeSubrange(at..<min(chars.count, at + 1 + rng.int(below: 4)))
-                case 1: // insert a token
+                case 1:  // insert a token
                     chars.insert(contentsOf: Self.vocabulary[rng.int(below: Self.vocabulary.count)], at: at)
-                case 2: // change a digit
+                case 2:  // change a digit
                     if let d = chars[at...].firstIndex(where: { $0.isNumber }) { chars[d] = Character(String(rng.int(below: 10))) }
-                case 3: // duplicate or drop a line
+                case 3:  // duplicate or drop a line
                     var lines = String(chars).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
                     let l = rng.int(below: lines.count)
                     if rng.int(below: 2) == 0 { lines.insert(lines[l], at: l) } else { lines.remove(at: l) }
                     chars = Array(lines.joined(separator: "\n"))
-                case 4: // swap two lines
+                case 4:  // swap two lines
                     var lines = String(chars).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
                     lines.swapAt(rng.int(below: lines.count), rng.int(below: lines.count))
                     chars = Array(lines.joined(separator: "\n"))
-                default: // replace a character by another of the text
+                default:  // replace a character by another of the text
                     chars[at] = chars[rng.int(below: chars.count)]
                 }
             }

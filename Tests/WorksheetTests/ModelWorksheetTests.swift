@@ -3,6 +3,7 @@
 // class labels (cs224n style). The right claims hold; claims with the usual mistakes are diagnosed.
 
 import XCTest
+
 @testable import Worksheet
 
 final class ModelWorksheetTests: XCTestCase {
@@ -40,18 +41,22 @@ final class ModelWorksheetTests: XCTestCase {
         XCTAssertEqual(report.claims.map(\.instances), [4, 5, 1])
 
         // The reset gate's path left out of the Jacobian.
-        let noReset = try lastClaim(model, """
-        claim dh[t]/dh[t-1] = diag(z[t]) + diag((h[t-1] - hh[t]) * z[t] * (1 - z[t])) @ Uz
-                            + diag((1 - z[t]) * (1 - hh[t]^2)) @ Uh @ diag(r[t])     for t = 1..T
-        """)
+        let noReset = try lastClaim(
+            model,
+            """
+            claim dh[t]/dh[t-1] = diag(z[t]) + diag((h[t-1] - hh[t]) * z[t] * (1 - z[t])) @ Uz
+                                + diag((1 - z[t]) * (1 - hh[t]^2)) @ Uh @ diag(r[t])     for t = 1..T
+            """)
         XCTAssertEqual(noReset.diagnosis?.kind, .droppedDependence)
         XCTAssertTrue(noReset.diagnosis?.detail.contains("dependence of r[t] on h[t-1]") == true, noReset.diagnosis?.detail ?? "")
 
         // The direct term z_t ⊙ h_{t-1} forgotten.
-        let noDirect = try lastClaim(model, """
-        claim dh[t]/dh[t-1] = diag((h[t-1] - hh[t]) * z[t] * (1 - z[t])) @ Uz
-              + diag((1 - z[t]) * (1 - hh[t]^2)) @ Uh @ (diag(r[t]) + diag(h[t-1] * r[t] * (1 - r[t])) @ Ur)   for t = 1..T
-        """)
+        let noDirect = try lastClaim(
+            model,
+            """
+            claim dh[t]/dh[t-1] = diag((h[t-1] - hh[t]) * z[t] * (1 - z[t])) @ Uz
+                  + diag((1 - z[t]) * (1 - hh[t]^2)) @ Uh @ (diag(r[t]) + diag(h[t-1] * r[t] * (1 - r[t])) @ Ur)   for t = 1..T
+            """)
         XCTAssertEqual(noDirect.diagnosis?.kind, .droppedDependence)
         XCTAssertTrue(noDirect.diagnosis?.detail.contains("dependence of h[t] on h[t-1]") == true, noDirect.diagnosis?.detail ?? "")
     }
@@ -66,10 +71,12 @@ final class ModelWorksheetTests: XCTestCase {
         // V×H claimed as H×V.
         let transpose = try lastClaim(model, "claim dJ[t]/dU = h[t] @ dθ[t]ᵀ    for t = 1..T")
         XCTAssertEqual(transpose.diagnosis?.kind, .transpose)
-        let rule = try lastClaim(model, """
-        let a[t] = Wh @ h[t-1] + We @ e[t] + b1        for t = 1..T
-        claim dJ[t]/dh[t-1] = Whᵀ @ ((Uᵀ @ dθ[t]) * a[t] * (1 - a[t]))     for t = 1..T
-        """)
+        let rule = try lastClaim(
+            model,
+            """
+            let a[t] = Wh @ h[t-1] + We @ e[t] + b1        for t = 1..T
+            claim dJ[t]/dh[t-1] = Whᵀ @ ((Uᵀ @ dθ[t]) * a[t] * (1 - a[t]))     for t = 1..T
+            """)
         XCTAssertEqual(rule.diagnosis?.kind, .derivativeRule)
         // The total loss through time, truncated to the direct term of each step.
         let truncated = try lastClaim(model, "claim dJ/dWh = Σ(t = 1..T, δ[t] @ h[t-1]ᵀ)")
@@ -78,12 +85,14 @@ final class ModelWorksheetTests: XCTestCase {
         let partial = try lastClaim(model, "claim dJ/db2 = dθ[T]")
         XCTAssertEqual(partial.diagnosis?.kind, .partialLoss)
         // The full BPTT recursion for the total loss holds.
-        let full = try lastClaim(model, """
-        let g[t] = Uᵀ @ dθ[t]                                      for t = T
-        let g[t] = Uᵀ @ dθ[t] + Whᵀ @ (g[t+1] * h[t+1] * (1 - h[t+1]))   for t = 1..T-1
-        claim dJ/dh[t] = g[t]                                      for t = 1..T
-        claim dJ/dWh = Σ(t = 1..T, (g[t] * h[t] * (1 - h[t])) @ h[t-1]ᵀ)
-        """)
+        let full = try lastClaim(
+            model,
+            """
+            let g[t] = Uᵀ @ dθ[t]                                      for t = T
+            let g[t] = Uᵀ @ dθ[t] + Whᵀ @ (g[t+1] * h[t+1] * (1 - h[t+1]))   for t = 1..T-1
+            claim dJ/dh[t] = g[t]                                      for t = 1..T
+            claim dJ/dWh = Σ(t = 1..T, (g[t] * h[t] * (1 - h[t])) @ h[t-1]ᵀ)
+            """)
         XCTAssertEqual(full.verdict, .pass)
     }
 

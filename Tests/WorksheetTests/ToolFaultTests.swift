@@ -2,6 +2,7 @@
 // the claim is not blamed: the report names a fault of the tool.
 
 import XCTest
+
 @testable import Worksheet
 
 final class ToolFaultTests: XCTestCase {
@@ -32,8 +33,10 @@ final class ToolFaultTests: XCTestCase {
 extension ToolFaultTests {
     /// Checks `text` as it is (every claim must hold, finite differences agreeing) and with the
     /// autodiff values `relative` too large (every claim must be a fault of the tool).
-    private func assertCleanAndCaught(_ text: String, relative: Double, _ what: String,
-                                      file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertCleanAndCaught(
+        _ text: String, relative: Double, _ what: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         var sheet = try Worksheet(text: text)
         let clean = try sheet.check()
         for c in clean.claims {
@@ -43,7 +46,8 @@ extension ToolFaultTests {
         sheet.autodiffPerturbation = { $0 * (1 + relative) }
         let faulty = try sheet.check()
         for c in faulty.claims {
-            XCTAssertNotNil(c.toolFault, "\(what): a derivative \(relative) too large passed finite differences: \(c.text)", file: file, line: line)
+            XCTAssertNotNil(
+                c.toolFault, "\(what): a derivative \(relative) too large passed finite differences: \(c.text)", file: file, line: line)
             XCTAssertNil(c.diagnosis, file: file, line: line)
         }
     }
@@ -52,31 +56,31 @@ extension ToolFaultTests {
     /// a step scaled to each entry's size is not; a derivative off by 1e-5 is still caught.
     func testFiniteDifferencesOnALargeStateScaleTheStepAndStillCatchAWrongDerivative() throws {
         let doubling = """
-        size H = 2, T = 30
-        param w[H]
-        input h[0][H]
-        h[t] = 2 * h[t-1] + w              for t = 1..T
-        L = sum(h[T])
-        claim dh[t]/dh[t-1] = 2 * I(H)     for t = 1..T
-        claim dL/dw = sum(t = 0..T-1, 2^t) * ones(H, 1)
-        claim dL/dh[1] = 2^(T-1) * ones(H, 1)
-        """
+            size H = 2, T = 30
+            param w[H]
+            input h[0][H]
+            h[t] = 2 * h[t-1] + w              for t = 1..T
+            L = sum(h[T])
+            claim dh[t]/dh[t-1] = 2 * I(H)     for t = 1..T
+            claim dL/dw = sum(t = 0..T-1, 2^t) * ones(H, 1)
+            claim dL/dh[1] = 2^(T-1) * ones(H, 1)
+            """
         try assertCleanAndCaught(doubling, relative: 1e-5, "doubling state")
         // H = 64, T = 100, a state growing like 1.2^t (≈ 1e8 at the end, the loss ≈ 1e20).
         let growing = """
-        size H = 64, D = 8, T = 100
-        param U[H,H], W[H,D]
-        input x[t][D] for t = 1..T
-        input y[t][H] for t = 1..T
-        input h[0][H]
-        z[t] = U @ h[t-1] + W @ x[t]                  for t = 1..T
-        h[t] = 1.2 * h[t-1] + tanh(z[t])              for t = 1..T
-        L[t] = 0.5 * sum((h[t] - y[t])^2)             for t = 1..T
-        L = sum(t = 1..T, L[t])
-        claim dh[t]/dh[t-1] = 1.2 * I(H) + diag(1 - tanh(z[t])^2) @ U    for t = T
-        claim dL/dh[T] = h[T] - y[T]
-        claim dL[t]/dh[t] = h[t] - y[t]     for t = 95..T
-        """
+            size H = 64, D = 8, T = 100
+            param U[H,H], W[H,D]
+            input x[t][D] for t = 1..T
+            input y[t][H] for t = 1..T
+            input h[0][H]
+            z[t] = U @ h[t-1] + W @ x[t]                  for t = 1..T
+            h[t] = 1.2 * h[t-1] + tanh(z[t])              for t = 1..T
+            L[t] = 0.5 * sum((h[t] - y[t])^2)             for t = 1..T
+            L = sum(t = 1..T, L[t])
+            claim dh[t]/dh[t-1] = 1.2 * I(H) + diag(1 - tanh(z[t])^2) @ U    for t = T
+            claim dL/dh[T] = h[T] - y[T]
+            claim dL[t]/dh[t] = h[t] - y[t]     for t = 95..T
+            """
         try assertCleanAndCaught(growing, relative: 1e-5, "growing state")
     }
 
@@ -85,12 +89,12 @@ extension ToolFaultTests {
     /// little the estimate moves — never by the autodiff value, which still disagrees when wrong.
     func testTheStepLadderResolvesALargeFunctionAndStillCatchesAWrongDerivative() throws {
         let offset = """
-        size H = 3
-        param w[H], U[H,H]
-        input c[H]
-        A = 1e7 * sum(c) + sum(tanh(U @ w))
-        claim dA/dw = U' @ (1 - tanh(U @ w)^2)
-        """
+            size H = 3
+            param w[H], U[H,H]
+            input c[H]
+            A = 1e7 * sum(c) + sum(tanh(U @ w))
+            claim dA/dw = U' @ (1 - tanh(U @ w)^2)
+            """
         try assertCleanAndCaught(offset, relative: 1e-5, "offset")
     }
 }

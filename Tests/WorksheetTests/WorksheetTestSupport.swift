@@ -1,6 +1,7 @@
 // WorksheetTestSupport.swift — fixtures and helpers shared by the worksheet tests.
 
 import XCTest
+
 @testable import Worksheet
 
 /// The worksheets under Tests/WorksheetTests/Fixtures.
@@ -19,8 +20,10 @@ enum Fixture {
 
 /// Checks a worksheet's text; every claim that holds must carry no diagnosis, and every failed
 /// claim one (unless the tool itself is at fault).
-func checkWorksheet(_ text: String, seed: UInt64 = 0, allInstances: Bool = false,
-                    file: StaticString = #filePath, line: UInt = #line) throws -> WorksheetReport {
+func checkWorksheet(
+    _ text: String, seed: UInt64 = 0, allInstances: Bool = false,
+    file: StaticString = #filePath, line: UInt = #line
+) throws -> WorksheetReport {
     let report = try Worksheet(text: text, name: "test.grad").check(WorksheetCheckOptions(seed: seed, allInstances: allInstances))
     for c in report.claims {
         if c.verdict == .pass {
@@ -54,8 +57,10 @@ func staticError(_ text: String) -> WorksheetError? {
 }
 
 /// Asserts that `text` is refused before evaluation with `kind` at `line`:`column`.
-func assertStaticError(_ text: String, _ kind: WorksheetError.Kind, line: Int, column: Int, mentions: String? = nil,
-                       file: StaticString = #filePath, at testLine: UInt = #line) {
+func assertStaticError(
+    _ text: String, _ kind: WorksheetError.Kind, line: Int, column: Int, mentions: String? = nil,
+    file: StaticString = #filePath, at testLine: UInt = #line
+) {
     guard let error = staticError(text) else {
         XCTFail("expected a \(kind.rawValue) error, the worksheet was accepted", file: file, line: testLine)
         return
@@ -65,6 +70,7 @@ func assertStaticError(_ text: String, _ kind: WorksheetError.Kind, line: Int, c
     XCTAssertEqual(error.column, column, error.description, file: file, line: testLine)
     XCTAssertEqual(error.exitStatus, 2, file: file, line: testLine)
     if let mentions {
-        XCTAssertTrue(error.message.contains(mentions), "message should mention '\(mentions)': \(error.message)", file: file, line: testLine)
+        XCTAssertTrue(
+            error.message.contains(mentions), "message should mention '\(mentions)': \(error.message)", file: file, line: testLine)
     }
 }

@@ -98,8 +98,11 @@ func parse(_ command: any ParsableCommand, path: [String], tokens: [String]) thr
                 word = inline
             } else {
                 guard i < tokens.count, !looksLikeOption(tokens[i]) || tokens[i] == "-" else {
-                    throw UsageError("option \(name) needs a value <\(declaration.placeholder)>"
-                        + (i < tokens.count ? ", but the next word is the option '\(tokens[i])' (write \(name)=VALUE for a value that starts with '-')" : ""))
+                    throw UsageError(
+                        "option \(name) needs a value <\(declaration.placeholder)>"
+                            + (i < tokens.count
+                                ? ", but the next word is the option '\(tokens[i])' (write \(name)=VALUE for a value that starts with '-')"
+                                : ""))
                 }
                 word = tokens[i]
                 i += 1
@@ -204,7 +207,8 @@ public func dispatch(root: any ParsableCommand.Type, version: String, arguments:
                 return 0
             }
             let names = command.configuration.subcommands.map { $0.configuration.name }
-            var message = looksLikeOption(word)
+            var message =
+                looksLikeOption(word)
                 ? "'\(path.joined(separator: " "))' needs a subcommand before options (one of: \(names.joined(separator: ", ")))"
                 : "unknown subcommand '\(word)' for '\(path.joined(separator: " "))' (expected one of: \(names.joined(separator: ", ")))"
             if !looksLikeOption(word), let guess = suggestion(for: word, among: names) { message += "; did you mean '\(guess)'?" }

@@ -21,7 +21,13 @@ public final class Console: @unchecked Sendable {
 
     /// A console over two writers that cannot fail (tests).
     public convenience init(out: @escaping (String) -> Void, err: @escaping (String) -> Void, isTerminal: Bool = false) {
-        self.init(failableOut: { out($0); return true }, err: { err($0); return true }, isTerminal: isTerminal)
+        self.init(
+            failableOut: {
+                out($0); return true
+            },
+            err: {
+                err($0); return true
+            }, isTerminal: isTerminal)
     }
 
     init(failableOut: @escaping (String) -> Bool, err: @escaping (String) -> Bool, isTerminal: Bool) {

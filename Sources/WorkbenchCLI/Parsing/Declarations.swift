@@ -110,8 +110,10 @@ class Declaration {
     /// Whether the command line gave this declaration a value.
     var isSet = false
 
-    init(kind: Kind, explicitName: String?, help: String, placeholder: String, allowedWords: [String]?,
-         constraint: String?, defaultText: String?) {
+    init(
+        kind: Kind, explicitName: String?, help: String, placeholder: String, allowedWords: [String]?,
+        constraint: String?, defaultText: String?
+    ) {
         self.kind = kind
         self.explicitName = explicitName
         self.help = help
@@ -129,13 +131,16 @@ final class ValueBox<Value: OptionValue>: Declaration {
     var value: Value
     let check: (Value) -> String?
 
-    init(kind: Kind, value: Value, name: String?, placeholder: String?, help: String, constraint: String?,
-         showDefault: Bool, defaultText: String?, check: @escaping (Value) -> String?) {
+    init(
+        kind: Kind, value: Value, name: String?, placeholder: String?, help: String, constraint: String?,
+        showDefault: Bool, defaultText: String?, check: @escaping (Value) -> String?
+    ) {
         self.value = value
         self.check = check
-        super.init(kind: kind, explicitName: name, help: help, placeholder: placeholder ?? Value.placeholder,
-                   allowedWords: Value.allowedWords, constraint: constraint,
-                   defaultText: defaultText ?? (showDefault ? value.helpDescription : nil))
+        super.init(
+            kind: kind, explicitName: name, help: help, placeholder: placeholder ?? Value.placeholder,
+            allowedWords: Value.allowedWords, constraint: constraint,
+            defaultText: defaultText ?? (showDefault ? value.helpDescription : nil))
     }
 
     override func assign(_ word: String) throws {
@@ -193,42 +198,53 @@ public struct Option<Value: OptionValue>: DeclarationProvider {
     public var projectedValue: DeclarationState { DeclarationState(box: box) }
 
     /// An option with a default; `defaultText` replaces the shown default when it says more.
-    public init(wrappedValue: Value, name: String? = nil, placeholder: String? = nil, help: String,
-                defaultText: String? = nil, check: @escaping (Value) -> String? = { _ in nil }) {
-        box = ValueBox(kind: .option, value: wrappedValue, name: name, placeholder: placeholder, help: help,
-                       constraint: nil, showDefault: true, defaultText: defaultText, check: check)
+    public init(
+        wrappedValue: Value, name: String? = nil, placeholder: String? = nil, help: String,
+        defaultText: String? = nil, check: @escaping (Value) -> String? = { _ in nil }
+    ) {
+        box = ValueBox(
+            kind: .option, value: wrappedValue, name: name, placeholder: placeholder, help: help,
+            constraint: nil, showDefault: true, defaultText: defaultText, check: check)
     }
 
     /// An option whose value must lie in `range`.
-    public init(wrappedValue: Value, name: String? = nil, placeholder: String? = nil, help: String,
-                range: ClosedRange<Value>, defaultText: String? = nil) where Value: Comparable {
-        box = ValueBox(kind: .option, value: wrappedValue, name: name, placeholder: placeholder, help: help,
-                       constraint: rangeText(range), showDefault: true, defaultText: defaultText,
-                       check: { range.contains($0) ? nil : "must be in \(rangeText(range))" })
+    public init(
+        wrappedValue: Value, name: String? = nil, placeholder: String? = nil, help: String,
+        range: ClosedRange<Value>, defaultText: String? = nil
+    ) where Value: Comparable {
+        box = ValueBox(
+            kind: .option, value: wrappedValue, name: name, placeholder: placeholder, help: help,
+            constraint: rangeText(range), showDefault: true, defaultText: defaultText,
+            check: { range.contains($0) ? nil : "must be in \(rangeText(range))" })
     }
 
     /// An option without a default value: nil unless given (`defaultText` says what nil means).
     public init<Wrapped>(name: String? = nil, placeholder: String? = nil, help: String, defaultText: String? = nil)
     where Value == Wrapped?, Wrapped: OptionValue {
-        box = ValueBox(kind: .option, value: nil, name: name, placeholder: placeholder, help: help,
-                       constraint: nil, showDefault: false, defaultText: defaultText, check: { _ in nil })
+        box = ValueBox(
+            kind: .option, value: nil, name: name, placeholder: placeholder, help: help,
+            constraint: nil, showDefault: false, defaultText: defaultText, check: { _ in nil })
     }
 
     /// An option without a default value whose value, when given, must lie in `range`.
-    public init<Wrapped>(name: String? = nil, placeholder: String? = nil, help: String, range: ClosedRange<Wrapped>,
-                         defaultText: String? = nil)
+    public init<Wrapped>(
+        name: String? = nil, placeholder: String? = nil, help: String, range: ClosedRange<Wrapped>,
+        defaultText: String? = nil
+    )
     where Value == Wrapped?, Wrapped: OptionValue & Comparable {
-        box = ValueBox(kind: .option, value: nil, name: name, placeholder: placeholder, help: help,
-                       constraint: rangeText(range), showDefault: false, defaultText: defaultText,
-                       check: { v in v.map { range.contains($0) ? nil : "must be in \(rangeText(range))" } ?? nil })
+        box = ValueBox(
+            kind: .option, value: nil, name: name, placeholder: placeholder, help: help,
+            constraint: rangeText(range), showDefault: false, defaultText: defaultText,
+            check: { v in v.map { range.contains($0) ? nil : "must be in \(rangeText(range))" } ?? nil })
     }
 
     /// An option without a default, checked by `check` (a message when the value is wrong).
     public init<Wrapped>(name: String? = nil, placeholder: String? = nil, help: String, check: @escaping (Wrapped) -> String?)
     where Value == Wrapped?, Wrapped: OptionValue {
-        box = ValueBox(kind: .option, value: nil, name: name, placeholder: placeholder, help: help,
-                       constraint: nil, showDefault: false, defaultText: nil,
-                       check: { v in v.map(check) ?? nil })
+        box = ValueBox(
+            kind: .option, value: nil, name: name, placeholder: placeholder, help: help,
+            constraint: nil, showDefault: false, defaultText: nil,
+            check: { v in v.map(check) ?? nil })
     }
 }
 
@@ -275,8 +291,9 @@ public struct Argument<Value: OptionValue>: DeclarationProvider {
     public var projectedValue: DeclarationState { DeclarationState(box: box) }
 
     public init<Wrapped>(placeholder: String, help: String) where Value == Wrapped?, Wrapped: OptionValue {
-        box = ValueBox(kind: .argument, value: nil, name: placeholder, placeholder: placeholder, help: help,
-                       constraint: nil, showDefault: false, defaultText: nil, check: { _ in nil })
+        box = ValueBox(
+            kind: .argument, value: nil, name: placeholder, placeholder: placeholder, help: help,
+            constraint: nil, showDefault: false, defaultText: nil, check: { _ in nil })
     }
 }
 
