@@ -1,8 +1,8 @@
+// swift-format-ignore-file: OrderedImports
+// (the example's own imports stay in its region, which is the page's code to the letter)
 // BEGIN docs/library.md example (Example.swift) — this region is the page's code, to the letter.
 import Autodiff
-import Foundation
 import GradCheck
-import XCTest
 
 /// L(W) = Σ_i tanh((W x)_i): one tanh layer with weight W (2, 3) and a fixed input x (3, 1).
 func exampleLoss(_ w: Matrix<Double>, _ x: Matrix<Double>) -> Double {
@@ -40,6 +40,9 @@ func exampleOutput() -> String {
     return reports.autodiff.table() + "\n\n" + reports.slip.table()
 }
 // END docs/library.md example
+
+import Foundation
+import XCTest
 
 // LibraryExampleTests.swift — the example of docs/library.md ("use it as a library") is the
 // code above, compiled and run here: the page's Example.swift block must equal the region
