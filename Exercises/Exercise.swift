@@ -276,6 +276,9 @@ public struct Finding: Encodable, Sendable {
     public let finding: String
     /// The numbers.
     public let evidence: [Quantity]
+    /// Whether the finding was computed on the homework corpus, which is not always present:
+    /// such findings exist only where the corpus is, and are counted apart (`ExerciseTally`).
+    public var onCorpus = false
 
     public init(kind: Kind, lines: String?, claim: String, finding: String, evidence: [Quantity]) {
         self.kind = kind
@@ -283,6 +286,13 @@ public struct Finding: Encodable, Sendable {
         self.claim = claim
         self.finding = finding
         self.evidence = evidence
+    }
+
+    /// This finding, marked as computed on the homework corpus.
+    public func computedOnCorpus() -> Finding {
+        var f = self
+        f.onCorpus = true
+        return f
     }
 
     public static func erratum(at lines: String? = nil, _ claim: String, _ finding: String, _ evidence: [Quantity]) -> Finding {
@@ -373,13 +383,21 @@ public struct ExerciseTally: Encodable, Sendable, Equatable {
     public var typos = 0
     public var confirmations = 0
     public var completions = 0
+    /// Findings computed on the homework corpus (0 where it is absent); not in the counts above,
+    /// which are the same with and without it.
+    public var corpusFindings = 0
+    /// Checks skipped because the homework corpus is absent.
+    public var corpusChecksSkipped = 0
 
     public init(_ reports: [ExerciseReport]) {
         exercises = reports.count
         verified = reports.filter { $0.verdict == .verified }.count
         failed = reports.filter { $0.verdict == .failed }.count
         skipped = reports.filter { $0.verdict == .skipped }.count
-        let all = reports.flatMap(\.findings)
+        let everything = reports.flatMap(\.findings)
+        let all = everything.filter { !$0.onCorpus }
+        corpusFindings = everything.count - all.count
+        corpusChecksSkipped = reports.flatMap(\.skippedChecks).filter { $0.detail.contains(corpusAbsentReason) }.count
         errata = all.filter { $0.kind == .erratum }.count
         typos = all.filter { $0.kind == .typo }.count
         confirmations = all.filter { $0.kind == .confirmation }.count
@@ -391,9 +409,18 @@ public struct ExerciseTally: Encodable, Sendable, Equatable {
         var s = "\(verified) of \(exercises) exercises verified"
         if failed > 0 { s += ", \(failed) failed" }
         if skipped > 0 { s += ", \(skipped) skipped" }
-        return s + "; \(errata) errata, \(typos) typos, \(confirmations) confirmations and \(completions) completed by the workbench."
+        s += "; \(errata) errata, \(typos) typos, \(confirmations) confirmations and \(completions) completed by the workbench"
+        if corpusFindings > 0 {
+            s += ", and \(corpusFindings) finding\(corpusFindings == 1 ? "" : "s") on the homework corpus"
+        } else if corpusChecksSkipped > 0 {
+            s += "; \(corpusChecksSkipped) checks on the homework corpus skipped (it is not here)"
+        }
+        return s + "."
     }
 }
+
+/// The reason given by checks that need the homework corpus where it is absent.
+public let corpusAbsentReason = "the homework corpus is not here"
 
 /// A homework exercise the workbench reproduces.
 public protocol Exercise: Sendable {

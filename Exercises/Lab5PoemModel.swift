@@ -218,9 +218,10 @@ public struct Lab5PoemModel: Exercise {
                     [
                         Quantity("poems_vector", shape: [rows, cols]), Quantity("entries", integer: seed.words.count),
                         Quantity("positions that differ from the workbench's order", integer: orderMismatches),
-                    ]))
+                    ]
+                ).computedOnCorpus())
         } else {
-            let reason = "the homework corpus is not here (set WORKBENCH_CORPUS or put subset_poems.txt in the current folder)"
+            let reason = corpusAbsentReason + " (set WORKBENCH_CORPUS or put subset_poems.txt in the current folder)"
             checks.append(.skipped("process_poems on the corpus vs the printed (12842, 26)", because: reason))
             checks.append(.skipped("process_poems on the corpus vs the printed 2001 entries", because: reason))
             checks.append(.skipped("vocabulary order on the corpus: process_poems vs the workbench", because: reason))

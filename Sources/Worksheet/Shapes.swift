@@ -88,27 +88,13 @@ extension CheckedWorksheet {
             if let v = givenLabels[el] { return (v, v) }
             return (lo, hi)
         case .add(let x, let y):
-            guard let l = interval(x, b), let r = interval(y, b) else { return nil }
-            let (a, o1) = l.lower.addingReportingOverflow(r.lower), (c, o2) = l.upper.addingReportingOverflow(r.upper)
-            return o1 || o2 ? nil : (a, c)
+            return IntInterval.sum(interval(x, b), interval(y, b))
         case .subtract(let x, let y):
-            guard let l = interval(x, b), let r = interval(y, b) else { return nil }
-            let (a, o1) = l.lower.subtractingReportingOverflow(r.upper), (c, o2) = l.upper.subtractingReportingOverflow(r.lower)
-            return o1 || o2 ? nil : (a, c)
+            return IntInterval.difference(interval(x, b), interval(y, b))
         case .multiply(let x, let y):
-            guard let l = interval(x, b), let r = interval(y, b) else { return nil }
-            var products: [Int] = []
-            for p in [l.lower, l.upper] {
-                for q in [r.lower, r.upper] {
-                    let (v, o) = p.multipliedReportingOverflow(by: q)
-                    if o { return nil }
-                    products.append(v)
-                }
-            }
-            return (products.min()!, products.max()!)
+            return IntInterval.product(interval(x, b), interval(y, b))
         case .negate(let x):
-            guard let v = interval(x, b), v.lower != .min, v.upper != .min else { return nil }
-            return (-v.upper, -v.lower)
+            return IntInterval.negation(interval(x, b))
         }
     }
 
@@ -154,27 +140,13 @@ extension CheckedWorksheet {
             if let v = givenLabels[el] { return (v, v) }
             return (lo, hi)
         case .add(let p, let q):
-            guard let l = staticInterval(p, b), let r = staticInterval(q, b) else { return nil }
-            let (a, o1) = l.lower.addingReportingOverflow(r.lower), (c, o2) = l.upper.addingReportingOverflow(r.upper)
-            return o1 || o2 ? nil : (a, c)
+            return IntInterval.sum(staticInterval(p, b), staticInterval(q, b))
         case .subtract(let p, let q):
-            guard let l = staticInterval(p, b), let r = staticInterval(q, b) else { return nil }
-            let (a, o1) = l.lower.subtractingReportingOverflow(r.upper), (c, o2) = l.upper.subtractingReportingOverflow(r.lower)
-            return o1 || o2 ? nil : (a, c)
+            return IntInterval.difference(staticInterval(p, b), staticInterval(q, b))
         case .multiply(let p, let q):
-            guard let l = staticInterval(p, b), let r = staticInterval(q, b) else { return nil }
-            var products: [Int] = []
-            for u in [l.lower, l.upper] {
-                for v in [r.lower, r.upper] {
-                    let (w, o) = u.multipliedReportingOverflow(by: v)
-                    if o { return nil }
-                    products.append(w)
-                }
-            }
-            return (products.min()!, products.max()!)
+            return IntInterval.product(staticInterval(p, b), staticInterval(q, b))
         case .negate(let p):
-            guard let v = staticInterval(p, b), v.lower != .min, v.upper != .min else { return nil }
-            return (-v.upper, -v.lower)
+            return IntInterval.negation(staticInterval(p, b))
         }
     }
 
@@ -511,5 +483,42 @@ extension CheckedWorksheet {
                 throw WorksheetError(.indexRange, "this claim has no instances: its `for` ranges are empty", at: s.range, in: source)
             }
         }
+    }
+}
+
+/// Interval arithmetic on integer bounds [lower, upper], for the ranges an index expression can
+/// take: nil when an operand is unknown (nil) or a bound overflows `Int`.
+enum IntInterval {
+    typealias Bounds = (lower: Int, upper: Int)
+
+    static func sum(_ l: Bounds?, _ r: Bounds?) -> Bounds? {
+        guard let l, let r else { return nil }
+        let (a, o1) = l.lower.addingReportingOverflow(r.lower), (c, o2) = l.upper.addingReportingOverflow(r.upper)
+        return o1 || o2 ? nil : (a, c)
+    }
+
+    static func difference(_ l: Bounds?, _ r: Bounds?) -> Bounds? {
+        guard let l, let r else { return nil }
+        let (a, o1) = l.lower.subtractingReportingOverflow(r.upper), (c, o2) = l.upper.subtractingReportingOverflow(r.lower)
+        return o1 || o2 ? nil : (a, c)
+    }
+
+    static func product(_ l: Bounds?, _ r: Bounds?) -> Bounds? {
+        guard let l, let r else { return nil }
+        var products: [Int] = []
+        for p in [l.lower, l.upper] {
+            for q in [r.lower, r.upper] {
+                let (v, o) = p.multipliedReportingOverflow(by: q)
+                if o { return nil }
+                products.append(v)
+            }
+        }
+        return (products.min()!, products.max()!)
+    }
+
+    /// −[lower, upper]; nil when a bound is Int.min (its negation overflows).
+    static func negation(_ v: Bounds?) -> Bounds? {
+        guard let v, v.lower != .min, v.upper != .min else { return nil }
+        return (-v.upper, -v.lower)
     }
 }

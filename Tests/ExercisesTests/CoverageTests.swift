@@ -54,6 +54,16 @@ func statedCounts(_ text: String) -> [Int]? {
     return (1...5).compactMap { Range(m.range(at: $0), in: text).flatMap { Int(text[$0]) } }
 }
 
+/// N in "and N finding(s) on the homework corpus".
+func statedCorpusFindings(_ text: String) -> Int? {
+    let pattern = #"and\s+(\d+)\s+findings?\s+on\s+the\s+homework\s+corpus"#
+    guard let regex = try? NSRegularExpression(pattern: pattern),
+        let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+        let r = Range(m.range(at: 1), in: text)
+    else { return nil }
+    return Int(text[r])
+}
+
 final class CoverageTests: XCTestCase {
     func read(_ path: String) throws -> String {
         let url = packageRoot.appendingPathComponent(path)
@@ -96,6 +106,15 @@ final class CoverageTests: XCTestCase {
         for path in ["README.md", "docs/coverage.md"] {
             let stated = statedCounts(try read(path))
             XCTAssertEqual(stated, expected, "\(path) states \(stated.map { "\($0)" } ?? "no counts"); the catalog has \(tally.sentence)")
+            // The findings on the homework corpus: counted where it is present, skipped (with
+            // their checks) where it is not; the counts above are the same either way.
+            let corpus = statedCorpusFindings(try read(path))
+            XCTAssertNotNil(corpus, "\(path) does not state the findings on the homework corpus")
+            if tally.corpusFindings > 0 {
+                XCTAssertEqual(corpus, tally.corpusFindings, "\(path): findings on the corpus")
+            } else {
+                XCTAssertGreaterThan(tally.corpusChecksSkipped, 0, "no corpus findings, yet no corpus check was skipped")
+            }
         }
     }
 }
