@@ -74,6 +74,8 @@ public func directionalCheck(
     let theta = gradients.map(\.parameter)
     let total = theta.reduce(0) { $0 + $1.count }
     var results: [DirectionalComparison] = []
+    // The same step in every direction: L(θ) decides it (`GradCheckOptions.effectiveEpsilon`).
+    let eps = options.effectiveEpsilon(loss: loss(theta))
     for d in 0..<count {
         var v = theta.map { Matrix<Double>.randomNormal($0.rows, $0.cols, using: &rng) }
         let norm = v.reduce(0.0) { $0 + $1.dot($1) }.squareRoot()
@@ -81,7 +83,6 @@ public func directionalCheck(
         let analytic = zip(gradients, v).reduce(0.0) { $0 + $1.0.gradient.dot($1.1) }
         func along(_ shift: Double) -> Double { loss(zip(theta, v).map { $0 + shift * $1 }) }
         let base = along(0)
-        let eps = options.effectiveEpsilon(loss: base)
         var plus = along(eps), minus = along(-eps)
         let numeric = options.stencil.estimate(epsilon: eps) { shift in
             shift == eps ? plus : shift == -eps ? minus : along(shift)
@@ -96,7 +97,7 @@ public func directionalCheck(
             plus = along(small)
             minus = along(-small)
             let narrow = OneSidedDifferences(base: base, plus: plus, minus: minus, epsilon: small, options: options)
-            if narrow.jump > sides.jump / 2 {
+            if narrow.jumps && narrow.jump > sides.jump / 2 {
                 let admitted = sides.admits(analytic)
                 kink = DirectionalKink(leftDifference: sides.left, rightDifference: sides.right, isSubgradient: admitted)
                 passes = admitted
@@ -107,7 +108,7 @@ public func directionalCheck(
                 direction: d + 1, analytic: analytic, numeric: numeric, absoluteError: absErr,
                 relativeError: relErr, kink: kink, verdict: passes ? .pass : .fail))
     }
-    return DirectionalCheckReport(title: title, method: method, parameterCount: total, epsilon: options.epsilon, directions: results)
+    return DirectionalCheckReport(title: title, method: method, parameterCount: total, epsilon: eps, directions: results)
 }
 
 /// The one-sided differences (f(0) − f(−ε)) / ε and (f(ε) − f(0)) / ε. For a smooth f they differ
@@ -118,14 +119,19 @@ struct OneSidedDifferences {
     /// The jump the pass rule allows between them, and around them for a subgradient.
     let tolerance: Double
 
+    /// The rounding noise of the jump (`Stencil.roundingNoise` at this step). Noise grows tenfold
+    /// at ε/10 while a kink's jump stays, so a jump within a few times it says nothing about a kink.
+    let noise: Double
+
     init(base: Double, plus: Double, minus: Double, epsilon: Double, options: GradCheckOptions) {
         left = (base - minus) / epsilon
         right = (plus - base) / epsilon
         tolerance = options.absoluteTolerance + options.relativeTolerance * max(abs(left), abs(right))
+        noise = Stencil.roundingNoise(magnitude: max(abs(base), abs(plus), abs(minus)), step: epsilon)
     }
 
     var jump: Double { abs(right - left) }
-    var jumps: Bool { jump > tolerance }
+    var jumps: Bool { jump > tolerance && jump > 4 * noise }
 
     /// Whether `value` lies between the two differences (within the tolerance).
     func admits(_ value: Double) -> Bool {

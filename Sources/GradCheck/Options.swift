@@ -212,6 +212,21 @@ public struct GradCheckOptions: Codable, Sendable, Equatable {
         return relativeError <= bound
     }
 
+    /// How far beyond `maxRelativeError` an entry's relative error may go and the entry still be
+    /// counted as unresolved (within the finite differences' own noise) instead of as an error.
+    public static let unresolvedBoundFactor = 10.0
+
+    /// Whether an entry that misses the bound by no more than the finite differences' own `noise`
+    /// may be counted as unresolved rather than failing: only under a `maxRelativeError`, and only
+    /// while it still meets the entry-wise rule and a relative error of `unresolvedBoundFactor`
+    /// times the bound. At a tiny or a huge ε the noise is as large as the gradient itself; it must
+    /// not turn a wrong gradient into a pass.
+    public func admitsAsUnresolved(analytic a: Double, reference n: Double, noise: Double, scale: Double) -> Bool {
+        guard let bound = maxRelativeError else { return false }
+        return abs(a - n) <= noise && passes(analytic: a, reference: n)
+            && relativeError(a, n, scale: scale) <= Self.unresolvedBoundFactor * bound
+    }
+
     /// `.pass` when `accepts(relativeError:)`, `.fail` otherwise: the verdict of a quantity
     /// judged by its headline relative error alone.
     public func verdict(relativeError: Double) -> Verdict {

@@ -67,8 +67,9 @@ public struct ParameterComparison: Codable, Sendable {
     /// were probed; nil when every entry was.
     public var probedEntries: Int? = nil
     /// Entries that differ from finite differences by less than the differences' own rounding
-    /// noise but by more than the bound allows: finite differences cannot resolve them (a long
-    /// sequence, a loss of hundreds), so they are not counted in the errors above.
+    /// noise but by more than the bound allows (at most `GradCheckOptions.unresolvedBoundFactor`
+    /// times it): finite differences cannot resolve them (a long sequence, a loss of hundreds), so
+    /// they are not counted in the errors above.
     public var unresolvedEntries: Int = 0
     /// Non-differentiable points met (finite-difference checks only).
     public let kinks: [KinkEntry]
@@ -141,6 +142,12 @@ public struct GradientCheckReport: Codable, Sendable {
             }
         }
         text += "\nverdict: \(verdict.rawValue)"
+        let sampled = parameters.filter { $0.probedEntries != nil }
+        if !sampled.isEmpty {
+            let probed = sampled.reduce(0) { $0 + ($1.probedEntries ?? 0) }
+            let of = sampled.reduce(0) { $0 + $1.entryCount }
+            text += " (finite differences on a seeded sample: \(probed) of \(of) entries of \(sampled.map(\.name).joined(separator: ", ")))"
+        }
         return text
     }
 }

@@ -135,6 +135,7 @@ public func checkRNN(
         progress: progress.map { report in { report(RNNCheckProgress(phase: "finite differences", done: $0, total: $1)) } },
         loss: lossOf)
     // Where the two correct methods disagree with finite differences, measure the differences' own error.
+    progress?(RNNCheckProgress(phase: "finite differences again where they disagree, on a ladder of steps", done: 0, total: 1))
     probe.estimateError(for: [pick(textbook), pick(autodiff)], parameters: indices.map { model.parameters[$0] }, loss: lossOf)
     func fdCheck(_ g: RNNGradients, _ method: String, title: String) -> GradientCheckReport {
         let named = indices.indices.map { NamedGradient(name: names[$0], parameter: model.parameters[indices[$0]], gradient: pick(g)[$0]) }
@@ -151,6 +152,8 @@ public func checkRNN(
     let changes = zip(pick(truncatedGradients), pick(textbook)).contains { t, full in
         (t - full).maxAbs() > GradCheckOptions.finiteDifferenceBound * max(full.maxAbs(), options.absoluteFloor)
     }
+    progress?(RNNCheckProgress(phase: "formula (6.31) by forward recursion and finite differences", done: 0, total: 1))
+    let formula631 = model.formula631(sequence, i: 0, j: min(1, configuration.hidden - 1))
     return RNNCheckReport(
         configuration: configuration,
         loss: model.loss(sequence),
@@ -164,7 +167,7 @@ public func checkRNN(
         autodiffVsFiniteDifferences: fdCheck(autodiff, "autodiff", title: "autodiff vs finite differences (\(tag))"),
         truncatedVsFiniteDifferences: truncated,
         truncationChangesGradient: changes,
-        formula631: model.formula631(sequence, i: 0, j: min(1, configuration.hidden - 1)))
+        formula631: formula631)
 }
 
 /// The fast check: ⟨∇L, v⟩ against the finite difference of L along random unit directions v

@@ -318,12 +318,25 @@ struct CheckCommand: ParsableCommand {
                     throw UsageError("option \(state.name) applies to formula 6.31 only (u_ij), not \(formula.rawValue)")
                 }
                 try delta?.validate(steps: model.steps)
+                if formula == .f639 && model.steps * model.hidden * model.hidden > Self.maxStepsTimesHiddenSquared {
+                    throw UsageError(
+                        "formula 6.39 with --steps \(model.steps) --hidden \(model.hidden) is too large: finite differences of every "
+                            + "entry of U cost O(T·H⁴); choose T·H² ≤ \(Self.maxStepsTimesHiddenSquared) (e.g. --steps 250 --hidden 64), "
+                            + "or run 'workbench check rnn', which probes a sample of U")
+                }
             }
         }
+
+        /// The largest T·H² for formula 6.39: its finite differences probe all H² entries of U,
+        /// each with a few T-step forward passes, O(T·H⁴) (about 20 s at T = 250, H = 64).
+        static let maxStepsTimesHiddenSquared = 1_048_576
 
         func run(_ console: Console) throws -> Int32 {
             let config = model.configuration
             let (network, sequence) = config.makeProblem()
+            let line = ProgressLine(console: console)
+            line.show("checking formula \(formula!.rawValue), T = \(config.steps), H = \(config.hidden)…")
+            defer { line.finish() }
             switch formula! {
             case .f631:
                 let report = network.formula631(sequence, i: (i ?? 1) - 1, j: (j ?? min(2, config.hidden)) - 1)

@@ -167,3 +167,32 @@ final class StencilTests: XCTestCase {
         XCTAssertEqual(Stencil.fourthOrder.derivative(epsilon: eps, at: f), 0.01, accuracy: 1e-11)
     }
 }
+
+final class LadderTests: XCTestCase {
+    /// L(x) = x + Σ_k c_k relu(x − b_k) with breakpoints b_k between 0.6ε and 1.7ε of x = 0 (as
+    /// when relu units of a long sequence switch inside the stencil's window): L′(0) = 1 + the c_k
+    /// of breakpoints below 0. The difference at ε straddles them; the ladder's smaller steps do not.
+    func testAStepLadderResolvesKinksInsideTheWindowAndStillCatchesAWrongGradient() {
+        let eps = 1e-4
+        let kinks: [(b: Double, c: Double)] = [(0.6 * eps, 3e-4), (-0.7 * eps, -2e-4), (1.3 * eps, 5e-4), (-1.7 * eps, 4e-4)]
+        let loss: ([Matrix<Double>]) -> Double = { th in
+            let x = th[0][0, 0]
+            return x + kinks.reduce(0) { $0 + $1.c * max(x - $1.b, 0) }
+        }
+        let derivative = 1 + kinks.filter { $0.b < 0 }.reduce(0) { $0 + $1.c }
+        var options = GradCheckOptions(epsilon: eps, stencil: .central)
+        options.maxRelativeError = GradCheckOptions.finiteDifferenceBound
+        let x = Matrix<Double>([[0.0]])
+        func check(_ g: Double) -> GradientCheckReport {
+            var probe = FiniteDifferenceProbe(parameters: [x], options: options, loss: loss)
+            XCTAssertGreaterThan(abs(probe.entries[0][0].numeric - derivative), 1e-5, "the step ε straddles the breakpoints")
+            probe.estimateError(for: [[Matrix([[g]])]], parameters: [x], loss: loss)
+            return checkGradients([NamedGradient(name: "x", parameter: x, gradient: Matrix([[g]]))], against: probe, method: "m")
+        }
+        let right = check(derivative)
+        XCTAssertTrue(right.passed, right.table())
+        XCTAssertEqual(right.parameters[0].unresolvedEntries, 0, "resolved, not excused")
+        XCTAssertLessThan(right.maxRelativeError, 1e-9)
+        XCTAssertFalse(check(derivative * (1 + 1e-5)).passed, "a gradient 1e-5 off still fails")
+    }
+}

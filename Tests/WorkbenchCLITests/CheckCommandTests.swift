@@ -88,6 +88,7 @@ final class CheckCommandTests: XCTestCase {
         assertUsageError(["check", "rnn", "--steps", "1000", "--hidden", "256"], mentions: "T·H ≤ 64000")
         assertUsageError(["check", "formula", "6.40", "--steps", "500", "--hidden", "200"], mentions: "T·H ≤ 64000")
         assertUsageError(["check", "--max-steps", "101"], mentions: "--max-steps")
+        assertUsageError(["check", "formula", "6.39", "--steps", "250", "--hidden", "256"], mentions: "T·H²")
     }
 
     func testALargeCheckProbesASampleAndSaysSo() throws {

@@ -13,7 +13,7 @@ public final class Console: @unchecked Sendable {
     private let writeOut: (String) -> Bool
     private let writeErr: (String) -> Bool
     private let lock = NSLock()
-    /// Whether standard output is a terminal (progress bars are drawn only there).
+    /// Whether standard error is a terminal (progress lines, written there, are drawn only then).
     public let isTerminal: Bool
     /// The errno of the first failed write to standard output, if any.
     public private(set) var outputFailure: Int32?
