@@ -204,6 +204,12 @@ public struct GradCheckOptions: Codable, Sendable, Equatable {
         return abs(a - n) <= absoluteTolerance + relativeTolerance * abs(n)
     }
 
+    /// Whether one entry passes: the rule above, and its relative error (against a gradient of
+    /// largest entry `scale`) within `maxRelativeError` when there is one.
+    public func entryPasses(analytic a: Double, reference n: Double, scale: Double) -> Bool {
+        passes(analytic: a, reference: n) && relativeError(a, n, scale: scale) <= (maxRelativeError ?? .infinity)
+    }
+
     /// Whether a headline relative error meets `maxRelativeError` (any finite or infinite
     /// value does when there is no bound); NaN never does.
     public func accepts(relativeError: Double) -> Bool {

@@ -77,16 +77,20 @@ extension CheckedWorksheet {
         }
     }
 
+    /// The range of the class label `family` at `indices`: its given value, or its declared range.
+    func labelInterval(_ family: Int, _ indices: [Int]) -> (lower: Int, upper: Int)? {
+        guard let el = element(family, indices), case .label(let lo, let hi) = elements[el].role else { return nil }
+        if let v = givenLabels[el] { return (v, v) }
+        return (lo, hi)
+    }
+
     /// The smallest and largest value an index expression can take over the class labels it reads.
     func interval(_ e: IndexExpr, _ b: [Int]) -> (lower: Int, upper: Int)? {
         switch e {
         case .constant, .slot, .offset:
             return evaluateStatic(e, b).map { ($0, $0) }
         case .label(let family, let indices):
-            let values = indices.map { evaluateStatic($0, b) ?? .min }
-            guard let el = element(family, values), case .label(let lo, let hi) = elements[el].role else { return nil }
-            if let v = givenLabels[el] { return (v, v) }
-            return (lo, hi)
+            return labelInterval(family, indices.map { evaluateStatic($0, b) ?? .min })
         case .add(let x, let y):
             return IntInterval.sum(interval(x, b), interval(y, b))
         case .subtract(let x, let y):
@@ -135,10 +139,7 @@ extension CheckedWorksheet {
         case .constant, .slot, .offset:
             return staticValue(id, b).map { ($0, $0) }
         case .label(let family, let indices):
-            let values = (0..<indices.count).map { staticValue(x.index(indices, $0), b) ?? .min }
-            guard let el = element(family, values), case .label(let lo, let hi) = elements[el].role else { return nil }
-            if let v = givenLabels[el] { return (v, v) }
-            return (lo, hi)
+            return labelInterval(family, (0..<indices.count).map { staticValue(x.index(indices, $0), b) ?? .min })
         case .add(let p, let q):
             return IntInterval.sum(staticInterval(p, b), staticInterval(q, b))
         case .subtract(let p, let q):
